@@ -1,0 +1,3 @@
+from facet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""The `facet` command (also `python -m facet`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+MODELS_DIR = REPO / "public" / "models"
+FIXTURES_DIR = REPO / "e2e" / "fixtures"
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    import torch
+
+    from facet.checkpoint import load_generator
+    from facet.config import preset
+    from facet.model.generator import Generator
+    from facet.onnx.export import export_model
+
+    if a.checkpoint:
+        g, extra = load_generator(a.checkpoint)
+        sliders = extra.get("sliders", [])
+    else:
+        torch.manual_seed(a.seed)
+        g = Generator(preset(a.preset))
+        g.mapping.update_mean()
+        sliders = []
+    if a.dry_run:
+        print(g.cfg.dumps())
+        return 0
+    folder = export_model(g, Path(a.out), a.id, a.name or a.id, sliders=sliders, description=a.description,
+                          test_only=a.test_only, make_default=a.default)
+    m = json.loads((folder / "manifest.json").read_text())
+    for role, gr in m["graphs"].items():
+        print(f"{role:10s} {gr['file']:16s} {gr['bytes'] / 1e6:7.2f} MB {gr['macs'] / 1e6:10.1f} M MACs")
+    print(f"wrote {folder}")
+    return 0
+
+
+def cmd_validate(a: argparse.Namespace) -> int:
+    from facet.manifest import ManifestError, validate_manifest_dir
+
+    try:
+        m = validate_manifest_dir(Path(a.folder))
+    except ManifestError as e:
+        print(f"invalid: {e}", file=sys.stderr)
+        return 1
+    print(f"ok: {m['id']} ({len(m['graphs'])} graphs)")
+    return 0
+
+
+def cmd_fixtures(a: argparse.Namespace) -> int:
+    from facet.fixtures import write_fixtures
+
+    for p in write_fixtures(Path(a.out)):
+        print(f"wrote {p}")
+    return 0
+
+
+def cmd_flops(a: argparse.Namespace) -> int:
+    from facet.flops_report import flops_report
+
+    rows = flops_report(Path(a.models), a.model)
+    print(json.dumps(rows, indent=2) if a.json else "\n".join(r["line"] for r in rows))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="facet", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    e = sub.add_parser("export", help="export ONNX graphs + manifest into public/models/<id>/")
+    e.add_argument("--checkpoint", help="generator weights (.safetensors); omit for an untrained --preset")
+    e.add_argument("--preset", default="tiny")
+    e.add_argument("--seed", type=int, default=0, help="init seed when no checkpoint is given")
+    e.add_argument("--id", required=True)
+    e.add_argument("--name")
+    e.add_argument("--description", default="")
+    e.add_argument("--out", default=str(MODELS_DIR))
+    e.add_argument("--test-only", action="store_true", help="hide from the app's model picker")
+    e.add_argument("--default", action="store_true", help="make it index.json's default model")
+    e.add_argument("--dry-run", action="store_true", help="print the resolved config and stop")
+    e.set_defaults(fn=cmd_export)
+
+    v = sub.add_parser("validate", help="validate a model folder's manifest, files and graphs")
+    v.add_argument("folder")
+    v.set_defaults(fn=cmd_validate)
+
+    f = sub.add_parser("fixtures", help="write the shared camera and seed fixtures")
+    f.add_argument("--out", default=str(FIXTURES_DIR))
+    f.set_defaults(fn=cmd_fixtures)
+
+    fl = sub.add_parser("flops", help="multiply-adds per graph vs the naive per-frame evaluation")
+    fl.add_argument("--models", default=str(MODELS_DIR))
+    fl.add_argument("--model", help="model id (default: all)")
+    fl.add_argument("--json", action="store_true")
+    fl.set_defaults(fn=cmd_flops)
+
+    for mod in ("facet.world.cli", "facet.training.cli", "facet.evaluate.cli"):
+        try:
+            __import__(mod, fromlist=["add_parser"]).add_parser(sub)
+        except ModuleNotFoundError as err:
+            if err.name is None or not err.name.startswith(mod.rsplit(".", 1)[0]):
+                raise
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = build_parser().parse_args(argv)
+    return a.fn(a)

@@ -1,0 +1,101 @@
+"""Model configs: documented dataclasses with presets (`tiny`, `default`, `cnerf512`).
+
+The resolved config is saved beside every checkpoint and export (`config` in the manifest).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+from facet.camera import CameraSpec
+from facet.regions import REGIONS
+
+
+@dataclass
+class ModelConfig:
+    """Sizes and choices of a compositional generator.
+
+    Names follow CNeRF: each region has a local generator with `shape_layers` FiLM-SIREN layers
+    driven by its shape code and `texture_layers` driven by its texture code.
+    """
+
+    preset: str = "custom"
+    regions: tuple[str, ...] = REGIONS
+    z_dim: int = 8                 # width of one z row (per region and kind)
+    code_dim: int = 64             # width of one shape or texture code
+    mapping_layers: int = 3        # linear + leaky ReLU(0.2) layers
+    mapping_shared: bool = False   # CNeRF shares one mapping for all 18 codes
+    hidden: int = 64               # width of the local generators' layers
+    shape_layers: int = 3
+    texture_layers: int = 2
+    feature_dim: int = 0           # > 0: rgb = Linear(feature(h_tex)) as CNeRF; 0: rgb = Linear(h_tex)
+    view_dependent: bool = False   # CNeRF feeds the view direction to the mask and feature heads
+    sdf_from: Literal["shape", "texture"] = "shape"   # CNeRF: "texture"
+    mask_activation: Literal["softmax", "none"] = "softmax"  # CNeRF: "none"
+    film_gamma_scale: float = 15.0  # gamma = scale * (A s + c) + offset
+    film_gamma_offset: float = 30.0
+    film_beta_scale: float = 0.25
+    beta_init: float = 0.1          # SDF -> density sharpness, learned
+    truncation_psi: float = 0.7
+    # rendering
+    samples_per_ray: int = 24       # final graph, per ray
+    resolution: int = 64            # final image width = height
+    tile_rays: int = 4096           # rays per run of the final graph
+    bake_resolution: int = 32
+    bake_bounds: float = 0.14       # world units; covers the ball the rays sample
+    camera: CameraSpec = field(default_factory=CameraSpec)
+    opset: int = 18
+
+    @property
+    def num_regions(self) -> int:
+        return len(self.regions)
+
+    @property
+    def num_codes(self) -> int:
+        return 2 * self.num_regions
+
+    def to_json(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["regions"] = list(self.regions)
+        d["camera"] = dataclasses.asdict(self.camera)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> "ModelConfig":
+        d = dict(d)
+        cam = d.pop("camera", {})
+        d["regions"] = tuple(d.get("regions", REGIONS))
+        cam = {k: tuple(v) if isinstance(v, list) else v for k, v in cam.items()}
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"config: unknown keys {sorted(unknown)}")
+        return cls(camera=CameraSpec(**cam), **d)
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2)
+
+
+PRESETS: dict[str, ModelConfig] = {
+    # For tests: every graph runs in milliseconds, also on the software WebGPU adapter.
+    "tiny": ModelConfig(preset="tiny", z_dim=8, code_dim=16, hidden=16, mapping_layers=2,
+                        samples_per_ray=12, resolution=32, tile_rays=256, bake_resolution=16),
+    # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
+    "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=64,
+                           samples_per_ray=24, resolution=128, tile_rays=4096,
+                           bake_resolution=64),
+    # The official CNeRF stage-1 architecture (FFHQ 512 release; the 2D decoder is separate).
+    "cnerf512": ModelConfig(preset="cnerf512", z_dim=256, code_dim=256, hidden=128,
+                            mapping_layers=3, mapping_shared=True, feature_dim=128,
+                            view_dependent=True, sdf_from="texture", mask_activation="none",
+                            samples_per_ray=64, resolution=64, tile_rays=4096,
+                            bake_resolution=64),
+}
+
+
+def preset(name: str, **overrides) -> ModelConfig:
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+    return dataclasses.replace(PRESETS[name], **overrides)

@@ -1,0 +1,1 @@
+"""The compositional generator in layers: fields (field.py), renderer (renderer.py), model (generator.py)."""

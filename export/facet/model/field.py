@@ -1,0 +1,150 @@
+"""Fields: per-region FiLM-SIREN local generators, stored stacked so one matmul serves all regions.
+
+Shapes use B for the stacked networks (regions, or 1 after selecting one), P for points.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from facet.config import ModelConfig
+
+
+def assert_shape(x: Tensor, shape: tuple, name: str) -> None:
+    """Shape check at module boundaries; None matches any size."""
+    if x.dim() != len(shape) or any(s is not None and s != d for s, d in zip(shape, x.shape)):
+        raise ValueError(f"{name}: expected shape {shape}, got {tuple(x.shape)}")
+
+
+class StackedLinear(nn.Module):
+    """`count` independent linear layers: weight [count, out, in], bias [count, out]."""
+
+    def __init__(self, count: int, fin: int, fout: int, init: str = "default", scale: float = 1.0):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(count, fout, fin))
+        self.bias = nn.Parameter(torch.empty(count, fout))
+        if init == "siren_first":
+            bound = 1.0 / fin
+        elif init == "siren":
+            bound = math.sqrt(6.0 / fin) / 30.0
+        else:
+            bound = 1.0 / math.sqrt(fin)
+        nn.init.uniform_(self.weight, -bound * scale, bound * scale)
+        nn.init.uniform_(self.bias, -bound * scale, bound * scale)
+
+    def params(self, index: Tensor | None) -> tuple[Tensor, Tensor]:
+        if index is None:
+            return self.weight, self.bias
+        return self.weight.index_select(0, index), self.bias.index_select(0, index)
+
+    def forward(self, x: Tensor, index: Tensor | None = None) -> Tensor:
+        """x [B or 1, P, in] -> [B, P, out]."""
+        w, b = self.params(index)
+        return torch.matmul(x, w.transpose(1, 2)) + b.unsqueeze(1)
+
+
+class FiLMSiren(nn.Module):
+    """y = sin(gamma * (W x + b) + beta); gamma = gs (A_g s + c_g) + go, beta = bs (A_b s + c_b)."""
+
+    def __init__(self, count: int, fin: int, fout: int, code_dim: int, cfg: ModelConfig, first: bool):
+        super().__init__()
+        self.linear = StackedLinear(count, fin, fout, "siren_first" if first else "siren")
+        self.film = StackedLinear(count, code_dim, 2 * fout, scale=0.25)
+        self.gs, self.go, self.bs = cfg.film_gamma_scale, cfg.film_gamma_offset, cfg.film_beta_scale
+
+    def forward(self, x: Tensor, code: Tensor, index: Tensor | None = None) -> Tensor:
+        """x [B|1, P, in], code [B, C] -> [B, P, out]."""
+        gb = self.film(code.unsqueeze(1), index)           # [B, 1, 2 out]
+        gamma, beta = gb.chunk(2, dim=-1)
+        gamma = self.gs * gamma + self.go
+        beta = self.bs * beta
+        return torch.sin(gamma * self.linear(x, index) + beta)
+
+
+class LocalGenerators(nn.Module):
+    """One CNeRF local generator per region (stacked). Heads: SDF offset, mask logit, rgb logit.
+
+    With `base=True` it is the base SDF network: shape layers and an SDF head only, plus a
+    sphere of radius `sphere_radius` (network units) as geometric initialisation.
+    """
+
+    def __init__(self, cfg: ModelConfig, count: int, base: bool = False, sphere_radius: float = 0.75):
+        super().__init__()
+        self.cfg, self.count, self.base, self.sphere_radius = cfg, count, base, sphere_radius
+        h, c = cfg.hidden, cfg.code_dim
+        v = 3 if cfg.view_dependent else 0
+        self.shape = nn.ModuleList(
+            FiLMSiren(count, 3 if i == 0 else h, h, c, cfg, first=i == 0) for i in range(cfg.shape_layers)
+        )
+        self.sdf_head = StackedLinear(count, h, 1, scale=0.1)
+        if base:
+            return
+        self.texture = nn.ModuleList(FiLMSiren(count, h, h, c, cfg, first=False) for _ in range(cfg.texture_layers))
+        self.mask_head = StackedLinear(count, h + v, 1)
+        if cfg.feature_dim > 0:
+            self.feature_head = StackedLinear(count, h + v, cfg.feature_dim)
+            self.rgb_head = StackedLinear(count, cfg.feature_dim, 3)
+        else:
+            self.rgb_head = StackedLinear(count, h + v, 3)
+
+    def _with_view(self, h: Tensor, view: Tensor | None) -> Tensor:
+        if not self.cfg.view_dependent:
+            return h
+        if view is None:  # the baked (view-independent) approximation: the central ray
+            view = torch.tensor([0.0, 0.0, -1.0], dtype=h.dtype).expand(h.shape[1], 3)
+        return torch.cat([h, view.unsqueeze(0).expand(h.shape[0], -1, -1)], dim=-1)
+
+    def forward(self, x: Tensor, shape_code: Tensor, texture_code: Tensor | None = None,
+                index: Tensor | None = None, view: Tensor | None = None) -> dict[str, Tensor]:
+        """x [P, 3] network coordinates; codes [B, C] -> sdf [B, P], mask_logit [B, P], rgb [B, P, 3]."""
+        assert_shape(x, (None, 3), "points")
+        h = x.unsqueeze(0)
+        for layer in self.shape:
+            h = layer(h, shape_code, index)
+        h_shape = h
+        if self.base:
+            sdf = self.sdf_head(h_shape, index).squeeze(-1)
+            return {"sdf": sdf + (x.norm(dim=-1) - self.sphere_radius).unsqueeze(0)}
+        for layer in self.texture:
+            h = layer(h, texture_code, index)
+        h_tex = h
+        sdf = self.sdf_head(h_shape if self.cfg.sdf_from == "shape" else h_tex, index).squeeze(-1)
+        mask_logit = self.mask_head(self._with_view(h_shape, view), index).squeeze(-1)
+        feat = self._with_view(h_tex, view)
+        if self.cfg.feature_dim > 0:
+            feat = self.feature_head(feat, index)
+        rgb = self.rgb_head(feat, index)
+        return {"sdf": sdf, "mask_logit": mask_logit, "rgb": rgb}
+
+
+class Mapping(nn.Module):
+    """Per-code MLPs z [2K, Z] -> codes [2K, C] (one shared MLP when `mapping_shared`)."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        n = 1 if cfg.mapping_shared else cfg.num_codes
+        dims = [cfg.z_dim] + [cfg.code_dim] * cfg.mapping_layers
+        self.layers = nn.ModuleList(StackedLinear(n, a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.register_buffer("z_mask", torch.ones(cfg.num_codes, cfg.z_dim))
+        self.register_buffer("code_mean", torch.zeros(cfg.num_codes, cfg.code_dim))
+        self.num_codes = cfg.num_codes
+
+    def forward(self, z: Tensor, psi: Tensor | float = 1.0) -> Tensor:
+        """z [..., 2K, Z] -> codes [..., 2K, C]."""
+        if tuple(z.shape[-2:]) != tuple(self.z_mask.shape):
+            raise ValueError(f"z: expected [..., {self.num_codes}, {self.z_mask.shape[1]}], got {tuple(z.shape)}")
+        h = (z * self.z_mask).unsqueeze(-2)                # [..., 2K, 1, Z]
+        for layer in self.layers:
+            h = nn.functional.leaky_relu(layer(h), 0.2)
+        w = h.squeeze(-2)
+        return self.code_mean + psi * (w - self.code_mean)
+
+    @torch.no_grad()
+    def update_mean(self, samples: int = 10000, seed: int = 0) -> None:
+        """Truncation centre from `samples` random z with a fixed seed (as CNeRF computes w_mean)."""
+        g = torch.Generator().manual_seed(seed)
+        z = torch.randn(samples, *self.z_mask.shape, generator=g)
+        self.code_mean.zero_()
+        self.code_mean.copy_(self.forward(z, 1.0).mean(0))

@@ -1,0 +1,93 @@
+"""`facet export`: ONNX graphs + manifest.json (+ weights) into public/models/<id>/."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import warnings
+from pathlib import Path
+
+import onnx
+import torch
+
+from facet import manifest as mf
+from facet.checkpoint import save_generator
+from facet.model.generator import Generator
+from facet.onnx.flops import graph_macs
+from facet.onnx.graphs import GRAPHS
+from facet.regions import COLORS, LABELS
+
+
+def export_graph(module: torch.nn.Module, path: Path, opset: int) -> None:
+    """Export with the dynamo exporter at fixed shapes: it emits no Shape arithmetic (which the
+    WebGPU provider would place on the CPU) and leaves large constant subgraphs unfolded."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+        program = torch.onnx.export(module.eval(), module.inputs(), input_names=list(module.input_names),
+                                    output_names=list(module.output_names), opset_version=opset,
+                                    dynamo=True, verbose=False, optimize=True)
+    program.save(str(path))
+    model = onnx.load(str(path))
+    keep = [o for o in model.opset_import if o.domain in ("", "ai.onnx")]
+    del model.opset_import[:]
+    model.opset_import.extend(keep)
+    model.producer_name = "facet"
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save(model, str(path))
+
+
+def build_manifest(g: Generator, model_id: str, name: str, folder: Path, sliders: list[dict],
+                   description: str = "", extra: dict | None = None) -> dict:
+    cfg = g.cfg
+    graphs = {}
+    for role in GRAPHS:
+        p = folder / f"{role}.onnx"
+        inputs, outputs, opset = mf.graph_io(p)
+        graphs[role] = {**mf.file_entry(p), "opset": opset, "macs": graph_macs(p),
+                        "inputs": inputs, "outputs": outputs}
+    m = {
+        "format": "facet-model", "format_version": 1, "id": model_id, "name": name,
+        "description": description,
+        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "preset": cfg.preset, "config": cfg.to_json(),
+        "regions": [{"name": r, "label": LABELS.get(r, r), "color": COLORS.get(r, "#888888")} for r in cfg.regions],
+        "latent": {
+            "num_codes": cfg.num_codes, "z_dim": cfg.z_dim, "code_dim": cfg.code_dim,
+            "codes": [{"region": r, "kind": k} for r in cfg.regions for k in ("shape", "texture")],
+            "z_prior": "normal", "truncation_psi": cfg.truncation_psi, "sliders": sliders,
+        },
+        "camera": cfg.camera.to_json(),
+        "render": {"beta": float(g.beta.detach()), "mask_activation": cfg.mask_activation,
+                   "samples_per_ray": cfg.samples_per_ray, "resolution": cfg.resolution,
+                   "tile_rays": cfg.tile_rays, "background": "last-sample-opaque"},
+        "bake": {"resolution": cfg.bake_resolution, "bounds": cfg.bake_bounds, "layout": "zyx"},
+        "graphs": graphs,
+    }
+    if (folder / "weights.safetensors").exists():
+        m["weights"] = mf.file_entry(folder / "weights.safetensors")
+    if extra:
+        m.update(extra)
+    return m
+
+
+def export_model(g: Generator, models_dir: Path, model_id: str, name: str, *, sliders: list[dict] | None = None,
+                 description: str = "", test_only: bool = False, make_default: bool = False,
+                 with_weights: bool = True, extra: dict | None = None) -> Path:
+    folder = Path(models_dir) / model_id
+    folder.mkdir(parents=True, exist_ok=True)
+    g = g.eval()
+    for role, cls in GRAPHS.items():
+        export_graph(cls(g), folder / f"{role}.onnx", g.cfg.opset)
+    if with_weights:
+        save_generator(g, folder / "weights.safetensors")
+    m = build_manifest(g, model_id, name, folder, sliders or [], description, extra)
+    mf.validate_schema(m)
+    mf.validate_consistency(m)
+    (folder / "manifest.json").write_text(json.dumps(m, indent=2) + "\n")
+    mf.validate_manifest_dir(folder)
+    entry = {"id": model_id, "name": name, "manifest": f"{model_id}/manifest.json"}
+    if test_only:
+        entry["test_only"] = True
+    mf.update_index(Path(models_dir), entry, make_default)
+    return folder

@@ -1,0 +1,99 @@
+"""The exported graphs as small modules with fixed, named inputs and outputs.
+
+Each wrapper's `inputs()` gives example tensors with the exact shapes the app feeds, so the
+export, the parity tests and the manifest all read one definition.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from facet.camera import rays_for_pose
+from facet.model.generator import Generator
+
+
+class MappingGraph(nn.Module):
+    input_names = ("z", "psi")
+    output_names = ("codes",)
+
+    def __init__(self, g: Generator):
+        super().__init__()
+        self.g = g
+
+    def forward(self, z: Tensor, psi: Tensor) -> Tensor:
+        return self.g.mapping(z, psi)
+
+    def inputs(self, seed: int = 0) -> tuple[Tensor, ...]:
+        c = self.g.cfg
+        gen = torch.Generator().manual_seed(seed)
+        return torch.randn(c.num_codes, c.z_dim, generator=gen), torch.tensor([0.7])
+
+
+class BakeGraph(nn.Module):
+    input_names = ("region", "shape_code", "texture_code")
+    output_names = ("sdf", "mask_logit", "rgb")
+
+    def __init__(self, g: Generator):
+        super().__init__()
+        self.g = g
+
+    def forward(self, region: Tensor, shape_code: Tensor, texture_code: Tensor):
+        b = self.g.bake(region, shape_code, texture_code)
+        return b["sdf"], b["mask_logit"], b["rgb"]
+
+    def inputs(self, seed: int = 0, region: int = 3) -> tuple[Tensor, ...]:
+        codes = _codes(self.g, seed)
+        return torch.tensor([region], dtype=torch.int64), codes[2 * region:2 * region + 1], codes[2 * region + 1:2 * region + 2]
+
+
+class BakeBaseGraph(nn.Module):
+    input_names = ("shape_code",)
+    output_names = ("sdf",)
+
+    def __init__(self, g: Generator):
+        super().__init__()
+        self.g = g
+
+    def forward(self, shape_code: Tensor) -> Tensor:
+        return self.g.bake_base(shape_code)
+
+    def inputs(self, seed: int = 0) -> tuple[Tensor, ...]:
+        return (_codes(self.g, seed)[:1],)
+
+
+class FinalGraph(nn.Module):
+    input_names = ("codes", "ray_origins", "ray_dirs", "t_bounds")
+    output_names = ("image", "masks", "depth")
+
+    def __init__(self, g: Generator):
+        super().__init__()
+        self.g = g
+
+    def forward(self, codes: Tensor, ray_origins: Tensor, ray_dirs: Tensor, t_bounds: Tensor):
+        out = self.g.render_rays(codes, ray_origins, ray_dirs, t_bounds)
+        return out["image"], out["masks"], out["depth"]
+
+    def inputs(self, seed: int = 0, yaw: float = 0.2, pitch: float = -0.1) -> tuple[Tensor, ...]:
+        c = self.g.cfg
+        res = c.resolution
+        o, d = rays_for_pose(c.camera, yaw, pitch, res, res)
+        n = c.tile_rays
+        start = (res * res // 2 - n // 2) if res * res > n else 0   # a tile through the face
+        o, d = _take(o, start, n), _take(d, start, n)
+        tb = torch.tensor([[c.camera.near, c.camera.far]]).expand(n, 2).contiguous()
+        return _codes(self.g, seed), o, d, tb
+
+
+def _take(x: Tensor, start: int, n: int) -> Tensor:
+    idx = (torch.arange(n) + start) % x.shape[0]
+    return x[idx].contiguous()
+
+
+@torch.no_grad()
+def _codes(g: Generator, seed: int) -> Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(g.cfg.num_codes, g.cfg.z_dim, generator=gen)
+    return g.mapping(z, torch.tensor([0.7]))
+
+
+GRAPHS = {"mapping": MappingGraph, "bake": BakeGraph, "bake_base": BakeBaseGraph, "final": FinalGraph}
