@@ -1,0 +1,87 @@
+"""Manifest schema and file checks: every kind of mismatch is reported precisely."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from facet.manifest import ManifestError, validate_manifest_dir
+
+REPO = Path(__file__).resolve().parents[2]
+MODELS = REPO / "public" / "models"
+
+
+def bundled():
+    index = json.loads((MODELS / "index.json").read_text())
+    return [m["manifest"].split("/")[0] for m in index["models"]]
+
+
+@pytest.mark.parametrize("model_id", bundled())
+def test_bundled_models_validate(model_id):
+    m = validate_manifest_dir(MODELS / model_id)
+    assert m["id"] == model_id
+
+
+def test_index_default_exists():
+    index = json.loads((MODELS / "index.json").read_text())
+    assert index["default"] in {m["id"] for m in index["models"]}
+
+
+@pytest.fixture()
+def copy(tmp_path):
+    dst = tmp_path / "tiny"
+    shutil.copytree(MODELS / "tiny", dst)
+    return dst
+
+
+def _edit(folder: Path, fn):
+    p = folder / "manifest.json"
+    m = json.loads(p.read_text())
+    fn(m)
+    p.write_text(json.dumps(m))
+
+
+def test_wrong_type_names_the_field(copy):
+    _edit(copy, lambda m: m["render"].__setitem__("beta", "abc"))
+    with pytest.raises(ManifestError, match=r"/render/beta: 'abc' is not of type 'number'"):
+        validate_manifest_dir(copy)
+
+
+def test_missing_graph_role(copy):
+    _edit(copy, lambda m: m["graphs"].pop("final"))
+    with pytest.raises(ManifestError, match=r"/graphs: 'final' is a required property"):
+        validate_manifest_dir(copy)
+
+
+def test_corrupt_graph_is_a_hash_mismatch(copy):
+    p = copy / "final.onnx"
+    data = bytearray(p.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    p.write_bytes(bytes(data))
+    with pytest.raises(ManifestError, match=r"final.onnx: sha256 mismatch: manifest says [0-9a-f]{64}, file is [0-9a-f]{64}"):
+        validate_manifest_dir(copy)
+
+
+def test_truncated_graph_is_a_size_mismatch(copy):
+    p = copy / "bake.onnx"
+    p.write_bytes(p.read_bytes()[:100])
+    with pytest.raises(ManifestError, match=r"bake.onnx: size mismatch"):
+        validate_manifest_dir(copy)
+
+
+def test_declared_shape_must_match_graph(copy):
+    _edit(copy, lambda m: m["graphs"]["mapping"]["inputs"][0].__setitem__("shape", [18, 9]))
+    with pytest.raises(ManifestError, match=r"mapping.onnx: /graphs/mapping/inputs: manifest says .*\[18, 9\].*graph has .*\[18, 8\]"):
+        validate_manifest_dir(copy)
+
+
+def test_codes_must_match_regions(copy):
+    _edit(copy, lambda m: m["latent"].__setitem__("num_codes", 16))
+    with pytest.raises(ManifestError, match=r"/latent/num_codes: expected 18"):
+        validate_manifest_dir(copy)
+
+
+def test_not_json(copy):
+    (copy / "manifest.json").write_text("{ nope")
+    with pytest.raises(ManifestError, match="not JSON"):
+        validate_manifest_dir(copy)
