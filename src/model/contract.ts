@@ -1,0 +1,77 @@
+/**
+ * Checks beyond the schema: the numbers in a manifest must agree with each other and with the
+ * graph signatures the app relies on (docs/model-format.md, "Graphs").
+ */
+import type { TensorSpec } from '../runtime/tensors';
+import { ModelError } from './errors';
+import type { GraphName, Manifest } from './manifest';
+
+type Expected = Record<GraphName, { inputs: TensorSpec[]; outputs: TensorSpec[] }>;
+
+const f32 = (name: string, shape: number[]): TensorSpec => ({ name, shape, dtype: 'float32' });
+
+export function expectedSignatures(m: Manifest): Expected {
+  const k = m.regions.length;
+  const c = m.latent.code_dim;
+  const r = m.bake.resolution;
+  const n = m.render.tile_rays;
+  const codes = f32('codes', [m.latent.num_codes, c]);
+  return {
+    mapping: { inputs: [f32('z', [m.latent.num_codes, m.latent.z_dim]), f32('psi', [1])], outputs: [codes] },
+    bake: {
+      inputs: [{ name: 'region', shape: [1], dtype: 'int64' }, f32('shape_code', [1, c]), f32('texture_code', [1, c])],
+      outputs: [f32('sdf', [r, r, r]), f32('mask_logit', [r, r, r]), f32('rgb', [r, r, r, 3])],
+    },
+    bake_base: { inputs: [f32('shape_code', [1, c])], outputs: [f32('sdf', [r, r, r])] },
+    final: {
+      inputs: [codes, f32('ray_origins', [n, 3]), f32('ray_dirs', [n, 3]), f32('t_bounds', [n, 2])],
+      outputs: [f32('image', [n, 3]), f32('masks', [n, k]), f32('depth', [n])],
+    },
+  };
+}
+
+const show = (s: number[]): string => `[${s.join(', ')}]`;
+
+function checkTensors(graph: GraphName, kind: 'inputs' | 'outputs', declared: TensorSpec[], expected: TensorSpec[]): void {
+  for (const want of expected) {
+    const field = `/graphs/${graph}/${kind}`;
+    const got = declared.find((t) => t.name === want.name);
+    if (!got) {
+      throw new ModelError('manifest.json', `${field}: must declare "${want.name}" (found ${declared.map((t) => `"${t.name}"`).join(', ') || 'none'})`);
+    }
+    if (got.dtype !== want.dtype) {
+      throw new ModelError('manifest.json', `${field}/${want.name}: dtype must be ${want.dtype} (found ${got.dtype})`);
+    }
+    if (show(got.shape) !== show(want.shape)) {
+      throw new ModelError('manifest.json', `${field}/${want.name}: shape must be ${show(want.shape)} from the manifest's sizes (found ${show(got.shape)})`);
+    }
+  }
+}
+
+function checkCodes(m: Manifest): void {
+  const k = m.regions.length;
+  if (m.latent.num_codes !== 2 * k) {
+    throw new ModelError('manifest.json', `/latent/num_codes: must be 2 x ${k} regions = ${2 * k} (found ${m.latent.num_codes})`);
+  }
+  m.latent.codes.forEach((code, i) => {
+    const region = m.regions[Math.floor(i / 2)]?.name;
+    const kind = i % 2 === 0 ? 'shape' : 'texture';
+    if (code.region !== region || code.kind !== kind) {
+      throw new ModelError('manifest.json', `/latent/codes/${i}: must be {"region": "${region}", "kind": "${kind}"} (found ${JSON.stringify(code)})`);
+    }
+  });
+}
+
+/** Throws a ModelError for the first inconsistency. */
+export function checkContract(m: Manifest): void {
+  checkCodes(m);
+  const [y0, y1] = m.camera.yaw_range_deg;
+  const [p0, p1] = m.camera.pitch_range_deg;
+  if (y0 > y1 || p0 > p1) throw new ModelError('manifest.json', `/camera: yaw/pitch ranges must be [min, max] (found [${y0}, ${y1}], [${p0}, ${p1}])`);
+  if (m.camera.near >= m.camera.far) throw new ModelError('manifest.json', `/camera/far: must exceed near ${m.camera.near} (found ${m.camera.far})`);
+  const expected = expectedSignatures(m);
+  for (const graph of Object.keys(expected) as GraphName[]) {
+    checkTensors(graph, 'inputs', m.graphs[graph].inputs, expected[graph].inputs);
+    checkTensors(graph, 'outputs', m.graphs[graph].outputs, expected[graph].outputs);
+  }
+}

@@ -1,0 +1,87 @@
+/** The manifest's TypeScript shape (format version 1); the JSON Schema file is the authority. */
+import type { TensorSpec } from '../runtime/tensors';
+
+export const GRAPH_NAMES = ['mapping', 'bake', 'bake_base', 'final'] as const;
+export type GraphName = (typeof GRAPH_NAMES)[number];
+
+export interface GraphEntry {
+  file: string;
+  sha256: string;
+  bytes: number;
+  opset: number;
+  macs?: number;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+export interface Region {
+  name: string;
+  label: string;
+  color: string;
+}
+
+export interface Slider {
+  region: string;
+  kind: 'shape' | 'texture';
+  name: string;
+  label: string;
+  slot: number;
+  min?: number;
+  max?: number;
+}
+
+export interface CameraSpec {
+  convention: 'cnerf';
+  fov_deg: number;
+  radius: number;
+  near: number;
+  far: number;
+  up: number[];
+  coord_scale: number;
+  yaw_range_deg: number[];
+  pitch_range_deg: number[];
+}
+
+export interface RenderSpec {
+  beta: number;
+  mask_activation: 'softmax' | 'none';
+  samples_per_ray: number;
+  resolution: number;
+  tile_rays: number;
+  background: 'last-sample-opaque';
+}
+
+export interface Manifest {
+  format: 'facet-model';
+  format_version: 1;
+  id: string;
+  name: string;
+  description?: string;
+  regions: Region[];
+  latent: {
+    num_codes: number;
+    z_dim: number;
+    code_dim: number;
+    codes: { region: string; kind: 'shape' | 'texture' }[];
+    truncation_psi: number;
+    sliders: Slider[];
+  };
+  camera: CameraSpec;
+  render: RenderSpec;
+  bake: { resolution: number; bounds: number; layout: 'zyx' };
+  graphs: Record<GraphName, GraphEntry> & Record<string, GraphEntry>;
+  default_seed?: number;
+}
+
+/** One entry of public/models/index.json. */
+export interface IndexEntry {
+  id: string;
+  name: string;
+  manifest: string; // relative to index.json
+  test_only?: boolean;
+}
+
+export interface ModelIndex {
+  default: string;
+  models: IndexEntry[];
+}

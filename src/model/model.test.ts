@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { checkContract } from './contract';
+import { ModelError } from './errors';
+import { sha256Hex } from './files';
+import { loadModel, type Graph } from './loader';
+import { parseIndex, pickModel, visibleModels } from './modelIndex';
+import { testManifest } from './testManifest';
+import { validateManifest } from './validate';
+
+const message = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ModelError);
+    return (e as Error).message;
+  }
+  throw new Error('did not throw');
+};
+
+describe('manifest validation', () => {
+  it('accepts a valid manifest', () => {
+    const m = testManifest();
+    expect(validateManifest(m).id).toBe('test');
+    expect(() => checkContract(m)).not.toThrow();
+  });
+
+  it('names the field, the expectation and the value', () => {
+    const m = testManifest() as unknown as { render: Record<string, unknown>; extra?: number };
+    m.render.beta = 'abc';
+    expect(message(() => validateManifest(m))).toBe('manifest.json: /render/beta: must be number (found "abc")');
+    const n = testManifest() as unknown as Record<string, unknown>;
+    delete n.camera;
+    expect(message(() => validateManifest(n))).toBe("manifest.json: /: must have required property 'camera'");
+    const o = testManifest() as unknown as Record<string, unknown>;
+    o.colour = 1;
+    expect(message(() => validateManifest(o))).toMatch(/unknown property "colour"/);
+  });
+
+  it('checks graph shapes against the manifest sizes', () => {
+    const m = testManifest();
+    m.graphs.final.inputs[1].shape = [8, 3];
+    expect(message(() => checkContract(m))).toBe(
+      'manifest.json: /graphs/final/inputs/ray_origins: shape must be [16, 3] from the manifest\'s sizes (found [8, 3])',
+    );
+    const n = testManifest();
+    n.latent.num_codes = 6;
+    expect(message(() => checkContract(n))).toMatch(/num_codes: must be 2 x 2 regions = 4 \(found 6\)/);
+  });
+});
+
+describe('index.json', () => {
+  const index = parseIndex({
+    default: 'a',
+    models: [{ id: 'a', name: 'A', manifest: 'a/manifest.json' }, { id: 'tiny', name: 'T', manifest: 't/manifest.json', test_only: true }],
+  });
+
+  it('picks ?model= or the default, and hides test-only models', () => {
+    expect(pickModel(index, null).id).toBe('a');
+    expect(pickModel(index, 'tiny').id).toBe('tiny');
+    expect(() => pickModel(index, 'nope')).toThrow(/no model "nope"/);
+    expect(visibleModels(index, false).map((m) => m.id)).toEqual(['a']);
+    expect(visibleModels(index, true)).toHaveLength(2);
+  });
+
+  it('rejects a broken index', () => {
+    expect(() => parseIndex({ default: 'x', models: [{ id: 'a', name: 'A', manifest: 'm' }] })).toThrow(/\/default/);
+  });
+});
+
+describe('loadModel', () => {
+  const graphFile = new Uint8Array([1, 2, 3, 4]);
+
+  async function setup(opts: { corrupt?: boolean; badSignature?: boolean } = {}) {
+    const sha256 = await sha256Hex(graphFile);
+    const files = Object.fromEntries(['mapping', 'bake', 'bake_base', 'final'].map((g) => [g, { bytes: 4, sha256 }]));
+    const manifest = testManifest(files);
+    const fetchFn = async (url: string) => {
+      if (url.endsWith('manifest.json')) return new Response(JSON.stringify(manifest));
+      const body = opts.corrupt && url.endsWith('final.onnx') ? new Uint8Array([9, 9, 9, 9]) : graphFile;
+      return new Response(body);
+    };
+    const disposed: string[] = [];
+    const createGraph = async (name: string): Promise<Graph> => ({
+      checkSignature: () => (opts.badSignature && name === 'mapping' ? [{ field: 'inputs', expected: '["z", "psi"]', found: '["x"]' }] : []),
+      warmUp: async () => 1,
+      run: async () => ({}),
+      dispose: async () => void disposed.push(name),
+    });
+    const entry = { id: 'test', name: 'Test', manifest: 'test/manifest.json' };
+    const load = () => loadModel(entry, { indexUrl: 'http://x/models/index.json', createGraph, fetchFn });
+    return { load, disposed };
+  }
+
+  it('loads, reports progress and disposes every graph', async () => {
+    const { load, disposed } = await setup();
+    const model = await load();
+    expect(Object.keys(model.graphs)).toEqual(['mapping', 'bake', 'bake_base', 'final']);
+    await model.dispose();
+    expect(disposed).toHaveLength(4);
+  });
+
+  it('refuses a file whose hash differs', async () => {
+    const { load } = await setup({ corrupt: true });
+    await expect(load()).rejects.toThrow(/^final\.onnx: sha256 mismatch: manifest says 9f64a747e1b9…, file is/);
+  });
+
+  it('refuses a graph whose inputs differ from the manifest, and disposes what it made', async () => {
+    const { load, disposed } = await setup({ badSignature: true });
+    await expect(load()).rejects.toThrow('mapping.onnx: inputs: manifest says ["z", "psi"], the graph has ["x"]');
+    expect(disposed).toEqual(['mapping']);
+  });
+});
