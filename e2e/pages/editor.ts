@@ -1,0 +1,146 @@
+// Page object for the editor: opening it with URL parameters, the window.facet test API,
+// the viewport canvas, the status bar, the model picker and the error message.
+import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { DEFAULT_DETERMINISM, installDeterminism } from '../support/determinism';
+import type { FacetInfo, FacetWindow, Feed, GraphOutput, Pixels } from '../support/facetApi';
+import { decodePng } from '../support/png';
+
+export type UrlParams = Record<string, string | number | true>;
+
+/** How long the real model may take to load on wasm with 2 CPU cores. */
+export const READY_TIMEOUT_MS = Number(process.env.FACET_E2E_READY_MS ?? 180_000);
+
+export function editorUrl(params: UrlParams): string {
+  const parts = Object.entries(params).map(([k, v]) => (v === true ? k : `${k}=${encodeURIComponent(String(v))}`));
+  return parts.length ? `/?${parts.join('&')}` : '/';
+}
+
+export class EditorPage {
+  /** console.error messages and uncaught page errors, in order. */
+  readonly errors: string[] = [];
+  private shots = 0;
+
+  constructor(readonly page: Page) {
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      const { url, lineNumber } = msg.location();
+      this.errors.push(`console.error: ${msg.text()}${url ? ` (${url}:${lineNumber})` : ''}`);
+    });
+    page.on('pageerror', (err) => this.errors.push(`pageerror: ${err.stack ?? err.message}`));
+  }
+
+  /** A page with the determinism shim installed, at `/?<params>`, once window.facet exists. */
+  static async open(page: Page, params: UrlParams): Promise<EditorPage> {
+    await page.addInitScript(installDeterminism, DEFAULT_DETERMINISM);
+    const editor = new EditorPage(page);
+    await editor.goto(params);
+    return editor;
+  }
+
+  async goto(params: UrlParams): Promise<void> {
+    await this.page.goto(editorUrl(params));
+    await this.page.waitForFunction(
+      () => typeof (window as unknown as Partial<FacetWindow>).facet?.info === 'function',
+      undefined,
+      { timeout: 60_000 },
+    );
+  }
+
+  // ---- window.facet -------------------------------------------------------------------------
+
+  info(): Promise<FacetInfo> {
+    return this.page.evaluate(() => (window as unknown as FacetWindow).facet.info());
+  }
+
+  /** whenReady(), bounded: rejects with the app's status and error if it does not resolve in time. */
+  async whenReady(timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+    try {
+      await this.page.evaluate(async (ms) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`window.facet.whenReady() did not resolve within ${ms} ms`)), ms);
+        });
+        try {
+          await Promise.race([(window as unknown as FacetWindow).facet.whenReady(), timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
+      }, timeoutMs);
+    } catch (err) {
+      const info = await this.info().catch(() => null);
+      throw new Error(`${(err as Error).message}\napp info: ${JSON.stringify(info)}`);
+    }
+  }
+
+  /** Waits until info().status leaves 'loading' and returns the info. */
+  async settled(timeoutMs = READY_TIMEOUT_MS): Promise<FacetInfo> {
+    await expect.poll(async () => (await this.info()).status, { timeout: timeoutMs }).not.toBe('loading');
+    return this.info();
+  }
+
+  imagePixels(): Promise<Pixels> {
+    return this.page.evaluate(() => (window as unknown as FacetWindow).facet.imagePixels());
+  }
+
+  setPose(yaw: number, pitch: number): Promise<void> {
+    return this.page.evaluate(([y, p]) => (window as unknown as FacetWindow).facet.setPose(y, p), [yaw, pitch] as const);
+  }
+
+  runGraph(graph: string, feeds: Record<string, Feed>): Promise<Record<string, GraphOutput>> {
+    return this.page.evaluate(([g, f]) => (window as unknown as FacetWindow).facet.runGraph(g, f), [graph, feeds] as const);
+  }
+
+  // ---- the UI ---------------------------------------------------------------------------------
+
+  get canvas(): Locator {
+    return this.page.getByTestId('viewport').locator('canvas').or(this.page.locator('canvas')).first();
+  }
+
+  get statusBar(): Locator {
+    return this.page.getByTestId('status-bar').or(this.page.getByRole('status')).first();
+  }
+
+  get modelPicker(): Locator {
+    return this.page.getByTestId('model-picker').or(this.page.getByRole('combobox', { name: /model/i })).first();
+  }
+
+  get errorMessage(): Locator {
+    return this.page.getByTestId('model-error').or(this.page.getByRole('alert')).first();
+  }
+
+  async pickModel(id: string): Promise<void> {
+    await this.modelPicker.selectOption(id);
+  }
+
+  /** Drags on the canvas with the mouse from its centre by (dx, dy) CSS pixels. */
+  async dragCanvas(dx: number, dy: number, steps = 12): Promise<void> {
+    const box = await this.canvas.boundingBox();
+    if (!box) throw new Error('the viewport canvas has no bounding box (not visible?)');
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(x, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(x + dx, y + dy, { steps });
+    await this.page.mouse.up();
+  }
+
+  // ---- artifacts ------------------------------------------------------------------------------
+
+  /** Saves a full-page screenshot as `NN-<name>.png` in the test's artifact folder. */
+  async screenshot(testInfo: TestInfo, name: string): Promise<string> {
+    const path = testInfo.outputPath(`${String(++this.shots).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path, fullPage: true });
+    return path;
+  }
+
+  /** Screenshot of the canvas alone (saved like screenshot()), decoded to RGBA. */
+  async canvasPixels(testInfo: TestInfo, name: string): Promise<Pixels> {
+    const path = testInfo.outputPath(`${String(++this.shots).padStart(2, '0')}-${name}.png`);
+    return decodePng(await this.canvas.screenshot({ path }));
+  }
+
+  /** Fails with every console error and page error seen so far. */
+  expectNoErrors(): void {
+    expect(this.errors, `console errors / page errors:\n${this.errors.join('\n')}`).toEqual([]);
+  }
+}
