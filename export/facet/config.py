@@ -37,7 +37,7 @@ class ModelConfig:
     film_gamma_scale: float = 15.0  # gamma = scale * (A s + c) + offset
     film_gamma_offset: float = 30.0
     film_beta_scale: float = 0.25
-    beta_init: float = 0.1          # SDF -> density sharpness, learned
+    beta_init: float = 0.05         # SDF -> density sharpness (network units), learned
     truncation_psi: float = 0.7
     # rendering
     samples_per_ray: int = 24       # final graph, per ray

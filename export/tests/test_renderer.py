@@ -64,7 +64,7 @@ def test_matches_reference_on_random_inputs():
     sigma = torch.rand(n, s, generator=g, dtype=torch.float64) * 20
     rgb = torch.randn(n, s, 3, generator=g, dtype=torch.float64)
     masks = torch.rand(n, s, k, generator=g, dtype=torch.float64)
-    fast, ref = composite(sigma, t, rgb, masks), composite_reference(sigma, t, rgb, masks)
+    fast, ref = composite(sigma, t, rgb, masks, 8.3), composite_reference(sigma, t, rgb, masks, 8.3)
     for key in ("image", "masks", "depth", "weights"):
         assert torch.allclose(fast[key], ref[key], atol=1e-12), key
 

@@ -40,7 +40,7 @@ class StackedLinear(nn.Module):
         return self.weight.index_select(0, index), self.bias.index_select(0, index)
 
     def forward(self, x: Tensor, index: Tensor | None = None) -> Tensor:
-        """x [B or 1, P, in] -> [B, P, out]."""
+        """x [..., B or 1, P, in] -> [..., B, P, out]."""
         w, b = self.params(index)
         return torch.matmul(x, w.transpose(1, 2)) + b.unsqueeze(1)
 
@@ -55,8 +55,8 @@ class FiLMSiren(nn.Module):
         self.gs, self.go, self.bs = cfg.film_gamma_scale, cfg.film_gamma_offset, cfg.film_beta_scale
 
     def forward(self, x: Tensor, code: Tensor, index: Tensor | None = None) -> Tensor:
-        """x [B|1, P, in], code [B, C] -> [B, P, out]."""
-        gb = self.film(code.unsqueeze(1), index)           # [B, 1, 2 out]
+        """x [..., B|1, P, in], code [..., B, C] -> [..., B, P, out]."""
+        gb = self.film(code.unsqueeze(-2), index)          # [..., B, 1, 2 out]
         gamma, beta = gb.chunk(2, dim=-1)
         gamma = self.gs * gamma + self.go
         beta = self.bs * beta
@@ -98,15 +98,17 @@ class LocalGenerators(nn.Module):
 
     def forward(self, x: Tensor, shape_code: Tensor, texture_code: Tensor | None = None,
                 index: Tensor | None = None, view: Tensor | None = None) -> dict[str, Tensor]:
-        """x [P, 3] network coordinates; codes [B, C] -> sdf [B, P], mask_logit [B, P], rgb [B, P, 3]."""
-        assert_shape(x, (None, 3), "points")
-        h = x.unsqueeze(0)
+        """x [..., P, 3] network coordinates; codes [..., B, C] ->
+        sdf [..., B, P], mask_logit [..., B, P], rgb [..., B, P, 3] (leading dims: portraits)."""
+        if x.shape[-1] != 3:
+            raise ValueError(f"points: expected [..., P, 3], got {tuple(x.shape)}")
+        h = x.unsqueeze(-3)
         for layer in self.shape:
             h = layer(h, shape_code, index)
         h_shape = h
         if self.base:
             sdf = self.sdf_head(h_shape, index).squeeze(-1)
-            return {"sdf": sdf + (x.norm(dim=-1) - self.sphere_radius).unsqueeze(0)}
+            return {"sdf": sdf + (x.norm(dim=-1) - self.sphere_radius).unsqueeze(-2)}
         for layer in self.texture:
             h = layer(h, texture_code, index)
         h_tex = h

@@ -23,11 +23,11 @@ def grid_points(resolution: int, bounds: float) -> Tensor:
 
 def fuse(base_sdf: Tensor, sdf: Tensor, mask_logit: Tensor, rgb: Tensor, beta: Tensor,
          mask_activation: str) -> dict[str, Tensor]:
-    """base_sdf [P], per-region sdf/mask_logit [K, P], rgb [K, P, 3] ->
-    d [P], sigma [P], m [K, P], c [P, 3] (color logit)."""
-    d = base_sdf + sdf.sum(0)
-    m = torch.softmax(mask_logit, dim=0) if mask_activation == "softmax" else mask_logit
-    c = (m.unsqueeze(-1) * rgb).sum(0)
+    """base_sdf [..., P], per-region sdf/mask_logit [..., K, P], rgb [..., K, P, 3] ->
+    d [..., P], sigma [..., P], m [..., K, P], c [..., P, 3] (color logit)."""
+    d = base_sdf + sdf.sum(-2)
+    m = torch.softmax(mask_logit, dim=-2) if mask_activation == "softmax" else mask_logit
+    c = (m.unsqueeze(-1) * rgb).sum(-3)
     return {"d": d, "sigma": sdf_to_density(d, beta), "m": m, "c": c}
 
 
@@ -45,37 +45,39 @@ class Generator(nn.Module):
         return self.log_beta.exp()
 
     def split_codes(self, codes: Tensor) -> tuple[Tensor, Tensor]:
-        """codes [2K, C] -> shape codes [K, C], texture codes [K, C]."""
-        assert_shape(codes, (self.cfg.num_codes, self.cfg.code_dim), "codes")
-        c = codes.reshape(self.cfg.num_regions, 2, self.cfg.code_dim)
-        return c[:, 0], c[:, 1]
+        """codes [..., 2K, C] -> shape codes [..., K, C], texture codes [..., K, C]."""
+        if tuple(codes.shape[-2:]) != (self.cfg.num_codes, self.cfg.code_dim):
+            raise ValueError(f"codes: expected [..., {self.cfg.num_codes}, {self.cfg.code_dim}], got {tuple(codes.shape)}")
+        c = codes.reshape(*codes.shape[:-2], self.cfg.num_regions, 2, self.cfg.code_dim)
+        return c[..., 0, :], c[..., 1, :]
 
     def to_net(self, points: Tensor) -> Tensor:
         return points * self.cfg.camera.coord_scale
 
     def fields(self, points: Tensor, codes: Tensor, view: Tensor | None = None) -> dict[str, Tensor]:
-        """World points [P, 3] -> every region's fields and the fused field at them."""
+        """World points [..., P, 3], codes [..., 2K, C] -> every region's fields and the fused field."""
         shape, texture = self.split_codes(codes)
         x = self.to_net(points)
         local = self.local(x, shape, texture, view=view)
-        base = self.base(x, shape[:1])["sdf"][0]
+        base = self.base(x, shape[..., :1, :])["sdf"].squeeze(-2)
         fused = fuse(base, local["sdf"], local["mask_logit"], local["rgb"], self.beta,
                      self.cfg.mask_activation)
         return {**local, "base_sdf": base, **fused}
 
     def render_rays(self, codes: Tensor, origins: Tensor, dirs: Tensor, t_bounds: Tensor,
                     samples: int | None = None, jitter: Tensor | None = None) -> dict[str, Tensor]:
-        """Rays [N, 3] x2, t_bounds [N, 2] -> image [N, 3], masks [N, K], depth [N] (+ extras)."""
-        n = origins.shape[0]
+        """Rays [..., N, 3] x2, t_bounds [..., N, 2] -> image [..., N, 3], masks [..., N, K],
+        depth [..., N] (+ weights, sdf, points). Leading dims: portraits (training)."""
+        *lead, n, _ = origins.shape
         s = samples or self.cfg.samples_per_ray
         points, t = sample_along_rays(origins, dirs, t_bounds, s, jitter)
-        f = self.fields(points.reshape(-1, 3), codes)
+        f = self.fields(points.reshape(*lead, n * s, 3), codes)
         k = self.cfg.num_regions
         out = composite(
-            f["sigma"].reshape(n, s), t, f["c"].reshape(n, s, 3),
-            f["m"].reshape(k, n, s).permute(1, 2, 0),
+            f["sigma"].reshape(*lead, n, s), t, f["c"].reshape(*lead, n, s, 3),
+            f["m"].reshape(*lead, k, n, s).movedim(-3, -1), self.cfg.camera.coord_scale,
         )
-        out["sdf"] = f["d"].reshape(n, s)
+        out["sdf"] = f["d"].reshape(*lead, n, s)
         out["points"] = points
         return out
 
