@@ -91,7 +91,7 @@ def _defs() -> list[ParamDef]:
         "neck_cloth": {
             "shape": [("neckline", "V-neck depth", 0.0, 1.0), ("collar", "Collar height", 0.0, 1.0),
                       ("shoulders", "Shoulder width", 0.9, 1.1)],
-            "texture": [("hue", "Cloth hue", 0.0, 1.0), ("saturation", "Cloth saturation", 0.0, 0.8),
+            "texture": [("hue", "Cloth hue", 0.0, 1.0), ("saturation", "Cloth saturation", 0.0, 0.65),
                         ("lightness", "Cloth lightness", 0.12, 0.85), ("pattern", "Stripes", 0.0, 1.0),
                         ("tone", "Neck skin tone", 0.0, 1.0), ("warmth", "Neck warmth", -1.0, 1.0)],
         },

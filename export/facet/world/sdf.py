@@ -95,7 +95,7 @@ def face_sdf(p: Tensor, q: dict) -> Tensor:
     ch = ellipsoid(torch.stack([x.abs() - 0.019, y + 0.010, z - 0.022], -1),
                    (0.011 + 0.003 * cheeks, 0.010, 0.011 + 0.002 * cheeks))
     d = smin(d, ch, 0.008)
-    jw = ellipsoid(torch.stack([x, y + 0.022, z + 0.002], -1), (0.0285 * jaw, 0.024, 0.035))
+    jw = ellipsoid(torch.stack([x, y + 0.022, z + 0.002], -1), (0.0305 * jaw, 0.024, 0.035))
     d = smin(d, jw, 0.010)
     cy = -0.040 - 0.0045 * chin
     cz = 0.0245 + 0.002 * chin
@@ -151,10 +151,10 @@ def brow_sdf(p: Tensor, q: dict) -> Tensor:
 def _lips(p: Tensor, q: dict):
     x, y, z = p[..., 0], p[..., 1], p[..., 2]
     wd, op, sm, fu = q["mouth.width"], q["mouth.opening"], q["mouth.smile"], q["mouth.fullness"]
-    hw = 0.0118 * wd
+    hw = 0.0142 * wd
     s = (x / hw).clamp(-1.2, 1.2)
     yb = y - MOUTH_Y - 0.0028 * sm * s * s
-    zf = _mask_z(0.0, MOUTH_Y) + 0.0017 - 0.014 * (x / 0.03) ** 2 * 0.9
+    zf = _mask_z(0.0, MOUTH_Y) + 0.0010 - 0.016 * (x / 0.03) ** 2
     zz = z - zf
     up = ellipsoid(torch.stack([x, yb - 0.0016 - 0.0022 * op, zz + 0.0034], -1), (hw, 0.0021 * fu, 0.0036))
     lo = ellipsoid(torch.stack([x, yb + 0.0022 + 0.0030 * op, zz + 0.0038], -1),
@@ -209,7 +209,7 @@ def hair_sdf(p: Tensor, q: dict) -> Tensor:
     cap = ellipsoid(torch.stack([x, y - 0.0195, z + 0.0115], -1), (0.0437 + ex, 0.0500 + ex, 0.0525 + ex))
     yb = 0.012 - 0.098 * ln
     back = smoothstep(-0.012, -0.032, z)
-    ycut = (0.016 - 0.11 * ln) * (1 - back) + (-0.016 - 0.09 * ln) * back
+    ycut = (0.016 - 0.22 * (ln - 0.45).clamp(min=0.0)) * (1 - back) + (-0.016 - 0.09 * ln) * back
     hy = (0.03 - yb) * 0.5
     cyy = (0.03 + yb) * 0.5
     bx = torch.stack([x.abs() - (0.024 + ex * 0.8 - 0.05 * (0.03 - y).clamp(min=0) ), (y - cyy).abs() - hy, (z + 0.014).abs() - (0.022 + ex * 0.6)], -1)
@@ -234,7 +234,7 @@ def neck_parts(p: Tensor, q: dict):
     x, y, z = p[..., 0], p[..., 1], p[..., 2]
     vdep, col, sh = q["neck_cloth.neckline"], q["neck_cloth.collar"], q["neck_cloth.shoulders"]
     neck = capsule(p, (0.0, -0.012, -0.009), (0.0, -0.09, -0.009), 0.0168)
-    torso = ellipsoid(torch.stack([x, y + 0.118, z + 0.010], -1), (0.105 * sh, 0.054, 0.042))
+    torso = ellipsoid(torch.stack([x, y + 0.112, z + 0.010], -1), (0.11 * sh, 0.054, 0.042))
     body = smin(neck, torso, 0.02)
     # the cloth: an inflated copy of the body below the neckline (V in front, raised by a collar)
     front = smoothstep(-0.01, 0.012, z)

@@ -138,8 +138,8 @@ def _mouth(p, q):
     lip = hsl(0.985 + 0.025 * q["mouth.lip_hue"], q["mouth.lip_sat"], q["mouth.lip_light"])
     lip = lip * (1 + 0.06 * torch.sin(p[..., 0] * 2500.0))[..., None]
     ins = inner < torch.minimum(up, lo) - 0.0001
-    teeth_y = p[..., 1] - (S.MOUTH_Y + 0.0028 * q["mouth.smile"] * (p[..., 0] / (0.0118 * q["mouth.width"])) ** 2)
-    teeth = (teeth_y > -0.0006 + 0 * p[..., 0]) & (p[..., 0].abs() < 0.0075 * q["mouth.width"])
+    teeth_y = p[..., 1] - (S.MOUTH_Y + 0.0028 * q["mouth.smile"] * (p[..., 0] / (0.0142 * q["mouth.width"])) ** 2)
+    teeth = (teeth_y > -0.0006 + 0 * p[..., 0]) & (p[..., 0].abs() < 0.009 * q["mouth.width"])
     dark = torch.tensor([0.16, 0.05, 0.06])
     c = torch.where(ins[..., None], torch.where(teeth[..., None], torch.tensor([0.86, 0.83, 0.76]), dark), lip)
     return c, 0.25
