@@ -1,0 +1,152 @@
+/**
+ * Wires the pieces together: backend choice, index and model loading, portrait codes, and
+ * coalesced final renders whenever the model, seed or pose changes. Heavy data (sessions,
+ * codes, images) lives here, not in the store.
+ */
+import { BackendError, chooseBackend, detectBackends, requestedBackend, wasmThreadCount, type BackendChoice } from '../runtime/backend';
+import { configureRuntime, GraphSession } from '../runtime/graphSession';
+import type { Feeds, Outputs } from '../runtime/tensors';
+import { fetchJson } from '../model/files';
+import { loadModel, type LoadedModel } from '../model/loader';
+import { GRAPH_NAMES, type GraphName } from '../model/manifest';
+import { parseIndex, pickModel } from '../model/modelIndex';
+import type { Pose } from '../kernels/camera';
+import type { FacetState, FacetStore } from '../store/store';
+import { mapCodes, renderFinal } from '../viewport/finalRender';
+import { ImageSlot } from '../viewport/imageSlot';
+import { LatestOnlyQueue } from '../viewport/renderQueue';
+import { describeError, loadFailure } from './messages';
+
+interface RenderJob {
+  model: LoadedModel;
+  seed: number;
+  pose: Pose;
+}
+
+export class FacetController {
+  readonly image = new ImageSlot();
+  private readonly indexUrl = new URL('models/index.json', new URL(import.meta.env.BASE_URL, location.href)).href;
+  private choice: BackendChoice | null = null;
+  private backendError: string | null = null;
+  private model: LoadedModel | null = null;
+  private generation = 0;
+  private codes: { model: LoadedModel; seed: number; data: Float32Array } | null = null;
+  private readonly queue = new LatestOnlyQueue<RenderJob>((job, isStale) => this.render(job, isStale));
+
+  constructor(
+    readonly store: FacetStore,
+    private readonly params: URLSearchParams,
+  ) {}
+
+  get loadedModel(): LoadedModel | null {
+    return this.model;
+  }
+
+  async start(): Promise<void> {
+    const seed = Number(this.params.get('seed'));
+    if (this.params.has('seed') && Number.isFinite(seed)) this.store.getState().setSeed(seed);
+    this.store.subscribe((s, prev) => this.onChange(s, prev));
+    this.store.getState().setProgress('Looking for a graphics device', 0);
+    await this.pickBackend();
+    await this.openIndex();
+  }
+
+  private async pickBackend(): Promise<void> {
+    const threads = wasmThreadCount(globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency);
+    try {
+      const requested = requestedBackend(this.params);
+      this.choice = chooseBackend(await detectBackends(), requested, threads);
+      configureRuntime(threads);
+      this.store.getState().setBackend(this.choice.backend, this.choice.adapter);
+    } catch (e) {
+      this.backendError = e instanceof BackendError ? e.message : `Could not choose a backend: ${String(e)}`;
+      this.store.getState().setError(this.backendError);
+    }
+  }
+
+  private async openIndex(): Promise<void> {
+    try {
+      const index = parseIndex(await fetchJson(this.indexUrl, 'index.json'));
+      this.store.getState().setModels(index.models);
+      this.store.getState().selectModel(pickModel(index, this.params.get('model')).id);
+    } catch (e) {
+      this.store.getState().setError(`Could not read the list of models: ${describeError(e)}`);
+    }
+  }
+
+  private onChange(s: FacetState, prev: FacetState): void {
+    if (s.modelId !== prev.modelId && s.modelId) void this.open(s.modelId);
+    else if (s.seed !== prev.seed || s.pose !== prev.pose) void this.requestRender().catch(() => {});
+  }
+
+  private async open(id: string): Promise<void> {
+    const generation = ++this.generation;
+    const entry = this.store.getState().models.find((m) => m.id === id)!;
+    const old = this.model;
+    this.model = null;
+    this.codes = null;
+    this.image.clear();
+    this.store.getState().setManifest(null);
+    await old?.dispose();
+    if (this.backendError || !this.choice) {
+      this.store.getState().setError(this.backendError ?? 'No backend');
+      return;
+    }
+    const backend = this.choice.backend;
+    const { setProgress } = this.store.getState();
+    setProgress(`Opening ${entry.name}`, 0);
+    try {
+      const model = await loadModel(entry, {
+        indexUrl: this.indexUrl,
+        createGraph: (name, bytes, spec) => GraphSession.create(name, bytes, spec, backend),
+        onProgress: (p) => generation === this.generation && setProgress(p.label, p.fraction),
+      });
+      if (generation !== this.generation) return void (await model.dispose());
+      this.model = model;
+      this.store.getState().setManifest(model.manifest);
+      setProgress('Rendering the first portrait', 1);
+      await this.requestRender();
+    } catch (e) {
+      if (generation === this.generation) this.store.getState().setError(loadFailure(entry.name, e));
+    }
+  }
+
+  /** Queue a final render of the current seed and pose (coalesced with any pending one). */
+  requestRender(): Promise<void> {
+    if (!this.model) return Promise.resolve();
+    const { seed, pose } = this.store.getState();
+    return this.queue.request({ model: this.model, seed, pose });
+  }
+
+  /** Resolves once every requested render has been shown. */
+  settled(): Promise<void> {
+    return this.queue.settled();
+  }
+
+  private async render(job: RenderJob, isStale: () => boolean): Promise<boolean> {
+    if (job.model !== this.model) return false;
+    const start = performance.now();
+    try {
+      if (this.codes?.model !== job.model || this.codes.seed !== job.seed) {
+        this.codes = { model: job.model, seed: job.seed, data: await mapCodes(job.model, job.seed) };
+      }
+      const image = await renderFinal(job.model, this.codes.data, job.pose, () => isStale() || job.model !== this.model);
+      if (!image || job.model !== this.model) return false;
+      this.image.put(image);
+      this.store.getState().frameShown(performance.now() - start);
+      return true;
+    } catch (e) {
+      if (job.model !== this.model) return false;
+      this.store.getState().setError(`Rendering failed: ${describeError(e)}`);
+      throw e;
+    }
+  }
+
+  /** Runs one graph of the loaded model on the active backend (for tests and tools). */
+  async runGraph(name: string, feeds: Feeds): Promise<Outputs> {
+    const model = this.model;
+    if (!model) throw new Error('No model is loaded');
+    if (!(GRAPH_NAMES as readonly string[]).includes(name)) throw new Error(`No graph "${name}" (graphs: ${GRAPH_NAMES.join(', ')})`);
+    return model.graphs[name as GraphName].run(feeds);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The final path: the `mapping` graph once per portrait, then the `final` graph over the
+ * pixels' rays, tile by tile (`render.tile_rays` rays per run), into an RGBA8 image.
+ */
+import { cam2world, pixelRays, rayTBounds, type Pose } from '../kernels/camera';
+import { imageToRgba8, masksToLabels } from '../kernels/image';
+import { zFromSeed } from '../kernels/rng';
+import { sliceRows, tilesFor } from '../kernels/tiles';
+import type { LoadedModel } from '../model/loader';
+
+export interface FinalImage {
+  width: number;
+  height: number;
+  rgba: Uint8Array; // row 0 at the top
+  labels: Uint8Array; // region index per pixel (argmax of the masks)
+}
+
+/** codes [2K, C] for a seed: z from the shared generator, truncation psi from the manifest. */
+export async function mapCodes(model: LoadedModel, seed: number): Promise<Float32Array> {
+  const { latent } = model.manifest;
+  const z = zFromSeed(seed, latent.num_codes, latent.z_dim);
+  const out = await model.graphs.mapping.run({
+    z: { type: 'float32', dims: [latent.num_codes, latent.z_dim], data: z },
+    psi: { type: 'float32', dims: [1], data: Float32Array.of(latent.truncation_psi) },
+  });
+  return out.codes.data as Float32Array;
+}
+
+/** Renders the final image for a pose; returns null if `isStale()` turned true between tiles. */
+export async function renderFinal(
+  model: LoadedModel,
+  codes: Float32Array,
+  pose: Pose,
+  isStale: () => boolean,
+): Promise<FinalImage | null> {
+  const { camera, render, latent, regions } = model.manifest;
+  const size = render.resolution;
+  const n = render.tile_rays;
+  const rays = pixelRays(cam2world(pose.yaw, pose.pitch, camera.radius), size, size, camera.fov_deg);
+  const tBounds = rayTBounds(n, camera.near, camera.far);
+  const rgba = new Uint8Array(size * size * 4);
+  const labels = new Uint8Array(size * size);
+  for (const tile of tilesFor(size * size, n)) {
+    if (isStale()) return null;
+    const out = await model.graphs.final.run({
+      codes: { type: 'float32', dims: [latent.num_codes, latent.code_dim], data: codes },
+      ray_origins: { type: 'float32', dims: [n, 3], data: sliceRows(rays.origins, 3, tile, n) },
+      ray_dirs: { type: 'float32', dims: [n, 3], data: sliceRows(rays.dirs, 3, tile, n) },
+      t_bounds: { type: 'float32', dims: [n, 2], data: tBounds },
+    });
+    const image = (out.image.data as Float32Array).subarray(0, tile.count * 3);
+    rgba.set(imageToRgba8(image), tile.start * 4);
+    const masks = (out.masks.data as Float32Array).subarray(0, tile.count * regions.length);
+    labels.set(masksToLabels(masks, regions.length), tile.start);
+  }
+  return { width: size, height: size, rgba, labels };
+}
