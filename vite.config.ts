@@ -13,7 +13,11 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   // Pre-bundling rewrites ORT's `new URL('*.wasm', import.meta.url)`; serve it as shipped.
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: {
+    exclude: ['onnxruntime-web'],
+    // Listed up front so the first dev load does not re-optimise and reload the page.
+    include: ['react', 'react-dom/client', 'react/jsx-dev-runtime', 'zustand', 'zustand/vanilla', 'ajv/dist/2020', 'three'],
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
   test: {
     include: ['src/**/*.test.ts'],

@@ -17,6 +17,8 @@ import { ImageSlot } from '../viewport/imageSlot';
 import { LatestOnlyQueue } from '../viewport/renderQueue';
 import { describeError, loadFailure } from './messages';
 
+const NO_WEBGPU = Object.freeze({ webgpu: false, adapter: null, reason: 'not probed (?backend=wasm)' });
+
 interface RenderJob {
   model: LoadedModel;
   seed: number;
@@ -55,7 +57,9 @@ export class FacetController {
     const threads = wasmThreadCount(globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency);
     try {
       const requested = requestedBackend(this.params);
-      this.choice = chooseBackend(await detectBackends(), requested, threads);
+      // Skip probing the GPU when wasm is forced (Chromium logs a warning when it finds none).
+      const table = requested === 'wasm' ? NO_WEBGPU : await detectBackends();
+      this.choice = chooseBackend(table, requested, threads);
       configureRuntime(threads);
       this.store.getState().setBackend(this.choice.backend, this.choice.adapter);
     } catch (e) {

@@ -14,7 +14,8 @@ let configuredThreads: number | null = null;
 export function configureRuntime(wasmThreads: number): void {
   if (configuredThreads !== null) return;
   ort.env.wasm.numThreads = wasmThreads;
-  ort.env.logLevel = 'warning';
+  // ORT prints warnings (e.g. shape ops placed on the CPU) through console.error: keep errors only.
+  ort.env.logLevel = 'error';
   configuredThreads = wasmThreads;
 }
 
@@ -39,6 +40,7 @@ export class GraphSession {
     const session = await ort.InferenceSession.create(bytes, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
     });
     return new GraphSession(name, spec, session);
   }
