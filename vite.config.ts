@@ -18,7 +18,17 @@ export default defineConfig({
     // Listed up front so the first dev load does not re-optimise and reload the page.
     include: ['react', 'react-dom/client', 'react/jsx-dev-runtime', 'zustand', 'zustand/vanilla', 'ajv/dist/2020', 'three'],
   },
-  build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 2048,
+    rolldownOptions: {
+      output: {
+        // ORT's wasm threads start workers from its own module's URL (import.meta.url): it
+        // must be a chunk of its own, or each worker would load (and run) the whole app.
+        codeSplitting: { groups: [{ name: 'ort', test: /node_modules[\\/]onnxruntime-web/ }] },
+      },
+    },
+  },
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
