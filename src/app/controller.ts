@@ -63,6 +63,8 @@ export class FacetController {
       configureRuntime(threads);
       this.store.getState().setBackend(this.choice.backend, this.choice.adapter);
     } catch (e) {
+      // Forced WebGPU that is missing still reports 'webgpu', so tests see what was asked for.
+      if (this.params.get('backend') === 'webgpu') this.store.getState().setBackend('webgpu', 'no WebGPU adapter');
       this.backendError = e instanceof BackendError ? e.message : `Could not choose a backend: ${String(e)}`;
       this.store.getState().setError(this.backendError);
     }

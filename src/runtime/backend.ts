@@ -81,7 +81,10 @@ export function chooseBackend(table: BackendTable, requested: Backend | null, wa
     return Object.freeze({ backend: 'webgpu', adapter: describeAdapter(table.adapter) });
   }
   if (requested === 'webgpu') {
-    throw new BackendError(`WebGPU was requested (?backend=webgpu) but is not available: ${table.reason ?? 'no adapter'}.`);
+    throw new BackendError(
+      `WebGPU was requested (?backend=webgpu) but is not available here: ${table.reason ?? 'no adapter'}. ` +
+        'Open the page without ?backend=webgpu to run on the CPU (wasm) instead.',
+    );
   }
   return wasm;
 }
