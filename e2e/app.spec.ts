@@ -8,7 +8,7 @@ import { readIndex } from './support/models';
 import { meanAbsDiff, rgbStats } from './support/pixels';
 
 /** A portrait, not a blank or flat fill: RGB standard deviation (0..255) and distinct colours. */
-const MIN_STD = 8;
+const MIN_STD = 5;
 const MIN_COLORS = 64;
 /** A turned head: mean absolute RGB difference (0..255) between the images before and after. */
 const MIN_DRAG_DIFF = 1.5;

@@ -1,6 +1,7 @@
 // The tiny model on the WebGPU backend (Chromium's software adapter, --enable-unsafe-webgpu,
 // see the `webgpu` project in playwright.config.ts) against the wasm backend: every graph,
 // run through window.facet.runGraph with the same deterministic inputs, agrees to 1e-3.
+import { writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { EditorPage } from './pages/editor';
 import type { Backend, GraphOutput } from './support/facetApi';
@@ -86,6 +87,6 @@ for (const graph of Object.keys(manifest?.graphs ?? {})) {
       );
     }
     testInfo.annotations.push({ type: 'max abs diff', description: JSON.stringify(report) });
-    await testInfo.attach(`${graph}-max-abs-diff.json`, { body: JSON.stringify(report, null, 2), contentType: 'application/json' });
+    writeFileSync(testInfo.outputPath('max-abs-diff.json'), `${JSON.stringify(report, null, 2)}\n`);
   });
 }

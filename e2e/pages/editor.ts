@@ -18,6 +18,8 @@ export function editorUrl(params: UrlParams): string {
 export class EditorPage {
   /** console.error messages and uncaught page errors, in order. */
   readonly errors: string[] = [];
+  /** When the page reloaded by itself while whenReady() waited (see there). */
+  readonly reloads: string[] = [];
   private shots = 0;
 
   constructor(readonly page: Page) {
@@ -39,6 +41,10 @@ export class EditorPage {
 
   async goto(params: UrlParams): Promise<void> {
     await this.page.goto(editorUrl(params));
+    await this.waitForApi();
+  }
+
+  private async waitForApi(): Promise<void> {
     await this.page.waitForFunction(
       () => typeof (window as unknown as Partial<FacetWindow>).facet?.info === 'function',
       undefined,
@@ -52,23 +58,38 @@ export class EditorPage {
     return this.page.evaluate(() => (window as unknown as FacetWindow).facet.info());
   }
 
-  /** whenReady(), bounded: rejects with the app's status and error if it does not resolve in time. */
+  /**
+   * whenReady(), bounded: rejects with the app's status and error if it does not resolve in time.
+   * Survives a page reload on the way (Vite reloads the page when it re-optimises dependencies
+   * or a source file changes under a running dev server): it then waits for the new page's API.
+   */
   async whenReady(timeoutMs = READY_TIMEOUT_MS): Promise<void> {
-    try {
-      await this.page.evaluate(async (ms) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`window.facet.whenReady() did not resolve within ${ms} ms`)), ms);
-        });
-        try {
-          await Promise.race([(window as unknown as FacetWindow).facet.whenReady(), timeout]);
-        } finally {
-          clearTimeout(timer);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.page.evaluate(async (ms) => {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`window.facet.whenReady() did not resolve within ${ms} ms`)), ms);
+          });
+          try {
+            await Promise.race([(window as unknown as FacetWindow).facet.whenReady(), timeout]);
+          } finally {
+            clearTimeout(timer);
+          }
+        }, Math.max(1, deadline - Date.now()));
+        return;
+      } catch (err) {
+        const message = (err as Error).message;
+        if (/Execution context was destroyed/.test(message) && Date.now() < deadline) {
+          this.reloads.push(new Date().toISOString());
+          await this.waitForApi();
+          continue;
         }
-      }, timeoutMs);
-    } catch (err) {
-      const info = await this.info().catch(() => null);
-      throw new Error(`${(err as Error).message}\napp info: ${JSON.stringify(info)}`);
+        const info = await this.info().catch(() => null);
+        const reloads = this.reloads.length ? `\nthe page reloaded by itself ${this.reloads.length} time(s) meanwhile` : '';
+        throw new Error(`${message}\napp info: ${JSON.stringify(info)}${reloads}`);
+      }
     }
   }
 
@@ -93,19 +114,20 @@ export class EditorPage {
   // ---- the UI ---------------------------------------------------------------------------------
 
   get canvas(): Locator {
-    return this.page.getByTestId('viewport').locator('canvas').or(this.page.locator('canvas')).first();
+    return this.page.getByTestId('viewport').locator('canvas').first();
   }
 
   get statusBar(): Locator {
-    return this.page.getByTestId('status-bar').or(this.page.getByRole('status')).first();
+    // The page's <footer> (role contentinfo); not role=status, which is the loading progress.
+    return this.page.getByRole('contentinfo');
   }
 
   get modelPicker(): Locator {
-    return this.page.getByTestId('model-picker').or(this.page.getByRole('combobox', { name: /model/i })).first();
+    return this.page.getByRole('combobox', { name: /model/i });
   }
 
   get errorMessage(): Locator {
-    return this.page.getByTestId('model-error').or(this.page.getByRole('alert')).first();
+    return this.page.getByRole('alert');
   }
 
   async pickModel(id: string): Promise<void> {
