@@ -13,7 +13,10 @@ import { parseIndex, pickModel } from '../model/modelIndex';
 import type { Pose } from '../kernels/camera';
 import type { FacetState, FacetStore } from '../store/store';
 import { mapCodes, renderFinal } from '../viewport/finalRender';
-import { ImageSlot } from '../viewport/imageSlot';
+import { bakeVolume } from '../viewport/bakePreview';
+import type { ShownImage, ShownPreview } from '../viewport/sources';
+import { Slot } from '../viewport/slot';
+import { SerialQueue } from '../runtime/serialQueue';
 import { LatestOnlyQueue } from '../viewport/renderQueue';
 import { describeError, loadFailure } from './messages';
 
@@ -26,7 +29,8 @@ interface RenderJob {
 }
 
 export class FacetController {
-  readonly image = new ImageSlot();
+  readonly image = new Slot<ShownImage>();
+  readonly preview = new Slot<ShownPreview>();
   private readonly indexUrl = new URL('models/index.json', new URL(import.meta.env.BASE_URL, location.href)).href;
   private choice: BackendChoice | null = null;
   private backendError: string | null = null;
@@ -81,8 +85,13 @@ export class FacetController {
   }
 
   private onChange(s: FacetState, prev: FacetState): void {
-    if (s.modelId !== prev.modelId && s.modelId) void this.open(s.modelId);
-    else if (s.seed !== prev.seed || s.pose !== prev.pose) void this.requestRender().catch(() => {});
+    if (s.modelId !== prev.modelId && s.modelId) return void this.open(s.modelId);
+    // While dragging with a preview on screen, the final render waits for the camera to rest.
+    const previewing = s.dragging && this.preview.value?.seed === s.seed;
+    const rested = prev.dragging && !s.dragging;
+    if (s.seed !== prev.seed || rested || (s.pose !== prev.pose && !previewing)) {
+      void this.requestRender().catch(() => {});
+    }
   }
 
   private async open(id: string): Promise<void> {
@@ -92,6 +101,7 @@ export class FacetController {
     this.model = null;
     this.codes = null;
     this.image.clear();
+    this.preview.clear();
     this.store.getState().setManifest(null);
     await old?.dispose();
     if (this.backendError || !this.choice) {
@@ -100,11 +110,12 @@ export class FacetController {
     }
     const backend = this.choice.backend;
     const { setProgress } = this.store.getState();
+    const runs = new SerialQueue(); // one queue for the model's sessions: bake and final never overlap
     setProgress(`Opening ${entry.name}`, 0);
     try {
       const model = await loadModel(entry, {
         indexUrl: this.indexUrl,
-        createGraph: (name, bytes, spec) => GraphSession.create(name, bytes, spec, backend),
+        createGraph: (name, bytes, spec) => GraphSession.create(name, bytes, spec, backend, runs),
         onProgress: (p) => generation === this.generation && setProgress(p.label, p.fraction),
       });
       if (generation !== this.generation) return void (await model.dispose());
@@ -135,16 +146,29 @@ export class FacetController {
     try {
       if (this.codes?.model !== job.model || this.codes.seed !== job.seed) {
         this.codes = { model: job.model, seed: job.seed, data: await mapCodes(job.model, job.seed) };
+        void this.bake(job.model, job.seed, this.codes.data);
       }
       const image = await renderFinal(job.model, this.codes.data, job.pose, () => isStale() || job.model !== this.model);
       if (!image || job.model !== this.model) return false;
-      this.image.put(image);
+      this.image.put({ ...image, seed: job.seed });
       this.store.getState().frameShown(performance.now() - start);
       return true;
     } catch (e) {
       if (job.model !== this.model) return false;
       this.store.getState().setError(`Rendering failed: ${describeError(e)}`);
       throw e;
+    }
+  }
+
+  /** Bakes and fuses the portrait's volume for the preview; runs beside the final renders. */
+  private async bake(model: LoadedModel, seed: number, codes: Float32Array): Promise<void> {
+    const stale = () => this.codes?.data !== codes || this.model !== model;
+    try {
+      const baked = await bakeVolume(model, codes, stale);
+      if (baked && !stale()) this.preview.put({ ...baked, seed });
+    } catch (e) {
+      // The preview is an aid: without it the final render still follows the camera.
+      if (!stale()) console.warn(`Preview bake failed: ${describeError(e)}`);
     }
   }
 

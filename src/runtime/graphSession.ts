@@ -27,22 +27,26 @@ function reported(names: readonly string[], metadata: readonly ort.InferenceSess
 }
 
 export class GraphSession {
-  private readonly queue = new SerialQueue();
   private disposed = false;
 
   private constructor(
     readonly name: string,
     readonly spec: GraphSpec,
     private readonly session: ort.InferenceSession,
+    private readonly queue: SerialQueue,
   ) {}
 
-  static async create(name: string, bytes: Uint8Array, spec: GraphSpec, backend: Backend): Promise<GraphSession> {
+  /**
+   * `queue` may be shared by all of a model's sessions: then runs of different graphs (bake
+   * and final) never overlap either, which is what the shared wasm module handles best.
+   */
+  static async create(name: string, bytes: Uint8Array, spec: GraphSpec, backend: Backend, queue = new SerialQueue()): Promise<GraphSession> {
     const session = await ort.InferenceSession.create(bytes, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
     });
-    return new GraphSession(name, spec, session);
+    return new GraphSession(name, spec, session, queue);
   }
 
   /** Differences between the manifest's declaration and what the session reports. */

@@ -87,7 +87,7 @@ export function createTestApi(controller: FacetController): FacetTestApi {
       await controller.settled();
     },
     async imagePixels() {
-      const image = controller.image.image;
+      const image = controller.image.value;
       if (!image) throw new Error('No final image has been rendered yet');
       return { width: image.width, height: image.height, rgba: Array.from(image.rgba) };
     },

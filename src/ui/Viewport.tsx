@@ -6,7 +6,7 @@ export function Viewport() {
   const controller = useController();
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    const renderer = new ViewportRenderer(host.current!, controller.store, controller.image);
+    const renderer = new ViewportRenderer(host.current!, controller.store, controller);
     return () => renderer.dispose();
   }, [controller]);
 

@@ -9,6 +9,7 @@ import { sliceRows, tilesFor } from '../kernels/tiles';
 import type { LoadedModel } from '../model/loader';
 
 export interface FinalImage {
+  pose: Pose; // the pose it was rendered for
   width: number;
   height: number;
   rgba: Uint8Array; // row 0 at the top
@@ -53,5 +54,5 @@ export async function renderFinal(
     const masks = (out.masks.data as Float32Array).subarray(0, tile.count * regions.length);
     labels.set(masksToLabels(masks, regions.length), tile.start);
   }
-  return { width: size, height: size, rgba, labels };
+  return { pose, width: size, height: size, rgba, labels };
 }

@@ -1,0 +1,42 @@
+/**
+ * The bake step of the preview path: `bake_base` with region 0's shape code, `bake` once per
+ * region with its shape and texture codes, then the fuse (kernels/fuse.ts) into one RGBA
+ * volume the preview shader ray-marches.
+ */
+import { fuse, type RegionBake } from '../kernels/fuse';
+import { parseHexColor } from '../kernels/image';
+import type { LoadedModel } from '../model/loader';
+
+export interface BakedVolume {
+  resolution: number;
+  bounds: number; // world units: the grid covers [-bounds, bounds]^3
+  /** [R^3 * 4], flat index (iz * R + iy) * R + ix: rgb = sigmoid(c), a = fused SDF. */
+  volume: Float32Array;
+  /** [R^3 * 4]: semantic color, a = region label. */
+  semantic: Float32Array;
+}
+
+function codeRow(codes: Float32Array, row: number, dim: number): Float32Array {
+  return codes.slice(row * dim, (row + 1) * dim);
+}
+
+export async function bakeVolume(model: LoadedModel, codes: Float32Array, isStale: () => boolean): Promise<BakedVolume | null> {
+  const { latent, regions, bake, render } = model.manifest;
+  const c = latent.code_dim;
+  const code = (row: number) => ({ type: 'float32' as const, dims: [1, c], data: codeRow(codes, row, c) });
+  const base = await model.graphs.bake_base.run({ shape_code: code(0) });
+  const baked: RegionBake[] = [];
+  for (let k = 0; k < regions.length; k++) {
+    if (isStale()) return null;
+    const out = await model.graphs.bake.run({
+      region: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(k)) },
+      shape_code: code(2 * k),
+      texture_code: code(2 * k + 1),
+    });
+    baked.push({ sdf: out.sdf.data as Float32Array, maskLogit: out.mask_logit.data as Float32Array, rgb: out.rgb.data as Float32Array });
+  }
+  if (isStale()) return null;
+  const colors = regions.map((r) => parseHexColor(r.color).map((v) => v / 255));
+  const fused = fuse(base.sdf.data as Float32Array, baked, colors, render.mask_activation);
+  return { resolution: bake.resolution, bounds: bake.bounds, ...fused };
+}

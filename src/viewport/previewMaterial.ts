@@ -1,0 +1,119 @@
+/**
+ * The preview path: ray-march the fused baked volume (a Data3DTexture) in a fragment shader,
+ * with the same camera convention (kernels/camera.ts) and volume rendering as the final graph
+ * (docs/model-format.md): sigma = sigmoid(-d / beta) / beta, alpha = 1 - exp(-sigma delta),
+ * the last sample opaque. No network runs per frame.
+ */
+import * as THREE from 'three';
+import { cam2world, type Pose } from '../kernels/camera';
+import type { Manifest } from '../model/manifest';
+import type { BakedVolume } from './bakePreview';
+
+/** More samples than the final graph: the grid is coarse and the preview should look smooth. */
+const PREVIEW_SAMPLES = 128;
+
+const vertexShader = /* glsl */ `
+out vec2 vUv;
+void main() {
+  vUv = uv;
+  gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0);
+}`;
+
+const fragmentShader = /* glsl */ `
+precision highp float;
+precision highp sampler3D;
+uniform sampler3D volume;
+uniform mat3 rotation;   // camera-to-world axes (columns x, y, z)
+uniform vec3 origin;     // camera centre
+uniform float tanHalfFov;
+uniform float near;
+uniform float far;
+uniform float beta;      // in network units, like the SDF
+uniform float bounds;    // world units
+uniform int samples;
+in vec2 vUv;
+out vec4 outColor;
+
+void main() {
+  // Pixel centre -> camera-space direction: x right, y up, looking along -z.
+  vec2 ndc = vUv * 2.0 - 1.0;
+  vec3 dir = normalize(rotation * normalize(vec3(ndc.x * tanHalfFov, ndc.y * tanHalfFov, -1.0)));
+  float delta = (far - near) / float(samples - 1);
+  float transmittance = 1.0;
+  vec3 color = vec3(0.0);
+  for (int i = 0; i < samples; i++) {
+    vec3 p = origin + dir * (near + delta * float(i));
+    vec4 v = texture(volume, clamp((p + bounds) / (2.0 * bounds), 0.0, 1.0));
+    float alpha = 1.0;
+    if (i < samples - 1) {
+      float sigma = 1.0 / (1.0 + exp(v.a / beta)) / beta;
+      alpha = 1.0 - exp(-sigma * delta);
+    }
+    color += transmittance * alpha * v.rgb;
+    transmittance *= 1.0 - alpha;
+    if (transmittance < 1e-3) break;
+  }
+  outColor = vec4(color, 1.0);
+}`;
+
+export class PreviewMaterial {
+  readonly material = new THREE.ShaderMaterial({
+    glslVersion: THREE.GLSL3,
+    vertexShader,
+    fragmentShader,
+    uniforms: {
+      volume: { value: null },
+      rotation: { value: new THREE.Matrix3() },
+      origin: { value: new THREE.Vector3() },
+      tanHalfFov: { value: 0.1 },
+      near: { value: 0.9 },
+      far: { value: 1.1 },
+      beta: { value: 0.1 },
+      bounds: { value: 0.15 },
+      samples: { value: PREVIEW_SAMPLES },
+    },
+  });
+  private texture: THREE.Data3DTexture | null = null;
+
+  get ready(): boolean {
+    return this.texture !== null;
+  }
+
+  setVolume(baked: BakedVolume | null): void {
+    this.texture?.dispose();
+    this.texture = null;
+    this.material.uniforms.volume.value = null;
+    if (!baked) return;
+    const r = baked.resolution;
+    const half = new Uint16Array(baked.volume.length);
+    for (let i = 0; i < half.length; i++) half[i] = THREE.DataUtils.toHalfFloat(baked.volume[i]);
+    const texture = new THREE.Data3DTexture(half, r, r, r);
+    texture.format = THREE.RGBAFormat;
+    texture.type = THREE.HalfFloatType; // linear filtering of half floats needs no extension
+    texture.minFilter = texture.magFilter = THREE.LinearFilter;
+    texture.wrapS = texture.wrapT = texture.wrapR = THREE.ClampToEdgeWrapping;
+    texture.unpackAlignment = 1;
+    texture.needsUpdate = true;
+    this.texture = texture;
+    this.material.uniforms.volume.value = texture;
+    this.material.uniforms.bounds.value = baked.bounds;
+  }
+
+  /** Per frame: the camera from the current pose (read from the store, never written). */
+  setCamera(pose: Pose, manifest: Manifest): void {
+    const { camera, render } = manifest;
+    const m = cam2world(pose.yaw, pose.pitch, camera.radius); // row-major
+    const u = this.material.uniforms;
+    (u.rotation.value as THREE.Matrix3).set(m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10]);
+    (u.origin.value as THREE.Vector3).set(m[3], m[7], m[11]);
+    u.tanHalfFov.value = Math.tan((camera.fov_deg * Math.PI) / 360);
+    u.near.value = camera.near;
+    u.far.value = camera.far;
+    u.beta.value = render.beta;
+  }
+
+  dispose(): void {
+    this.texture?.dispose();
+    this.material.dispose();
+  }
+}
