@@ -83,7 +83,7 @@ PRESETS: dict[str, ModelConfig] = {
     "tiny": ModelConfig(preset="tiny", z_dim=8, code_dim=16, hidden=16, mapping_layers=2,
                         samples_per_ray=12, resolution=32, tile_rays=256, bake_resolution=16),
     # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
-    "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=64,
+    "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32,
                            samples_per_ray=24, resolution=128, tile_rays=4096,
                            bake_resolution=64),
     # The official CNeRF stage-1 architecture (FFHQ 512 release; the 2D decoder is separate).

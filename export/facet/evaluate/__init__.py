@@ -1,0 +1,1 @@
+"""Evaluation against the synthetic world's ground truth: `facet eval`."""

@@ -1,0 +1,117 @@
+"""`facet eval`: quality of a model against the synthetic world's ground truth on held-out
+(latent, view) pairs (seeds from EVAL_SEED_BASE on, never drawn in training)."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+
+BARS = {"psnr": 26.0, "ssim": 0.85, "miou": 0.85, "locality": 0.01}
+
+
+def load_model(src: str):
+    from facet.checkpoint import load_generator
+
+    p = Path(src)
+    path = p / "weights.safetensors" if p.is_dir() else p
+    g, _ = load_generator(path)
+    return g.eval()
+
+
+def eval_pose(seed: int, cam) -> tuple[float, float]:
+    """A held-out view: uniform over the model's pose range, from the portrait's own seed."""
+    g = torch.Generator().manual_seed(seed ^ 0x5EED)
+    y0, y1 = (math.radians(v) for v in cam.yaw_range_deg)
+    p0, p1 = (math.radians(v) for v in cam.pitch_range_deg)
+    u = torch.rand(2, generator=g)
+    return float(y0 + (y1 - y0) * u[0]), float(p0 + (p1 - p0) * u[1])
+
+
+@torch.no_grad()
+def evaluate(g, n: int, res: int, locality_n: int, supersample: int, progress=True) -> dict:
+    from tqdm import tqdm
+
+    from facet.evaluate.metrics import changed_outside, iou_per_region, psnr, ssim
+    from facet.evaluate.render import render_image
+    from facet.training.synthetic_data import EVAL_SEED_BASE
+    from facet.world import params_to_latent, render, sample_params
+
+    regions = list(g.cfg.regions)
+    k = len(regions)
+    rows, iou_acc = [], [[] for _ in range(k)]
+    loc = {r: [] for r in regions}
+    t0 = time.time()
+    for i in tqdm(range(n), desc="eval", disable=not progress):
+        seed = EVAL_SEED_BASE + i
+        params = sample_params(seed, 1)
+        yaw, pitch = eval_pose(seed, g.cfg.camera)
+        gt = render(params, yaw, pitch, res, res, supersample=supersample)
+        codes = g.mapping(params_to_latent(params)[0], 1.0)
+        pred = render_image(g, codes, yaw, pitch, res)
+        ious = iou_per_region(pred["labels"], gt["labels"][0], k)
+        for r, v in enumerate(ious):
+            if v is not None:
+                iou_acc[r].append(v)
+        present = [v for v in ious if v is not None]
+        rows.append({"seed": seed, "yaw": yaw, "pitch": pitch, "psnr": psnr(pred["image"], gt["image"][0]),
+                     "ssim": ssim(pred["image"], gt["image"][0]), "miou": sum(present) / len(present)})
+        if i < locality_n:
+            for r, name in enumerate(regions):
+                other = sample_params(seed + 7_777_777 * (r + 1), 1)
+                edited = {**params, name: other[name]}
+                codes2 = g.mapping(params_to_latent(edited)[0], 1.0)
+                pred2 = render_image(g, codes2, yaw, pitch, res)
+                loc[name].append(changed_outside(pred["image"], pred2["image"], pred["labels"] == r, pred2["labels"] == r))
+    mean = lambda xs: float(sum(xs) / len(xs)) if xs else None
+    result = {
+        "n": n, "res": res, "supersample": supersample, "locality_n": min(locality_n, n),
+        "psnr": mean([r["psnr"] for r in rows]), "ssim": mean([r["ssim"] for r in rows]),
+        "miou": mean([r["miou"] for r in rows]),
+        "iou": {name: mean(iou_acc[r]) for r, name in enumerate(regions)},
+        "locality": {name: mean(v) for name, v in loc.items()},
+        "locality_max": {name: (max(v) if v else None) for name, v in loc.items()},
+        "bars": BARS, "seconds": round(time.time() - t0, 1), "rows": rows,
+    }
+    result["pass"] = {
+        "psnr": result["psnr"] >= BARS["psnr"], "ssim": result["ssim"] >= BARS["ssim"],
+        "miou": result["miou"] >= BARS["miou"],
+        "locality": all(v is not None and v <= BARS["locality"] for v in result["locality"].values()),
+    }
+    return result
+
+
+def run(a: argparse.Namespace) -> int:
+    torch.set_num_threads(a.threads or torch.get_num_threads())
+    g = load_model(a.model)
+    res = evaluate(g, a.n, a.res, a.locality_n, a.supersample)
+    Path(a.out).write_text(json.dumps(res, indent=2) + "\n")
+    print(f"psnr {res['psnr']:.2f} dB  ssim {res['ssim']:.3f}  miou {res['miou']:.3f}")
+    print("locality (share of pixels changed outside the region): " +
+          ", ".join(f"{k} {v:.4f}" for k, v in res["locality"].items() if v is not None))
+    print(f"wrote {a.out} ({res['seconds']} s)")
+    return 0
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("eval", help="PSNR, SSIM, mIoU and locality against the synthetic world")
+    p.add_argument("--model", default=None, help="model folder (weights.safetensors) or checkpoint; default: index.json's default")
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--out", default="eval.json")
+    p.add_argument("--res", type=int, default=256)
+    p.add_argument("--locality-n", type=int, default=24, help="portraits used for the locality test (9 extra renders each)")
+    p.add_argument("--supersample", type=int, default=2, help="ground-truth anti-aliasing")
+    p.add_argument("--threads", type=int, default=0)
+    p.set_defaults(fn=_with_default_model)
+
+
+def _with_default_model(a: argparse.Namespace) -> int:
+    if a.model is None:
+        from facet.cli import MODELS_DIR
+
+        index = json.loads((MODELS_DIR / "index.json").read_text())
+        a.model = str(MODELS_DIR / index["default"])
+    return run(a)

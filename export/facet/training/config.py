@@ -1,0 +1,52 @@
+"""Training configs (documented dataclass with presets); saved beside every checkpoint."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass
+class TrainConfig:
+    objective: Literal["synthetic", "gan"] = "synthetic"
+    model_preset: str = "default"
+    steps: int = 4000
+    lr: float = 1e-4
+    lr_mapping: float = 1e-4
+    lr_end_factor: float = 0.1     # cosine decay of the learning rate to lr * this
+    batch: int = 8                 # portraits per step
+    points: int = 2048             # 3D samples per portrait per step (synthetic)
+    rays: int = 128                # pixels per portrait per step (synthetic)
+    samples: int = 16              # samples per ray while training
+    pool_size: int = 384           # synthetic portraits held at once
+    pool_points: int = 16384
+    pool_views: int = 6
+    view_res: int = 64
+    refresh_per_step: int = 1
+    seed: int = 1
+    save_every: int = 200
+    log_every: int = 10
+    device: str = "auto"           # auto | cpu | cuda
+    threads: int = 0               # torch CPU threads (0: all cores)
+    # gan objective
+    data: str = ""                 # folder with images/ and masks/ (CelebAMask-HQ labels or 9-region labels)
+    mask_format: str = "celebamask"  # or "regions": mask pixels are region indices
+    res: int = 64
+    lr_d: float = 2e-4
+    r1_image: float = 10.0
+    r1_mask: float = 1000.0
+    view_weight: float = 15.0
+    eikonal: float = 0.1
+    min_surface: float = 0.001
+    ema_decay: float = 0.999
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+TRAIN_PRESETS: dict[str, TrainConfig] = {
+    "default": TrainConfig(),
+    "smoke": TrainConfig(model_preset="tiny", steps=2, batch=2, points=256, rays=32, samples=8,
+                         pool_size=4, pool_points=1024, pool_views=2, view_res=32, save_every=1,
+                         log_every=1, res=32),
+}

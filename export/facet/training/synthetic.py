@@ -1,0 +1,84 @@
+"""The synthetic-world objective: the generator reproduces the world, its per-region latents tied
+to the region's named parameters (Gaussianised), supervised in 3D (SDF, label, color at points)
+and in 2D (volume-rendered pixels against rendered views: color, mask, depth)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from facet.model.generator import Generator
+from facet.training.synthetic_data import BAND, Pool
+
+
+@dataclass
+class SyntheticLossWeights:
+    sdf: float = 1.0
+    mask3d: float = 0.5
+    rgb3d: float = 1.0
+    image: float = 1.0
+    mask2d: float = 0.5
+    depth: float = 0.5
+
+
+def sdf_loss(pred_net: Tensor, true_world: Tensor, scale: float, clamp: float = 0.03) -> Tensor:
+    """L1 between network-unit SDFs, clamped far from surfaces and weighted towards them."""
+    t = (true_world * scale).clamp(-clamp * scale, clamp * scale)
+    p = pred_net.clamp(-clamp * scale, clamp * scale)
+    w = 1.0 + 4.0 * (true_world.abs() < BAND).float()
+    return (w * (p - t).abs()).mean()
+
+
+def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples: int,
+                     jitter_gen: torch.Generator | None = None) -> dict[str, Tensor]:
+    scale = g.cfg.camera.coord_scale
+    codes = g.mapping(batch["z"])
+    f = g.fields(batch["points"], codes)
+    out: dict[str, Tensor] = {}
+    out["sdf"] = sdf_loss(f["d"], batch["sdf"], scale)
+    logits = f["mask_logit"]                                    # [B, K, P]
+    out["mask3d"] = F.cross_entropy(logits, batch["label"]) if g.cfg.mask_activation == "softmax" \
+        else F.mse_loss(f["m"], F.one_hot(batch["label"], g.cfg.num_regions).movedim(-1, -2).float())
+    visible = (batch["sdf"] > -BAND).float()[..., None]         # deep inside: color never seen
+    out["rgb3d"] = (visible * (torch.sigmoid(f["c"]) - batch["rgb"]).abs()).mean()
+
+    b, n, _ = batch["ray_origins"].shape
+    tb = torch.tensor([g.cfg.camera.near, g.cfg.camera.far]).expand(b, n, 2)
+    jitter = None
+    if jitter_gen is not None:
+        jitter = torch.rand(b, n, samples, generator=jitter_gen) - 0.5
+    r = g.render_rays(codes, batch["ray_origins"], batch["ray_dirs"], tb, samples=samples, jitter=jitter)
+    out["image"] = (r["image"] - (batch["pixel_rgb"] * 2 - 1)).abs().mean()
+    out["mask2d"] = F.nll_loss(torch.log(r["masks"].clamp(1e-6, 1.0)).transpose(1, 2), batch["pixel_label"])
+    out["depth"] = ((r["depth"] - batch["pixel_depth"]).abs() * scale).mean()
+    out["total"] = sum(getattr(w, k) * v for k, v in out.items())
+    with torch.no_grad():
+        mse = ((r["image"] + 1) / 2 - batch["pixel_rgb"]).pow(2).mean()
+        out["psnr"] = -10 * torch.log10(mse.clamp_min(1e-10))
+        out["beta"] = g.beta.detach()
+    return out
+
+
+class SyntheticObjective:
+    """Holds the pool and computes one step's losses; the Trainer owns the loop."""
+
+    def __init__(self, g: Generator, pool: Pool, batch: int, points: int, rays: int, samples: int,
+                 refresh_per_step: int, seed: int, weights: SyntheticLossWeights | None = None):
+        self.g, self.pool = g, pool
+        self.batch_size, self.points, self.rays, self.samples = batch, points, rays, samples
+        self.refresh_per_step = refresh_per_step
+        self.gen = torch.Generator().manual_seed(seed)
+        self.w = weights or SyntheticLossWeights()
+
+    def setup(self, progress=None) -> None:
+        self.pool.fill(progress)
+
+    def step(self, model: Generator) -> dict[str, Tensor]:
+        if self.refresh_per_step:
+            self.pool.refresh(self.refresh_per_step)
+        batch = self.pool.batch(self.batch_size, self.points, self.rays, self.gen)
+        dev = next(model.parameters()).device
+        batch = {k: v.to(dev) for k, v in batch.items()}
+        return synthetic_losses(model, batch, self.w, self.samples, self.gen)

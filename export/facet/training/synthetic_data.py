@@ -1,0 +1,157 @@
+"""Supervision from the synthetic world: a pool of portraits with 3D samples and rendered views.
+
+World SDF evaluation is the costly part on a CPU, so portraits live in a pool that is refreshed a
+few at a time while training draws batches from it; each portrait is seen from many random views
+and point subsets before it is replaced. Training seeds never overlap evaluation seeds
+(EVAL_SEED_BASE and up are reserved for `facet eval`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from facet.camera import CameraSpec, rays_for_pose
+from facet.world import params_to_latent, region_sdf, render, sample_params
+from facet.world import sdf as world_sdf
+from facet.world.shade import background, shade
+
+EVAL_SEED_BASE = 1_000_000_000
+BAND = 0.006        # world units: points this close to a surface get its label and color
+BACKGROUND = 0
+
+
+def take(params: dict, idx: Tensor) -> dict:
+    return {r: {k: v[idx] for k, v in kinds.items()} for r, kinds in params.items()}
+
+
+def pose_prior(n: int, g: torch.Generator, spec: CameraSpec) -> tuple[Tensor, Tensor]:
+    """Poses covering the model's range: uniform yaw and pitch within the manifest's range."""
+    y0, y1 = (math.radians(v) for v in spec.yaw_range_deg)
+    p0, p1 = (math.radians(v) for v in spec.pitch_range_deg)
+    return torch.rand(n, generator=g) * (y1 - y0) + y0, torch.rand(n, generator=g) * (p1 - p0) + p0
+
+
+@torch.no_grad()
+def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: float = 0.75) -> dict:
+    """Points in the ball [n, P, 3] with scene SDF (world units), label and color targets.
+
+    `near_frac` of them lie within BAND of a surface (rejection sampling), the rest uniform."""
+    n = params["face"]["shape"].shape[0]
+    ball = world_sdf.BALL
+    cand = 6 * n_points
+    u = F.normalize(torch.randn(n, cand, 3, generator=g), dim=-1)
+    p = u * torch.rand(n, cand, 1, generator=g) ** (1 / 3) * ball
+    fld = region_sdf(p, params)
+    d = fld[..., 1:].min(-1).values
+    n_near = int(near_frac * n_points)
+    near_score = (d.abs() < BAND).float() + torch.rand(n, cand, generator=g) * 0.5
+    near_idx = near_score.topk(n_near, dim=1).indices
+    uni_idx = torch.randint(0, cand, (n, n_points - n_near), generator=g)
+    idx = torch.cat([near_idx, uni_idx], 1)
+    p = p.gather(1, idx[..., None].expand(-1, -1, 3))
+    fld = fld.gather(1, idx[..., None].expand(-1, -1, fld.shape[-1]))
+    d = fld[..., 1:].min(-1).values
+    body = fld[..., 1:].argmin(-1) + 1
+    label = torch.where(d < BAND, body, torch.full_like(body, BACKGROUND))
+    q = world_sdf.broadcast_named(params, 2)
+    normal = _normals(p, q)
+    rgb = shade(p, normal, label, q)
+    return {"points": p, "sdf": d, "label": label, "rgb": rgb}
+
+
+def _normals(p: Tensor, q: dict, h: float = 2e-4) -> Tensor:
+    k = torch.tensor([[1, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]], dtype=p.dtype)
+    d = torch.stack([world_sdf.scene(p + h * k[i], q) for i in range(4)], -1)   # [..., 4]
+    return F.normalize((d[..., None] * k).sum(-2), dim=-1)
+
+
+@dataclass
+class Portraits:
+    z: Tensor            # [n, 2K, Z]
+    points: Tensor       # [n, P, 3]
+    sdf: Tensor          # [n, P] world units
+    label: Tensor        # [n, P]
+    rgb: Tensor          # [n, P, 3] in [0, 1]
+    yaw: Tensor          # [n, V]
+    pitch: Tensor        # [n, V]
+    image: Tensor        # [n, V, 3, H, W] in [0, 1]
+    labels: Tensor       # [n, V, H, W]
+    depth: Tensor        # [n, V, H, W]
+
+
+@torch.no_grad()
+def make_portraits(seeds: list[int], points: int, views: int, res: int, spec: CameraSpec) -> Portraits:
+    """Everything one pool slot holds, for portraits drawn from the given seeds."""
+    parts = []
+    for s in seeds:
+        g = torch.Generator().manual_seed(s)
+        params = sample_params(s, 1)
+        pts = point_targets(params, points, g)
+        yaw, pitch = pose_prior(views, g, spec)
+        rep = take(params, torch.zeros(views, dtype=torch.long))
+        r = render(rep, yaw, pitch, res, res)
+        parts.append(Portraits(params_to_latent(params), pts["points"], pts["sdf"], pts["label"], pts["rgb"],
+                               yaw[None], pitch[None], r["image"][None], r["labels"][None], r["depth"][None]))
+    return Portraits(*(torch.cat([getattr(p, f) for p in parts]) for f in Portraits.__dataclass_fields__))
+
+
+class Pool:
+    """A fixed-size pool of portraits; `refresh(k)` replaces the k oldest with new ones."""
+
+    def __init__(self, size: int, points: int, views: int, res: int, spec: CameraSpec, seed: int):
+        self.size, self.points, self.views, self.res, self.spec = size, points, views, res, spec
+        self.next_seed = seed * 10_000_000
+        assert self.next_seed + 10_000_000 < EVAL_SEED_BASE
+        self.data: Portraits | None = None
+        self.cursor = 0
+
+    def _seeds(self, k: int) -> list[int]:
+        s = list(range(self.next_seed, self.next_seed + k))
+        self.next_seed += k
+        return s
+
+    def fill(self, progress=None) -> None:
+        chunks = []
+        for i in range(0, self.size, 8):
+            chunks.append(make_portraits(self._seeds(min(8, self.size - i)), self.points, self.views, self.res, self.spec))
+            if progress:
+                progress(min(i + 8, self.size))
+        self.data = Portraits(*(torch.cat([getattr(c, f) for c in chunks]) for f in Portraits.__dataclass_fields__))
+
+    def refresh(self, k: int) -> None:
+        new = make_portraits(self._seeds(k), self.points, self.views, self.res, self.spec)
+        for f in Portraits.__dataclass_fields__:
+            buf = getattr(self.data, f)
+            for j in range(k):
+                buf[(self.cursor + j) % self.size] = getattr(new, f)[j]
+        self.cursor = (self.cursor + k) % self.size
+
+    def batch(self, b: int, points: int, rays: int, g: torch.Generator) -> dict:
+        """b portraits, `points` 3D samples and `rays` pixels (one view) of each."""
+        d = self.data
+        idx = torch.randperm(self.size, generator=g)[:b]
+        pidx = torch.randint(0, self.points, (b, points), generator=g)
+        v = torch.randint(0, self.views, (b,), generator=g)
+        pix = torch.randint(0, self.res * self.res, (b, rays), generator=g)
+        origins, dirs = [], []
+        for i, vi in zip(idx.tolist(), v.tolist()):
+            o, dd = rays_for_pose(self.spec, float(d.yaw[i, vi]), float(d.pitch[i, vi]), self.res, self.res)
+            origins.append(o)
+            dirs.append(dd)
+        o, dd = torch.stack(origins), torch.stack(dirs)
+        sel = lambda x: x.gather(1, pix[..., None].expand(-1, -1, x.shape[-1])) if x.dim() == 3 else x.gather(1, pix)
+        img = d.image[idx, v].flatten(2).transpose(1, 2)                # [b, H*W, 3]
+        return {
+            "z": d.z[idx],
+            "points": d.points[idx].gather(1, pidx[..., None].expand(-1, -1, 3)),
+            "sdf": d.sdf[idx].gather(1, pidx),
+            "label": d.label[idx].gather(1, pidx),
+            "rgb": d.rgb[idx].gather(1, pidx[..., None].expand(-1, -1, 3)),
+            "ray_origins": sel(o), "ray_dirs": sel(dd),
+            "pixel_rgb": sel(img), "pixel_label": sel(d.labels[idx, v].flatten(1)),
+            "pixel_depth": sel(d.depth[idx, v].flatten(1)),
+        }

@@ -1,0 +1,176 @@
+"""The training loop shared by both objectives: optimiser, schedule, progress bar, CSV log,
+checkpoints with the resolved config beside them, resume, CPU/CUDA and DDP (torchrun)."""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from tqdm import tqdm
+
+from facet.checkpoint import save_generator
+from facet.config import ModelConfig, preset
+from facet.model.generator import Generator
+from facet.training.config import TrainConfig
+
+
+def setup_distributed(device: str) -> tuple[int, int, torch.device]:
+    """(rank, world size, device); initialises the process group under torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    use_cuda = torch.cuda.is_available() if device == "auto" else device == "cuda"
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+    rank = dist.get_rank() if dist.is_initialized() else 0
+    if use_cuda:
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        torch.cuda.set_device(local)
+        return rank, world, torch.device("cuda", local)
+    return rank, world, torch.device("cpu")
+
+
+def sliders_from_world(spec: list[dict]) -> list[dict]:
+    """World parameters -> manifest sliders; a parameter's range ends map to z = -/+ 2.5."""
+    return [{"region": p["region"], "kind": p["kind"], "name": p["name"], "label": p["label"],
+             "slot": p["slot"], "min": -2.5, "max": 2.5} for p in spec]
+
+
+def world_z_mask(cfg: ModelConfig) -> torch.Tensor:
+    """1 where a z slot holds a world parameter: the app draws every slot, training sees 0s."""
+    from facet.world.params import param_spec_json
+
+    mask = torch.zeros(cfg.num_codes, cfg.z_dim)
+    for p in param_spec_json():
+        row = 2 * cfg.regions.index(p["region"]) + (p["kind"] == "texture")
+        mask[row, p["slot"]] = 1.0
+    return mask
+
+
+class Trainer:
+    def __init__(self, tc: TrainConfig, out: Path, model_cfg: ModelConfig | None = None, resume: bool = True):
+        self.tc, self.out = tc, Path(out)
+        if tc.threads:
+            torch.set_num_threads(tc.threads)
+        self.rank, self.world, self.device = setup_distributed(tc.device)
+        torch.manual_seed(tc.seed + self.rank)
+        self.cfg = model_cfg or preset(tc.model_preset)
+        self.g = Generator(self.cfg).to(self.device)
+        if tc.objective == "synthetic":
+            self.g.mapping.z_mask.copy_(world_z_mask(self.cfg))
+        self.model = self.g
+        if self.world > 1:
+            self.model = torch.nn.parallel.DistributedDataParallel(self.g, find_unused_parameters=True)
+        groups = [{"params": [p for n, p in self.g.named_parameters() if not n.startswith("mapping.")], "lr": tc.lr},
+                  {"params": list(self.g.mapping.parameters()), "lr": tc.lr_mapping}]
+        betas = (0.0, 0.9) if tc.objective == "gan" else (0.9, 0.99)   # CNeRF's GAN setting
+        self.opt = torch.optim.Adam(groups, betas=betas)
+        self.base_lrs = [grp["lr"] for grp in groups]
+        self.step = 0
+        self.objective = self._objective()
+        if resume and (self.out / "last.pt").exists():
+            self.load(self.out / "last.pt")
+
+    def _objective(self):
+        tc = self.tc
+        if tc.objective == "synthetic":
+            from facet.training.synthetic import SyntheticObjective
+            from facet.training.synthetic_data import Pool
+
+            pool = Pool(tc.pool_size, tc.pool_points, tc.pool_views, tc.view_res, self.cfg.camera, tc.seed + self.rank)
+            return SyntheticObjective(self.g, pool, tc.batch, tc.points, tc.rays, tc.samples,
+                                      tc.refresh_per_step, tc.seed * 7919 + self.rank)
+        from facet.training.gan import GanObjective
+
+        return GanObjective(self.g, tc, self.device)
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def save(self) -> None:
+        if self.rank != 0:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        state = {"step": self.step, "generator": self.g.state_dict(), "opt": self.opt.state_dict(),
+                 "objective": self.objective.state_dict() if hasattr(self.objective, "state_dict") else {}}
+        tmp = self.out / "last.pt.tmp"
+        torch.save(state, tmp)
+        os.replace(tmp, self.out / "last.pt")  # atomic: an interruption never leaves half a file
+        (self.out / "config.json").write_text(json.dumps({"model": self.cfg.to_json(), "train": self.tc.to_json()}, indent=2))
+        g = self.export_generator()
+        g.mapping.update_mean()  # truncation centre (CNeRF: from 10,000 random z, fixed seed)
+        save_generator(g, self.out / "generator.safetensors", extra={"step": self.step, **self.export_extra()})
+
+    def export_extra(self) -> dict:
+        """Metadata the exporter reads: slider names for the synthetic world's parameters."""
+        if self.tc.objective != "synthetic":
+            return {}
+        from facet.world.params import param_spec_json
+
+        return {"sliders": sliders_from_world(param_spec_json())}
+
+    def load(self, path: Path) -> None:
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        self.g.load_state_dict(state["generator"])
+        self.opt.load_state_dict(state["opt"])
+        if state.get("objective") and hasattr(self.objective, "load_state_dict"):
+            self.objective.load_state_dict(state["objective"])
+        self.step = state["step"]
+        if self.rank == 0:
+            print(f"resumed from {path} at step {self.step}")
+
+    def export_generator(self) -> Generator:
+        return self.objective.ema if getattr(self.objective, "ema", None) is not None else self.g
+
+    # -- loop -------------------------------------------------------------------------------
+    def lr_factor(self) -> float:
+        p = min(self.step / max(self.tc.steps, 1), 1.0)
+        warm = min(1.0, (self.step + 1) / 100)
+        end = self.tc.lr_end_factor
+        return warm * (end + (1 - end) * 0.5 * (1 + math.cos(math.pi * p)))
+
+    def run(self) -> None:
+        tc = self.tc
+        if hasattr(self.objective, "setup"):
+            bar = tqdm(total=getattr(self.objective, "setup_total", None), desc="data", disable=self.rank != 0)
+            self.objective.setup(lambda n: bar.update(n - bar.n))
+            bar.close()
+        log_path = self.out / "log.csv"
+        self.out.mkdir(parents=True, exist_ok=True)
+        new_log = not log_path.exists()
+        log = open(log_path, "a", newline="") if self.rank == 0 else None
+        writer = None
+        bar = tqdm(total=tc.steps, initial=self.step, desc="train", disable=self.rank != 0, dynamic_ncols=True)
+        t0 = time.time()
+        while self.step < tc.steps:
+            for grp, base in zip(self.opt.param_groups, self.base_lrs):
+                grp["lr"] = base * self.lr_factor()
+            losses = self.objective.step(self.model)
+            if "total" in losses:
+                self.opt.zero_grad(set_to_none=True)
+                losses["total"].backward()
+                torch.nn.utils.clip_grad_norm_(self.g.parameters(), 1.0)
+                self.opt.step()
+            if hasattr(self.objective, "after_step"):
+                self.objective.after_step()
+            self.step += 1
+            bar.update(1)
+            if self.step % tc.log_every == 0 or self.step == tc.steps:
+                row = {"step": self.step, "time_s": round(time.time() - t0, 2),
+                       **{k: round(float(v.detach()), 5) for k, v in losses.items()}}
+                bar.set_postfix({k: f"{float(v.detach()):.3g}" for k, v in losses.items() if k in ("total", "psnr", "image", "sdf", "beta", "d", "g")})
+                if log is not None:
+                    if writer is None:
+                        writer = csv.DictWriter(log, fieldnames=list(row))
+                        if new_log:
+                            writer.writeheader()
+                    writer.writerow(row)
+                    log.flush()
+            if self.step % tc.save_every == 0 or self.step == tc.steps:
+                self.save()
+        bar.close()
+        if log is not None:
+            log.close()
+        if dist.is_initialized():
+            dist.barrier()
