@@ -11,6 +11,9 @@ MODELS_DIR = REPO / "public" / "models"
 FIXTURES_DIR = REPO / "e2e" / "fixtures"
 
 
+RENDER_FIELDS = ("samples_per_ray", "surface_margin", "resolution", "tile_rays", "bake_resolution", "bake_bounds")
+
+
 def cmd_export(a: argparse.Namespace) -> int:
     import torch
 
@@ -22,6 +25,11 @@ def cmd_export(a: argparse.Namespace) -> int:
     if a.checkpoint:
         g, extra = load_generator(a.checkpoint)
         sliders = extra.get("sliders", [])
+        if a.render_from:
+            import dataclasses
+
+            src = preset(a.render_from)
+            g.cfg = dataclasses.replace(g.cfg, **{k: getattr(src, k) for k in RENDER_FIELDS})
     else:
         torch.manual_seed(a.seed)
         g = Generator(preset(a.preset))
@@ -74,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export ONNX graphs + manifest into public/models/<id>/")
     e.add_argument("--checkpoint", help="generator weights (.safetensors); omit for an untrained --preset")
     e.add_argument("--preset", default="tiny")
+    e.add_argument("--render-from", help="with --checkpoint: take the render and bake settings from this preset")
     e.add_argument("--seed", type=int, default=0, help="init seed when no checkpoint is given")
     e.add_argument("--id", required=True)
     e.add_argument("--name")

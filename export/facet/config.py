@@ -40,7 +40,8 @@ class ModelConfig:
     beta_init: float = 0.05         # SDF -> density sharpness (network units), learned
     truncation_psi: float = 0.7
     # rendering
-    samples_per_ray: int = 24       # final graph, per ray
+    samples_per_ray: int = 6        # final graph, per ray, within +-surface_margin of the surface
+    surface_margin: float = 0.012   # world units: the app samples [depth - m, depth + m] per ray
     resolution: int = 64            # final image width = height
     tile_rays: int = 4096           # rays per run of the final graph
     bake_resolution: int = 32
@@ -81,11 +82,10 @@ class ModelConfig:
 PRESETS: dict[str, ModelConfig] = {
     # For tests: every graph runs in milliseconds, also on the software WebGPU adapter.
     "tiny": ModelConfig(preset="tiny", z_dim=8, code_dim=16, hidden=16, mapping_layers=2,
-                        samples_per_ray=12, resolution=32, tile_rays=256, bake_resolution=16),
+                        resolution=32, tile_rays=256, bake_resolution=16),
     # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
     "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32,
-                           samples_per_ray=24, resolution=128, tile_rays=4096,
-                           bake_resolution=64),
+                           resolution=256, tile_rays=4096, bake_resolution=64),
     # The official CNeRF stage-1 architecture (FFHQ 512 release; the 2D decoder is separate).
     "cnerf512": ModelConfig(preset="cnerf512", z_dim=256, code_dim=256, hidden=128,
                             mapping_layers=3, mapping_shared=True, feature_dim=128,

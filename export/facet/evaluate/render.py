@@ -35,11 +35,11 @@ def surface_bounds(depth: Tensor, near: float, far: float, margin: float) -> Ten
 
 @torch.no_grad()
 def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int = 256,
-                 samples: int | None = None, margin: float = 0.02, chunk: int = 8192) -> dict[str, Tensor]:
+                 samples: int | None = None, margin: float | None = None, chunk: int = 8192) -> dict[str, Tensor]:
     """image [3, res, res] in [0, 1], labels [res, res], masks [K, res, res], depth [res, res]."""
     cam = g.cfg.camera
     depth0 = coarse_depth(g, codes, yaw, pitch, res)
-    tb = surface_bounds(depth0, cam.near, cam.far, margin)
+    tb = surface_bounds(depth0, cam.near, cam.far, g.cfg.surface_margin if margin is None else margin)
     o, d = rays_for_pose(cam, yaw, pitch, res, res)
     parts = [g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples)
              for i in range(0, o.shape[0], chunk)]

@@ -60,7 +60,8 @@ def build_manifest(g: Generator, model_id: str, name: str, folder: Path, sliders
         "camera": cfg.camera.to_json(),
         "render": {"beta": float(g.beta.detach()), "mask_activation": cfg.mask_activation,
                    "samples_per_ray": cfg.samples_per_ray, "resolution": cfg.resolution,
-                   "tile_rays": cfg.tile_rays, "background": "last-sample-opaque"},
+                   "tile_rays": cfg.tile_rays, "surface_margin": cfg.surface_margin,
+                   "background": "last-sample-opaque"},
         "bake": {"resolution": cfg.bake_resolution, "bounds": cfg.bake_bounds, "layout": "zyx"},
         "graphs": graphs,
     }

@@ -23,6 +23,7 @@ class TrainConfig:
     pool_views: int = 6
     view_res: int = 64
     refresh_per_step: int = 1
+    refresh_every: int = 4         # steps between pool refreshes (world SDFs are costly on a CPU)
     seed: int = 1
     save_every: int = 200
     log_every: int = 10

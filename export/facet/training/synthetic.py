@@ -65,10 +65,12 @@ class SyntheticObjective:
     """Holds the pool and computes one step's losses; the Trainer owns the loop."""
 
     def __init__(self, g: Generator, pool: Pool, batch: int, points: int, rays: int, samples: int,
-                 refresh_per_step: int, seed: int, weights: SyntheticLossWeights | None = None):
+                 refresh_per_step: int, seed: int, weights: SyntheticLossWeights | None = None,
+                 refresh_every: int = 1):
         self.g, self.pool = g, pool
         self.batch_size, self.points, self.rays, self.samples = batch, points, rays, samples
-        self.refresh_per_step = refresh_per_step
+        self.refresh_per_step, self.refresh_every = refresh_per_step, max(1, refresh_every)
+        self.steps = 0
         self.gen = torch.Generator().manual_seed(seed)
         self.w = weights or SyntheticLossWeights()
 
@@ -76,7 +78,8 @@ class SyntheticObjective:
         self.pool.fill(progress)
 
     def step(self, model: Generator) -> dict[str, Tensor]:
-        if self.refresh_per_step:
+        self.steps += 1
+        if self.refresh_per_step and self.steps % self.refresh_every == 0:
             self.pool.refresh(self.refresh_per_step)
         batch = self.pool.batch(self.batch_size, self.points, self.rays, self.gen)
         dev = next(model.parameters()).device

@@ -82,7 +82,8 @@ class Trainer:
 
             pool = Pool(tc.pool_size, tc.pool_points, tc.pool_views, tc.view_res, self.cfg.camera, tc.seed + self.rank)
             return SyntheticObjective(self.g, pool, tc.batch, tc.points, tc.rays, tc.samples,
-                                      tc.refresh_per_step, tc.seed * 7919 + self.rank)
+                                      tc.refresh_per_step, tc.seed * 7919 + self.rank,
+                                      refresh_every=tc.refresh_every)
         from facet.training.gan import GanObjective
 
         return GanObjective(self.g, tc, self.device)
