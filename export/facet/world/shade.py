@@ -64,7 +64,7 @@ def skin(tone: Tensor, warmth: Tensor) -> Tensor:
 def hair_color(light: Tensor, red: Tensor, gray: Tensor) -> Tensor:
     c = _palette(HAIR, light)
     ginger = torch.stack([0.62 * (0.4 + 0.7 * light), 0.24 * (0.4 + 0.9 * light), 0.09 + 0 * light], -1)
-    c = c + (ginger - c) * (0.8 * red ** 2)[..., None]
+    c = c + (ginger - c) * (0.8 * S.smoothstep(0.35, 1.0, red))[..., None]
     g = torch.stack([0.78 + 0 * light] * 3, -1) * (0.7 + 0.3 * light)[..., None]
     return c + (g - c) * (0.9 * S.smoothstep(0.55, 1.0, gray))[..., None]
 
@@ -92,7 +92,7 @@ def _face(p, q):
     x, y, z = p[..., 0], p[..., 1], p[..., 2]
     c = skin(q["face.tone"], q["face.warmth"])
     v = q["face.variation"]
-    c = c * (1 + (0.035 + 0.05 * v) * noise(p, 700.0) + 0.03 * v * noise(p, 2300.0))[..., None]
+    c = c * (1 + (0.015 + 0.025 * v) * noise(p, 500.0) + 0.02 * v * noise(p, 2300.0))[..., None]
     cheek = torch.exp(-(((x.abs() - 0.021) / 0.009) ** 2 + ((y + 0.009) / 0.008) ** 2)) * (z > 0)
     blush = torch.tensor([0.80, 0.36, 0.36])
     c = c + (blush * c.mean(-1, keepdim=True) * 1.5 - c) * (0.22 * q["face.blush"] * cheek)[..., None]
