@@ -37,6 +37,7 @@ export class FacetController {
   private model: LoadedModel | null = null;
   private generation = 0;
   private codes: { model: LoadedModel; seed: number; data: Float32Array } | null = null;
+  private baking: Promise<void> = Promise.resolve();
   private readonly queue = new LatestOnlyQueue<RenderJob>((job, isStale) => this.render(job, isStale));
 
   constructor(
@@ -144,11 +145,9 @@ export class FacetController {
     if (job.model !== this.model) return false;
     const start = performance.now();
     try {
-      if (this.codes?.model !== job.model || this.codes.seed !== job.seed) {
-        this.codes = { model: job.model, seed: job.seed, data: await mapCodes(job.model, job.seed) };
-        void this.bake(job.model, job.seed, this.codes.data);
-      }
-      const image = await renderFinal(job.model, this.codes.data, job.pose, () => isStale() || job.model !== this.model);
+      const codes = await this.portraitCodes(job);
+      const surface = this.preview.value?.seed === job.seed ? this.preview.value : null;
+      const image = await renderFinal(job.model, codes, job.pose, () => isStale() || job.model !== this.model, surface);
       if (!image || job.model !== this.model) return false;
       this.image.put({ ...image, seed: job.seed });
       this.store.getState().frameShown(performance.now() - start);
@@ -158,6 +157,21 @@ export class FacetController {
       this.store.getState().setError(`Rendering failed: ${describeError(e)}`);
       throw e;
     }
+  }
+
+  /**
+   * The codes for the job's seed (`mapping` when the seed changed, then the bake). When the
+   * model samples around the surface (`render.surface_margin`) the final render needs the
+   * baked volume, so it waits for the bake; otherwise the bake runs beside it.
+   */
+  private async portraitCodes(job: RenderJob): Promise<Float32Array> {
+    if (this.codes?.model !== job.model || this.codes.seed !== job.seed) {
+      const data = await mapCodes(job.model, job.seed);
+      this.codes = { model: job.model, seed: job.seed, data };
+      this.baking = this.bake(job.model, job.seed, data);
+    }
+    if (job.model.manifest.render.surface_margin !== undefined) await this.baking;
+    return this.codes.data;
   }
 
   /** Bakes and fuses the portrait's volume for the preview; runs beside the final renders. */

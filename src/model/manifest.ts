@@ -48,6 +48,8 @@ export interface RenderSpec {
   samples_per_ray: number;
   resolution: number;
   tile_rays: number;
+  /** World units: the final graph samples [depth - m, depth + m] around the preview's surface. */
+  surface_margin?: number;
   background: 'last-sample-opaque';
 }
 

@@ -5,6 +5,7 @@
 import { cam2world, pixelRays, rayTBounds, type Pose } from '../kernels/camera';
 import { imageToRgba8, masksToLabels } from '../kernels/image';
 import { zFromSeed } from '../kernels/rng';
+import { marchDepth, minPool3, surfaceBounds, type SdfGrid } from '../kernels/surface';
 import { sliceRows, tilesFor } from '../kernels/tiles';
 import type { LoadedModel } from '../model/loader';
 
@@ -27,18 +28,31 @@ export async function mapCodes(model: LoadedModel, seed: number): Promise<Float3
   return out.codes.data as Float32Array;
 }
 
+/**
+ * Each ray's [t0, t1]: around the surface the preview volume locates when the model declares
+ * `render.surface_margin` and a volume is at hand, else the whole [near, far].
+ */
+function rayBounds(model: LoadedModel, origins: Float32Array, dirs: Float32Array, surface: SdfGrid | null): Float32Array {
+  const { camera, render } = model.manifest;
+  const count = origins.length / 3;
+  if (render.surface_margin === undefined || !surface) return rayTBounds(count, camera.near, camera.far);
+  const depth = marchDepth(surface, origins, dirs, camera.near, camera.far, render.beta);
+  return surfaceBounds(minPool3(depth, render.resolution, render.resolution), camera.near, camera.far, render.surface_margin);
+}
+
 /** Renders the final image for a pose; returns null if `isStale()` turned true between tiles. */
 export async function renderFinal(
   model: LoadedModel,
   codes: Float32Array,
   pose: Pose,
   isStale: () => boolean,
+  surface: SdfGrid | null = null,
 ): Promise<FinalImage | null> {
   const { camera, render, latent, regions } = model.manifest;
   const size = render.resolution;
   const n = render.tile_rays;
   const rays = pixelRays(cam2world(pose.yaw, pose.pitch, camera.radius), size, size, camera.fov_deg);
-  const tBounds = rayTBounds(n, camera.near, camera.far);
+  const tBounds = rayBounds(model, rays.origins, rays.dirs, surface);
   const rgba = new Uint8Array(size * size * 4);
   const labels = new Uint8Array(size * size);
   for (const tile of tilesFor(size * size, n)) {
@@ -47,7 +61,7 @@ export async function renderFinal(
       codes: { type: 'float32', dims: [latent.num_codes, latent.code_dim], data: codes },
       ray_origins: { type: 'float32', dims: [n, 3], data: sliceRows(rays.origins, 3, tile, n) },
       ray_dirs: { type: 'float32', dims: [n, 3], data: sliceRows(rays.dirs, 3, tile, n) },
-      t_bounds: { type: 'float32', dims: [n, 2], data: tBounds },
+      t_bounds: { type: 'float32', dims: [n, 2], data: sliceRows(tBounds, 2, tile, n) },
     });
     const image = (out.image.data as Float32Array).subarray(0, tile.count * 3);
     rgba.set(imageToRgba8(image), tile.start * 4);
