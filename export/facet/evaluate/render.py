@@ -35,10 +35,13 @@ def surface_bounds(depth: Tensor, near: float, far: float, margin: float) -> Ten
 
 @torch.no_grad()
 def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int = 256,
-                 samples: int | None = None, margin: float | None = None, chunk: int = 8192) -> dict[str, Tensor]:
-    """image [3, res, res] in [0, 1], labels [res, res], masks [K, res, res], depth [res, res]."""
+                 samples: int | None = None, margin: float | None = None, chunk: int = 8192,
+                 surface_depth: Tensor | None = None) -> dict[str, Tensor]:
+    """image [3, res, res] in [0, 1], labels [res, res], masks [K, res, res], depth [res, res].
+    `surface_depth` [res * res]: where the surface is (the app passes the preview's depth);
+    by default a coarse network render finds it."""
     cam = g.cfg.camera
-    depth0 = coarse_depth(g, codes, yaw, pitch, res)
+    depth0 = coarse_depth(g, codes, yaw, pitch, res) if surface_depth is None else surface_depth
     tb = surface_bounds(depth0, cam.near, cam.far, g.cfg.surface_margin if margin is None else margin)
     o, d = rays_for_pose(cam, yaw, pitch, res, res)
     parts = [g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples)

@@ -42,7 +42,7 @@ def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: fl
     `near_frac` of them lie within BAND of a surface (rejection sampling), the rest uniform."""
     n = params["face"]["shape"].shape[0]
     ball = world_sdf.BALL
-    cand = 4 * n_points
+    cand = 3 * n_points
     u = F.normalize(torch.randn(n, cand, 3, generator=g), dim=-1)
     p = u * torch.rand(n, cand, 1, generator=g) ** (1 / 3) * ball
     fld = region_sdf(p, params)
