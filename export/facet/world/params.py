@@ -66,7 +66,7 @@ def _defs() -> list[ParamDef]:
                         ("density", "Brow density", 0.4, 1.0)],
         },
         "mouth": {
-            "shape": [("width", "Mouth width", 0.8, 1.2), ("opening", "Mouth opening", 0.0, 1.0),
+            "shape": [("width", "Mouth width", 0.85, 1.2), ("opening", "Mouth opening", 0.0, 1.0),
                       ("smile", "Smile", -0.5, 1.0), ("fullness", "Lip fullness", 0.7, 1.3)],
             "texture": [("lip_hue", "Lip hue", -1.0, 1.0), ("lip_sat", "Lip saturation", 0.2, 0.9),
                         ("lip_light", "Lip lightness", 0.25, 0.7)],

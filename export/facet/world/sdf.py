@@ -156,9 +156,9 @@ def _lips(p: Tensor, q: dict):
     yb = y - MOUTH_Y - 0.0028 * sm * s * s
     zf = _mask_z(0.0, MOUTH_Y) + 0.0010 - 0.016 * (x / 0.03) ** 2
     zz = z - zf
-    up = ellipsoid(torch.stack([x, yb - 0.0016 - 0.0022 * op, zz + 0.0034], -1), (hw, 0.0021 * fu, 0.0036))
+    up = ellipsoid(torch.stack([x, yb - 0.0016 - 0.0022 * op, zz + 0.0034], -1), (hw, 0.0025 * fu, 0.0036))
     lo = ellipsoid(torch.stack([x, yb + 0.0022 + 0.0030 * op, zz + 0.0038], -1),
-                   (hw * 0.88, 0.0026 * fu, 0.0040))
+                   (hw * 0.88, 0.0030 * fu, 0.0040))
     inner = ellipsoid(torch.stack([x, yb + 0.0004, zz + 0.0042], -1),
                       (hw * 0.86, 0.0012 + 0.0040 * op, 0.0030))
     return up, lo, inner
