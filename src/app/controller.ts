@@ -86,7 +86,8 @@ export class FacetController {
   }
 
   private onChange(s: FacetState, prev: FacetState): void {
-    if (s.modelId !== prev.modelId && s.modelId) return void this.open(s.modelId);
+    const reopen = s.modelId !== prev.modelId || s.reloads !== prev.reloads;
+    if (reopen && s.modelId) return void this.open(s.modelId);
     // While dragging with a preview on screen, the final render waits for the camera to rest.
     const previewing = s.dragging && this.preview.value?.seed === s.seed;
     const rested = prev.dragging && !s.dragging;

@@ -8,8 +8,11 @@ export interface ModelSlice {
   models: IndexEntry[]; // every model in index.json (the picker filters test-only ones)
   modelId: string | null;
   manifest: Manifest | null;
+  /** Bumped to open the selected model again (after an error). */
+  reloads: number;
   setModels(models: IndexEntry[]): void;
   selectModel(id: string): void;
+  reloadModel(): void;
   setManifest(manifest: Manifest | null): void;
 }
 
@@ -50,8 +53,10 @@ export const createModelSlice: Slice<ModelSlice> = (set) => ({
   models: [],
   modelId: null,
   manifest: null,
+  reloads: 0,
   setModels: (models) => set({ models }),
   selectModel: (id) => set({ modelId: id }),
+  reloadModel: () => set((s) => ({ reloads: s.reloads + 1 })),
   setManifest: (manifest) =>
     set((s) => ({ manifest, pose: manifest ? clampPose(s.pose, manifest.camera) : s.pose })),
 });

@@ -34,13 +34,20 @@ function ProgressOverlay() {
 }
 
 function ErrorOverlay() {
+  const { store } = useController();
   const error = useFacet((s) => s.error);
+  const canRetry = useFacet((s) => s.modelId !== null && s.backend !== null);
   if (!error) return null;
   return (
     <div className="overlay error" role="alert">
       <div className="error-title">Something went wrong</div>
       <p className="error-message">{error}</p>
       <p className="error-hint">You can pick another model above. If this model was just exported, export it again and reload.</p>
+      {canRetry && (
+        <button type="button" className="button" onClick={() => store.getState().reloadModel()}>
+          Try again
+        </button>
+      )}
     </div>
   );
 }

@@ -111,6 +111,7 @@ export class ViewportRenderer {
     this.preview.dispose();
     this.quad.geometry.dispose();
     this.renderer.dispose();
+    this.renderer.forceContextLoss(); // free the WebGL context now, not at garbage collection
     this.renderer.domElement.remove();
   }
 }
