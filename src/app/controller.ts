@@ -38,6 +38,7 @@ export class FacetController {
   private generation = 0;
   private codes: { model: LoadedModel; seed: number; data: Float32Array } | null = null;
   private baking: Promise<void> = Promise.resolve();
+  private seedChosen = false;
   private readonly queue = new LatestOnlyQueue<RenderJob>((job, isStale) => this.render(job, isStale));
 
   constructor(
@@ -51,7 +52,10 @@ export class FacetController {
 
   async start(): Promise<void> {
     const seed = Number(this.params.get('seed'));
-    if (this.params.has('seed') && Number.isFinite(seed)) this.store.getState().setSeed(seed);
+    if (this.params.has('seed') && Number.isFinite(seed)) {
+      this.store.getState().setSeed(seed);
+      this.seedChosen = true;
+    }
     this.store.subscribe((s, prev) => this.onChange(s, prev));
     this.store.getState().setProgress('Looking for a graphics device', 0);
     await this.pickBackend();
@@ -121,6 +125,9 @@ export class FacetController {
         onProgress: (p) => generation === this.generation && setProgress(p.label, p.fraction),
       });
       if (generation !== this.generation) return void (await model.dispose());
+      // The first model's default_seed applies unless ?seed= chose one.
+      if (!this.seedChosen && model.manifest.default_seed !== undefined) this.store.getState().setSeed(model.manifest.default_seed);
+      this.seedChosen = true;
       this.model = model;
       this.store.getState().setManifest(model.manifest);
       setProgress('Rendering the first portrait', 1);
