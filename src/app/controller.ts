@@ -80,12 +80,17 @@ export class FacetController {
   }
 
   private async openIndex(): Promise<void> {
+    let index;
     try {
-      const index = parseIndex(await fetchJson(this.indexUrl, 'index.json'));
-      this.store.getState().setModels(index.models);
+      index = parseIndex(await fetchJson(this.indexUrl, 'index.json'));
+    } catch (e) {
+      return this.store.getState().setError(`Could not read the list of models: ${describeError(e)}`);
+    }
+    this.store.getState().setModels(index.models);
+    try {
       this.store.getState().selectModel(pickModel(index, this.params.get('model')).id);
     } catch (e) {
-      this.store.getState().setError(`Could not read the list of models: ${describeError(e)}`);
+      this.store.getState().setError(`${describeError(e)}. Pick a model above.`);
     }
   }
 

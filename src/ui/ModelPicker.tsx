@@ -30,6 +30,11 @@ export function ModelPicker({ debug }: { debug: boolean }) {
         onChange={(e) => pick(e.target.value)}
       >
         {options.length === 0 && <option value="">No models</option>}
+        {options.length > 0 && modelId === null && (
+          <option value="" disabled>
+            Choose a model…
+          </option>
+        )}
         {options.map((m) => (
           <option key={m.id} value={m.id}>
             {m.name}
