@@ -9,8 +9,32 @@ import { cam2world, type Pose } from '../kernels/camera';
 import type { Manifest } from '../model/manifest';
 import type { BakedVolume } from './bakePreview';
 
-/** More samples than the final graph: the grid is coarse and the preview should look smooth. */
-const PREVIEW_SAMPLES = 128;
+/**
+ * The preview is marched at `size` and scaled up, with more samples than the final graph (the
+ * grid is coarse and the preview should look smooth). Its cost grows with pixels x samples: on
+ * a software WebGL (SwiftShader in headless tests) a full-canvas march took seconds a frame,
+ * so software renderers get a smaller one.
+ */
+export interface PreviewQuality {
+  size: number;
+  samples: number;
+}
+const HARDWARE: PreviewQuality = Object.freeze({ size: 256, samples: 96 });
+const SOFTWARE: PreviewQuality = Object.freeze({ size: 96, samples: 48 });
+
+export function previewQuality(gl: WebGL2RenderingContext | WebGLRenderingContext): PreviewQuality {
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  return /swiftshader|llvmpipe|software/i.test(name) ? SOFTWARE : HARDWARE;
+}
+
+/** Shows the preview target as is (raw values in, raw values out, like the final image). */
+const copyFragment = /* glsl */ `
+precision highp float;
+uniform sampler2D map;
+in vec2 vUv;
+out vec4 outColor;
+void main() { outColor = texture(map, vUv); }`;
 
 const vertexShader = /* glsl */ `
 out vec2 vUv;
@@ -70,10 +94,35 @@ export class PreviewMaterial {
       far: { value: 1.1 },
       beta: { value: 0.1 },
       bounds: { value: 0.15 },
-      samples: { value: PREVIEW_SAMPLES },
+      samples: { value: HARDWARE.samples },
     },
   });
   private texture: THREE.Data3DTexture | null = null;
+  private readonly target: THREE.WebGLRenderTarget;
+  private readonly scene = new THREE.Scene();
+  private readonly camera = new THREE.OrthographicCamera(-1, 1, 1, -1, 0, 1);
+  /** Put this on the viewport's quad to show the last preview frame. */
+  readonly display: THREE.ShaderMaterial;
+
+  constructor(quality: PreviewQuality = HARDWARE) {
+    this.target = new THREE.WebGLRenderTarget(quality.size, quality.size, { depthBuffer: false });
+    this.material.uniforms.samples.value = quality.samples;
+    this.display = new THREE.ShaderMaterial({
+      glslVersion: THREE.GLSL3,
+      vertexShader,
+      fragmentShader: copyFragment,
+      uniforms: { map: { value: this.target.texture } },
+    });
+    this.target.texture.minFilter = this.target.texture.magFilter = THREE.LinearFilter;
+    this.scene.add(new THREE.Mesh(new THREE.PlaneGeometry(2, 2), this.material));
+  }
+
+  /** March the volume into the preview target. */
+  render(renderer: THREE.WebGLRenderer): void {
+    renderer.setRenderTarget(this.target);
+    renderer.render(this.scene, this.camera);
+    renderer.setRenderTarget(null);
+  }
 
   get ready(): boolean {
     return this.texture !== null;
@@ -114,6 +163,9 @@ export class PreviewMaterial {
 
   dispose(): void {
     this.texture?.dispose();
+    this.target.dispose();
     this.material.dispose();
+    this.display.dispose();
+    this.scene.traverse((o) => o instanceof THREE.Mesh && o.geometry.dispose());
   }
 }

@@ -7,7 +7,7 @@
 import * as THREE from 'three';
 import type { FacetStore } from '../store/store';
 import { attachOrbit } from './orbit';
-import { PreviewMaterial } from './previewMaterial';
+import { PreviewMaterial, previewQuality } from './previewMaterial';
 import type { ShownImage, ViewportSources } from './sources';
 
 export class ViewportRenderer {
@@ -15,7 +15,7 @@ export class ViewportRenderer {
   private readonly scene = new THREE.Scene();
   private readonly camera = new THREE.OrthographicCamera(-1, 1, 1, -1, 0, 1);
   private readonly finalMaterial = new THREE.MeshBasicMaterial({ color: 0x202329 });
-  private readonly preview = new PreviewMaterial();
+  private readonly preview: PreviewMaterial;
   private readonly quad = new THREE.Mesh<THREE.PlaneGeometry, THREE.Material>(new THREE.PlaneGeometry(2, 2), this.finalMaterial);
   private texture: THREE.DataTexture | null = null;
   private versions = { image: -1, preview: -1 };
@@ -33,6 +33,7 @@ export class ViewportRenderer {
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
     this.renderer.setClearColor(0x111317);
     this.renderer.domElement.className = 'viewport-canvas';
+    this.preview = new PreviewMaterial(previewQuality(this.renderer.getContext()));
     container.appendChild(this.renderer.domElement);
     this.scene.add(this.quad);
     this.resizeObserver = new ResizeObserver(() => this.resize());
@@ -97,8 +98,11 @@ export class ViewportRenderer {
     const key = `${usePreview}|${pose.yaw}|${pose.pitch}|${this.versions.image}|${this.versions.preview}`;
     if (key === this.lastDrawn) return;
     this.lastDrawn = key;
-    if (usePreview && manifest) this.preview.setCamera(pose, manifest);
-    this.quad.material = usePreview ? this.preview.material : this.finalMaterial;
+    if (usePreview && manifest) {
+      this.preview.setCamera(pose, manifest);
+      this.preview.render(this.renderer);
+    }
+    this.quad.material = usePreview ? this.preview.display : this.finalMaterial;
     this.renderer.render(this.scene, this.camera);
   };
 
