@@ -44,19 +44,28 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     visible = (batch["sdf"] > -BAND).float()[..., None]         # deep inside: color never seen
     out["rgb3d"] = (visible * (torch.sigmoid(f["c"]) - batch["rgb"]).abs()).mean()
 
+    # Half the rays as the preview sees the volume (uniform over [near, far]), half as the final
+    # render samples it (around the surface, from a slightly perturbed depth like the preview's).
     b, n, _ = batch["ray_origins"].shape
-    tb = torch.tensor([g.cfg.camera.near, g.cfg.camera.far]).expand(b, n, 2)
-    jitter = None
-    if jitter_gen is not None:
-        jitter = torch.rand(b, n, samples, generator=jitter_gen) - 0.5
-    r = g.render_rays(codes, batch["ray_origins"], batch["ray_dirs"], tb, samples=samples, jitter=jitter)
+    h = n // 2
+    cam = g.cfg.camera
+    gen = jitter_gen or torch.Generator().manual_seed(0)
+    uniform = g.render_rays(codes, batch["ray_origins"][:, :h], batch["ray_dirs"][:, :h],
+                            torch.tensor([cam.near, cam.far]).expand(b, h, 2), samples=samples,
+                            jitter=torch.rand(b, h, samples, generator=gen) - 0.5)
+    depth = batch["pixel_depth"][:, h:] + torch.randn(b, n - h, generator=gen) * 0.003
+    m = g.cfg.surface_margin
+    tb = torch.stack([(depth - m).clamp(cam.near, cam.far), (depth + m).clamp(cam.near, cam.far)], -1)
+    tb = torch.minimum(tb, torch.stack([tb[..., 1] - 1e-3, tb[..., 1]], -1))
+    final = g.render_rays(codes, batch["ray_origins"][:, h:], batch["ray_dirs"][:, h:], tb)
+    r = {k: torch.cat([uniform[k], final[k]], 1) for k in ("image", "masks", "depth")}
     out["image"] = (r["image"] - (batch["pixel_rgb"] * 2 - 1)).abs().mean()
     out["mask2d"] = F.nll_loss(torch.log(r["masks"].clamp(1e-6, 1.0)).transpose(1, 2), batch["pixel_label"])
-    out["depth"] = ((r["depth"] - batch["pixel_depth"]).abs() * scale).mean()
+    out["depth"] = ((uniform["depth"] - batch["pixel_depth"][:, :h]).abs() * scale).mean()
     out["total"] = sum(getattr(w, k) * v for k, v in out.items())
     with torch.no_grad():
-        mse = ((r["image"] + 1) / 2 - batch["pixel_rgb"]).pow(2).mean()
-        out["psnr"] = -10 * torch.log10(mse.clamp_min(1e-10))
+        mse = ((final["image"] + 1) / 2 - batch["pixel_rgb"][:, h:]).pow(2).mean()
+        out["psnr"] = -10 * torch.log10(mse.clamp_min(1e-10))      # of the final-render rays
         out["beta"] = g.beta.detach()
     return out
 
