@@ -30,7 +30,7 @@ describe('surface', () => {
   it('finds the sphere along a central ray and the far end for a miss', () => {
     const origins = Float32Array.from([0, 0, 1, 0.5, 0, 1]);
     const dirs = Float32Array.from([0, 0, -1, 0, 0, -1]);
-    const depth = marchDepth(grid, origins, dirs, 0.85, 1.15, 0.01, 64);
+    const depth = marchDepth(grid, origins, dirs, 0.85, 1.15, 0.01, 2 / 0.3, 64);
     expect(Math.abs(depth[0] - 0.92)).toBeLessThan(0.012); // 1 - radius, within two samples
     expect(depth[1]).toBeCloseTo(1.15, 2);
   });

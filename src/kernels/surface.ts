@@ -34,11 +34,13 @@ export function marchDepth(
   near: number,
   far: number,
   beta: number,
+  coordScale: number,
   samples = 32,
 ): Float32Array {
   const count = origins.length / 3;
   const out = new Float32Array(count);
   const delta = (far - near) / (samples - 1);
+  const opticalStep = delta * coordScale; // sigma is per network unit, like the SDF and beta
   for (let ray = 0; ray < count; ray++) {
     const o = ray * 3;
     let transmittance = 1;
@@ -49,7 +51,7 @@ export function marchDepth(
       if (i < samples - 1) {
         const d = sampleSdf(grid, origins[o] + dirs[o] * t, origins[o + 1] + dirs[o + 1] * t, origins[o + 2] + dirs[o + 2] * t);
         const sigma = 1 / (1 + Math.exp(d / beta)) / beta;
-        alpha = 1 - Math.exp(-sigma * delta);
+        alpha = 1 - Math.exp(-sigma * opticalStep);
       }
       depth += transmittance * alpha * t;
       transmittance *= 1 - alpha;

@@ -1,7 +1,8 @@
 /**
  * The preview path: ray-march the fused baked volume (a Data3DTexture) in a fragment shader,
  * with the same camera convention (kernels/camera.ts) and volume rendering as the final graph
- * (docs/model-format.md): sigma = sigmoid(-d / beta) / beta, alpha = 1 - exp(-sigma delta),
+ * (docs/model-format.md): sigma = sigmoid(-d / beta) / beta, alpha = 1 - exp(-sigma delta) with
+ * delta in network units (world step x coord_scale),
  * the last sample opaque. No network runs per frame.
  */
 import * as THREE from 'three';
@@ -53,6 +54,7 @@ uniform float tanHalfFov;
 uniform float near;
 uniform float far;
 uniform float beta;      // in network units, like the SDF
+uniform float coordScale; // world -> network units
 uniform float bounds;    // world units
 uniform int samples;
 in vec2 vUv;
@@ -71,7 +73,7 @@ void main() {
     float alpha = 1.0;
     if (i < samples - 1) {
       float sigma = 1.0 / (1.0 + exp(v.a / beta)) / beta;
-      alpha = 1.0 - exp(-sigma * delta);
+      alpha = 1.0 - exp(-sigma * delta * coordScale);
     }
     color += transmittance * alpha * v.rgb;
     transmittance *= 1.0 - alpha;
@@ -93,6 +95,7 @@ export class PreviewMaterial {
       near: { value: 0.9 },
       far: { value: 1.1 },
       beta: { value: 0.1 },
+      coordScale: { value: 8.333 },
       bounds: { value: 0.15 },
       samples: { value: HARDWARE.samples },
     },
@@ -159,6 +162,7 @@ export class PreviewMaterial {
     u.near.value = camera.near;
     u.far.value = camera.far;
     u.beta.value = render.beta;
+    u.coordScale.value = camera.coord_scale;
   }
 
   dispose(): void {
