@@ -75,6 +75,14 @@ def cmd_flops(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(a: argparse.Namespace) -> int:
+    from facet.report import update_readme
+
+    update_readme(Path(a.readme), Path(a.models), Path(a.eval) if a.eval else None)
+    print(f"updated {a.readme}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="facet", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -106,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--model", help="model id (default: all)")
     fl.add_argument("--json", action="store_true")
     fl.set_defaults(fn=cmd_flops)
+
+    rp = sub.add_parser("report", help="write the README's generated tables (eval, FLOPs)")
+    rp.add_argument("--readme", default=str(REPO / "README.md"))
+    rp.add_argument("--models", default=str(MODELS_DIR))
+    rp.add_argument("--eval", default=str(REPO / "docs" / "eval.json"))
+    rp.set_defaults(fn=cmd_report)
 
     for mod in ("facet.world.cli", "facet.training.cli", "facet.evaluate.cli"):
         try:
