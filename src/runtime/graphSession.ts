@@ -9,13 +9,18 @@ import { compareSignature, type ReportedValue } from './signature';
 import { zeros, type Feeds, type GraphSpec, type Outputs, type SignatureProblem } from './tensors';
 
 let configuredThreads: number | null = null;
+let verbose = false;
 
-/** Set ORT's global options once, before the first session. */
-export function configureRuntime(wasmThreads: number): void {
+/**
+ * Set ORT's global options once, before the first session. `verboseLog` (the `?ortlog=verbose`
+ * URL parameter) makes ORT report node placement, which the end-to-end placement test reads.
+ */
+export function configureRuntime(wasmThreads: number, verboseLog = false): void {
   if (configuredThreads !== null) return;
   ort.env.wasm.numThreads = wasmThreads;
-  // ORT prints warnings (e.g. shape ops placed on the CPU) through console.error: keep errors only.
-  ort.env.logLevel = 'error';
+  // ORT prints warnings through console.error: keep errors only unless asked for everything.
+  ort.env.logLevel = verboseLog ? 'verbose' : 'error';
+  verbose = verboseLog;
   configuredThreads = wasmThreads;
 }
 
@@ -44,7 +49,8 @@ export class GraphSession {
     const session = await ort.InferenceSession.create(bytes, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
+      logSeverityLevel: verbose ? 0 : 3,
+      logVerbosityLevel: verbose ? 1 : 0,
     });
     return new GraphSession(name, spec, session, queue);
   }

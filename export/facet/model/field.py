@@ -37,7 +37,10 @@ class StackedLinear(nn.Module):
     def params(self, index: Tensor | None) -> tuple[Tensor, Tensor]:
         if index is None:
             return self.weight, self.bias
-        return self.weight.index_select(0, index), self.bias.index_select(0, index)
+        # embedding exports as a single Gather on the int64 index; index_select would add a
+        # Reshape of the int64 index, which WebGPU's provider places on the CPU.
+        w = nn.functional.embedding(index, self.weight.flatten(1)).view(-1, *self.weight.shape[1:])
+        return w, nn.functional.embedding(index, self.bias)
 
     def forward(self, x: Tensor, index: Tensor | None = None) -> Tensor:
         """x [..., B or 1, P, in] -> [..., B, P, out]."""
