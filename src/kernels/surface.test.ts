@@ -42,12 +42,16 @@ describe('surface', () => {
   });
 
   it('clamps bounds to [near, far], keeping the far end for background rays', () => {
-    const b = surfaceBounds(Float32Array.from([1.0, 1.15]), 0.85, 1.15, 0.02);
+    const b = surfaceBounds(Float32Array.from([1.0, 1.15]), Float32Array.from([1.0, 1.15]), 0.85, 1.15, 0.02);
     expect(b[0]).toBeCloseTo(0.98);
     expect(b[1]).toBeCloseTo(1.02);
     expect(b[2]).toBeCloseTo(1.13);
     expect(b[3]).toBeCloseTo(1.15);
-    const edge = surfaceBounds(Float32Array.from([0.8]), 0.85, 1.15, 0.02);
+    const edge = surfaceBounds(Float32Array.from([0.8]), Float32Array.from([0.8]), 0.85, 1.15, 0.02);
     expect(edge[1] - edge[0]).toBeGreaterThan(0);
+    // a silhouette ray (its own depth far behind its neighbour's) reaches the far end
+    const sil = surfaceBounds(Float32Array.from([1.0]), Float32Array.from([1.15]), 0.85, 1.15, 0.02);
+    expect(sil[0]).toBeCloseTo(0.98);
+    expect(sil[1]).toBeCloseTo(1.15);
   });
 });

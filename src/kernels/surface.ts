@@ -81,12 +81,17 @@ export function minPool3(depth: Float32Array, width: number, height: number): Fl
   return out;
 }
 
-/** t_bounds [count * 2]: [depth - m, depth + m] clamped to [near, far]; background rays keep far. */
-export function surfaceBounds(depth: Float32Array, near: number, far: number, margin: number): Float32Array {
-  const out = new Float32Array(depth.length * 2);
+/**
+ * t_bounds [count * 2]: [near - m, near + m] around `nearest` (the 3x3-pooled depth), clamped to
+ * [near, far]; background rays keep their far end. A silhouette ray (its own depth is more than
+ * 2m behind its nearest neighbour's) samples from that surface to the far end, so its opaque last
+ * sample draws the background instead of a halo.
+ */
+export function surfaceBounds(nearest: Float32Array, own: Float32Array, near: number, far: number, margin: number): Float32Array {
+  const out = new Float32Array(nearest.length * 2);
   const clamp = (v: number) => Math.min(far, Math.max(near, v));
-  depth.forEach((d, i) => {
-    const t1 = clamp(d + margin);
+  nearest.forEach((d, i) => {
+    const t1 = own[i] - d > 2 * margin ? far : clamp(d + margin);
     out[i * 2] = Math.min(clamp(d - margin), t1 - 1e-3);
     out[i * 2 + 1] = t1;
   });

@@ -37,7 +37,7 @@ function rayBounds(model: LoadedModel, origins: Float32Array, dirs: Float32Array
   const count = origins.length / 3;
   if (render.surface_margin === undefined || !surface) return rayTBounds(count, camera.near, camera.far);
   const depth = marchDepth(surface, origins, dirs, camera.near, camera.far, render.beta, camera.coord_scale);
-  return surfaceBounds(minPool3(depth, render.resolution, render.resolution), camera.near, camera.far, render.surface_margin);
+  return surfaceBounds(minPool3(depth, render.resolution, render.resolution), depth, camera.near, camera.far, render.surface_margin);
 }
 
 /** Renders the final image for a pose; returns null if `isStale()` turned true between tiles. */

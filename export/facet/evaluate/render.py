@@ -20,15 +20,21 @@ def coarse_depth(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int
     tb = torch.tensor([cam.near, cam.far]).expand(o.shape[0], 2)
     depth = torch.cat([g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples)["depth"]
                        for i in range(0, o.shape[0], chunk)])
-    img = depth.reshape(1, 1, coarse_res, coarse_res)
-    img = -F.max_pool2d(-img, 3, stride=1, padding=1)          # nearer of the neighbours: no missed edges
-    return F.interpolate(img, size=(res, res), mode="bilinear", align_corners=False).reshape(-1)
+    img = F.interpolate(depth.reshape(1, 1, coarse_res, coarse_res), size=(res, res), mode="bilinear",
+                        align_corners=False)
+    return img.reshape(-1)
 
 
-def surface_bounds(depth: Tensor, near: float, far: float, margin: float) -> Tensor:
-    """t_bounds [N, 2] around a depth estimate; background rays keep their far end."""
-    t0 = (depth - margin).clamp(near, far)
-    t1 = (depth + margin).clamp(near, far)
+def min_pool3(depth: Tensor, res: int) -> Tensor:
+    """The nearer of each pixel's 3x3 neighbours (src/kernels/surface.ts minPool3)."""
+    return -F.max_pool2d(-depth.reshape(1, 1, res, res), 3, stride=1, padding=1).reshape(-1)
+
+
+def surface_bounds(nearest: Tensor, own: Tensor, near: float, far: float, margin: float) -> Tensor:
+    """t_bounds [N, 2] around the pooled depth `nearest`; background rays keep their far end and
+    silhouette rays (own depth > 2 margin behind) reach it (src/kernels/surface.ts surfaceBounds)."""
+    t0 = (nearest - margin).clamp(near, far)
+    t1 = torch.where(own - nearest > 2 * margin, torch.full_like(own, far), (nearest + margin).clamp(near, far))
     t0 = torch.minimum(t0, t1 - 1e-3)
     return torch.stack([t0, t1], -1)
 
@@ -42,7 +48,7 @@ def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int
     by default a coarse network render finds it."""
     cam = g.cfg.camera
     depth0 = coarse_depth(g, codes, yaw, pitch, res) if surface_depth is None else surface_depth
-    tb = surface_bounds(depth0, cam.near, cam.far, g.cfg.surface_margin if margin is None else margin)
+    tb = surface_bounds(min_pool3(depth0, res), depth0, cam.near, cam.far, g.cfg.surface_margin if margin is None else margin)
     o, d = rays_for_pose(cam, yaw, pitch, res, res)
     parts = [g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples)
              for i in range(0, o.shape[0], chunk)]
