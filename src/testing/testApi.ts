@@ -5,24 +5,46 @@
 import type { FacetController } from '../app/controller';
 import type { Feeds } from '../runtime/tensors';
 
-type FeedSpec = Record<string, { type: 'float32' | 'int64'; dims: number[]; data: number[] }>;
+export type Backend = 'webgpu' | 'wasm';
 
+export interface FacetInfo {
+  modelId: string;
+  backend: Backend;
+  adapter: string;
+  status: 'loading' | 'ready' | 'error';
+  error: string | null;
+  framesRendered: number;
+  pose: { yaw: number; pitch: number };
+  seed: number;
+}
+
+export interface Pixels {
+  width: number;
+  height: number;
+  rgba: number[];
+}
+
+export interface Feed {
+  type: 'float32' | 'int64';
+  dims: number[];
+  data: number[];
+}
+
+export interface GraphOutput {
+  dims: number[];
+  data: number[];
+}
+
+type FeedSpec = Record<string, Feed>;
+
+/** The contract the end-to-end tests (e2e/support/facetApi.ts) drive. */
 export interface FacetTestApi {
   whenReady(): Promise<void>;
-  info(): {
-    modelId: string;
-    backend: 'webgpu' | 'wasm';
-    adapter: string;
-    status: 'loading' | 'ready' | 'error';
-    error: string | null;
-    framesRendered: number;
-    pose: { yaw: number; pitch: number };
-    seed: number;
-  };
+  info(): FacetInfo;
   setPose(yaw: number, pitch: number): Promise<void>;
   setSeed(seed: number): Promise<void>;
-  imagePixels(): Promise<{ width: number; height: number; rgba: number[] }>;
-  runGraph(graph: string, feeds: FeedSpec): Promise<Record<string, { dims: number[]; data: number[] }>>;
+  imagePixels(): Promise<Pixels>;
+  runGraph(graph: string, feeds: FeedSpec): Promise<Record<string, GraphOutput>>;
 }
 
 declare global {
