@@ -14,7 +14,7 @@ from facet.model.generator import Generator
 @torch.no_grad()
 def coarse_depth(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int, coarse_res: int = 64,
                  samples: int = 32, chunk: int = 4096) -> Tensor:
-    """Depth [res * res] from a coarse uniform render, upsampled (nearest-min to keep edges)."""
+    """Depth [res * res] from a coarse uniform render, bilinearly upsampled (min_pool3 then finds edges)."""
     cam = g.cfg.camera
     o, d = rays_for_pose(cam, yaw, pitch, coarse_res, coarse_res)
     tb = torch.tensor([cam.near, cam.far]).expand(o.shape[0], 2)
