@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--eval", default=str(REPO / "docs" / "eval.json"))
     rp.set_defaults(fn=cmd_report)
 
-    for mod in ("facet.world.cli", "facet.training.cli", "facet.evaluate.cli"):
+    for mod in ("facet.world.cli", "facet.training.cli", "facet.evaluate.cli", "facet.bench.cli"):
         try:
             __import__(mod, fromlist=["add_parser"]).add_parser(sub)
         except ModuleNotFoundError as err:
