@@ -11,7 +11,8 @@ MODELS_DIR = REPO / "public" / "models"
 FIXTURES_DIR = REPO / "e2e" / "fixtures"
 
 
-RENDER_FIELDS = ("samples_per_ray", "surface_margin", "resolution", "tile_rays", "bake_resolution", "bake_bounds")
+RENDER_FIELDS = ("samples_per_ray", "surface_margin", "resolution", "tile_rays", "bake_resolution", "bake_bounds",
+                 "reshape_resolution", "reshape_batch")
 
 
 def cmd_export(a: argparse.Namespace) -> int:

@@ -46,6 +46,8 @@ class ModelConfig:
     tile_rays: int = 4096           # rays per run of the final graph
     bake_resolution: int = 32
     bake_bounds: float = 0.14       # world units; covers the ball the rays sample
+    reshape_resolution: int = 32    # coarse grid of the `reshape` graph (mask-painting search)
+    reshape_batch: int = 8          # candidate shape codes per run of the `reshape` graph
     camera: CameraSpec = field(default_factory=CameraSpec)
     opset: int = 18
 
@@ -82,7 +84,8 @@ class ModelConfig:
 PRESETS: dict[str, ModelConfig] = {
     # For tests: every graph runs in milliseconds, also on the software WebGPU adapter.
     "tiny": ModelConfig(preset="tiny", z_dim=8, code_dim=16, hidden=16, mapping_layers=2,
-                        resolution=32, tile_rays=256, bake_resolution=16),
+                        resolution=32, tile_rays=256, bake_resolution=16,
+                        reshape_resolution=8, reshape_batch=4),
     # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
     "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32,
                            resolution=256, tile_rays=4096, bake_resolution=64),

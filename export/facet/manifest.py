@@ -58,6 +58,10 @@ def validate_consistency(m: dict, where: str = "manifest.json") -> None:
             raise ManifestError(f"{where}: /latent/sliders/{i}/region: unknown region {s['region']!r}")
         if s["slot"] >= lat["z_dim"]:
             raise ManifestError(f"{where}: /latent/sliders/{i}/slot: expected < z_dim {lat['z_dim']}, found {s['slot']}")
+    if ("reshape" in m) != ("reshape" in m["graphs"]):
+        raise ManifestError(f"{where}: /reshape: the reshape section and the reshape graph come together "
+                            f"(section {'present' if 'reshape' in m else 'missing'}, graph "
+                            f"{'present' if 'reshape' in m['graphs'] else 'missing'})")
     cam = m["camera"]
     if not cam["near"] < cam["radius"] < cam["far"]:
         raise ManifestError(f"{where}: /camera: expected near < radius < far, found {cam['near']}, {cam['radius']}, {cam['far']}")

@@ -9,11 +9,11 @@ import torch
 from facet.config import preset
 from facet.model.generator import Generator
 from facet.onnx.export import export_graph
-from facet.onnx.graphs import GRAPHS
+from facet.onnx.graphs import graphs_for
 
 
 def _check(g: Generator, folder: Path, seeds=(0, 1)):
-    for role, cls in GRAPHS.items():
+    for role, cls in graphs_for(g).items():
         module = cls(g).eval()
         path = folder / f"{role}.onnx"
         export_graph(module, path, g.cfg.opset)
@@ -76,7 +76,7 @@ def test_bundled_graphs_match_their_weights(model_id):
     folder = Path(__file__).resolve().parents[2] / "public/models" / model_id
     g, _ = load_generator(folder / "weights.safetensors")
     g.eval()
-    for role, cls in GRAPHS.items():
+    for role, cls in graphs_for(g).items():
         module = cls(g).eval()
         inputs = module.inputs(seed=5)
         sess = ort.InferenceSession(str(folder / f"{role}.onnx"), providers=["CPUExecutionProvider"])
@@ -87,3 +87,19 @@ def test_bundled_graphs_match_their_weights(model_id):
         for name, r, o in zip(module.output_names, ref, got):
             err = float(np.abs(o - r.numpy()).max())
             assert err <= 1e-4, f"{model_id}/{role}.{name}: max abs error {err}"
+
+
+def test_reshape_matches_bake(tiny):
+    """The reshape graph's fields for a region's own z row are the bake's fields on the same grid;
+    another z gives other fields (so the search has something to move)."""
+    gen = torch.Generator().manual_seed(6)
+    z = torch.randn(18, tiny.cfg.z_dim, generator=gen)
+    codes = tiny.mapping(z, 0.7).detach()
+    with torch.no_grad():
+        for k in (1, 4, 7):
+            f = tiny.reshape_fields(torch.tensor([k]), torch.stack([z[2 * k], z[2 * k] + 1.5]), torch.tensor([0.7]),
+                                    tiny.cfg.bake_resolution)
+            b = tiny.bake(torch.tensor([k]), codes[2 * k:2 * k + 1], codes[2 * k + 1:2 * k + 2])
+            assert torch.allclose(f["sdf"][0], b["sdf"], atol=1e-5)
+            assert torch.allclose(f["mask_logit"][0], b["mask_logit"], atol=1e-5)
+            assert (f["sdf"][1] - b["sdf"]).abs().max() > 1e-3

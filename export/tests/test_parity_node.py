@@ -12,7 +12,7 @@ import torch
 from facet.config import preset
 from facet.model.generator import Generator
 from facet.onnx.export import export_graph
-from facet.onnx.graphs import GRAPHS
+from facet.onnx.graphs import graphs_for
 
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("ort_node_run.mjs")
@@ -37,7 +37,7 @@ def _node_run(model: Path, names, inputs, tmp: Path) -> list[np.ndarray]:
 def test_node_parity(name, overrides, tmp_path):
     torch.manual_seed(0)
     g = Generator(preset(name, **overrides)).eval()
-    for role, cls in GRAPHS.items():
+    for role, cls in graphs_for(g).items():
         m = cls(g).eval()
         path = tmp_path / f"{role}.onnx"
         export_graph(m, path, g.cfg.opset)

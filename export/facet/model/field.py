@@ -99,16 +99,28 @@ class LocalGenerators(nn.Module):
             view = torch.tensor([0.0, 0.0, -1.0], dtype=h.dtype).expand(h.shape[1], 3)
         return torch.cat([h, view.unsqueeze(0).expand(h.shape[0], -1, -1)], dim=-1)
 
+    def _shape_features(self, x: Tensor, shape_code: Tensor, index: Tensor | None) -> Tensor:
+        h = x.unsqueeze(-3)
+        for layer in self.shape:
+            h = layer(h, shape_code, index)
+        return h
+
+    def shape_fields(self, x: Tensor, shape_code: Tensor, index: Tensor | None = None) -> dict[str, Tensor]:
+        """What the shape code alone decides: sdf [..., B, P] and mask_logit [..., B, P] (the
+        texture layers are skipped; needs `sdf_from == "shape"` and no view dependence)."""
+        if self.base or self.cfg.sdf_from != "shape" or self.cfg.view_dependent:
+            raise ValueError("shape_fields needs a region generator with sdf_from='shape' and no view input")
+        h = self._shape_features(x, shape_code, index)
+        return {"sdf": self.sdf_head(h, index).squeeze(-1), "mask_logit": self.mask_head(h, index).squeeze(-1)}
+
     def forward(self, x: Tensor, shape_code: Tensor, texture_code: Tensor | None = None,
                 index: Tensor | None = None, view: Tensor | None = None) -> dict[str, Tensor]:
         """x [..., P, 3] network coordinates; codes [..., B, C] ->
         sdf [..., B, P], mask_logit [..., B, P], rgb [..., B, P, 3] (leading dims: portraits)."""
         if x.shape[-1] != 3:
             raise ValueError(f"points: expected [..., P, 3], got {tuple(x.shape)}")
-        h = x.unsqueeze(-3)
-        for layer in self.shape:
-            h = layer(h, shape_code, index)
-        h_shape = h
+        h_shape = self._shape_features(x, shape_code, index)
+        h = h_shape
         if self.base:
             sdf = self.sdf_head(h_shape, index).squeeze(-1)
             return {"sdf": sdf + (x.norm(dim=-1) - self.sphere_radius).unsqueeze(-2)}
@@ -145,6 +157,23 @@ class Mapping(nn.Module):
             h = nn.functional.leaky_relu(layer(h), 0.2)
         w = h.squeeze(-2)
         return self.code_mean + psi * (w - self.code_mean)
+
+    def map_row(self, row: int | Tensor, z: Tensor, psi: Tensor | float = 1.0, stride: int = 1,
+                offset: int = 0) -> Tensor:
+        """A batch of z for one code row, [B, Z] -> codes [B, C]. `row` may be an int64 tensor [1]
+        indexing rows offset, offset + stride, ... (the shape rows: stride 2, offset 0), so
+        the exported graph selects the row with one Gather."""
+        if z.dim() != 2 or z.shape[1] != self.z_mask.shape[1]:
+            raise ValueError(f"z: expected [B, {self.z_mask.shape[1]}], got {tuple(z.shape)}")
+        index = row if isinstance(row, Tensor) else torch.tensor([row], dtype=torch.int64)
+        sel = lambda t: nn.functional.embedding(index, t[offset::stride].flatten(1)).view(1, *t.shape[1:])  # noqa: E731
+        h = (z * sel(self.z_mask)).unsqueeze(-2)                      # [B, 1, Z]
+        for layer in self.layers:
+            w = layer.weight if layer.weight.shape[0] == 1 else sel(layer.weight)
+            b = layer.bias if layer.bias.shape[0] == 1 else sel(layer.bias)
+            h = nn.functional.leaky_relu(torch.matmul(h, w.transpose(1, 2)) + b.unsqueeze(1), 0.2)
+        mean = sel(self.code_mean)                                     # [1, C]
+        return mean + psi * (h.squeeze(-2) - mean)
 
     @torch.no_grad()
     def update_mean(self, samples: int = 10000, seed: int = 0) -> None:

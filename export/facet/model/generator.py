@@ -93,3 +93,13 @@ class Generator(nn.Module):
         r = self.cfg.bake_resolution
         x = self.to_net(grid_points(r, self.cfg.bake_bounds))
         return self.base(x, shape_code)["sdf"].reshape(r, r, r)
+
+    def reshape_fields(self, region: Tensor, z: Tensor, psi: Tensor, resolution: int) -> dict[str, Tensor]:
+        """B candidate z rows of one region's shape code -> that region's sdf and mask_logit on a
+        coarse grid over the bake bounds, [B, R, R, R] each (the reshape search's proposals)."""
+        b = z.shape[0]
+        code = self.mapping.map_row(region, z, psi, stride=2)            # [B, C]
+        x = self.to_net(grid_points(resolution, self.cfg.bake_bounds))
+        f = self.local.shape_fields(x, code.unsqueeze(1), index=region)  # [B, 1, P]
+        r = resolution
+        return {"sdf": f["sdf"].reshape(b, r, r, r), "mask_logit": f["mask_logit"].reshape(b, r, r, r)}

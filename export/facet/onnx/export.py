@@ -14,7 +14,7 @@ from facet import manifest as mf
 from facet.checkpoint import save_generator
 from facet.model.generator import Generator
 from facet.onnx.flops import graph_macs
-from facet.onnx.graphs import GRAPHS
+from facet.onnx.graphs import graphs_for
 from facet.regions import COLORS, LABELS
 
 
@@ -41,7 +41,7 @@ def build_manifest(g: Generator, model_id: str, name: str, folder: Path, sliders
                    description: str = "", extra: dict | None = None) -> dict:
     cfg = g.cfg
     graphs = {}
-    for role in GRAPHS:
+    for role in graphs_for(g):
         p = folder / f"{role}.onnx"
         inputs, outputs, opset = mf.graph_io(p)
         graphs[role] = {**mf.file_entry(p), "opset": opset, "macs": graph_macs(p),
@@ -65,6 +65,9 @@ def build_manifest(g: Generator, model_id: str, name: str, folder: Path, sliders
         "bake": {"resolution": cfg.bake_resolution, "bounds": cfg.bake_bounds, "layout": "zyx"},
         "graphs": graphs,
     }
+    if "reshape" in graphs:
+        m["reshape"] = {"resolution": cfg.reshape_resolution, "batch": cfg.reshape_batch, "bounds": cfg.bake_bounds,
+                        "layout": "zyx", "z_rows": "shape"}
     if (folder / "weights.safetensors").exists():
         m["weights"] = mf.file_entry(folder / "weights.safetensors")
     if extra:
@@ -78,10 +81,11 @@ def export_model(g: Generator, models_dir: Path, model_id: str, name: str, *, sl
     folder = Path(models_dir) / model_id
     folder.mkdir(parents=True, exist_ok=True)
     g = g.eval()
-    for role, cls in GRAPHS.items():
+    for role, cls in graphs_for(g).items():
         export_graph(cls(g), folder / f"{role}.onnx", g.cfg.opset)
     if with_weights:
-        save_generator(g, folder / "weights.safetensors")
+        # The sliders travel with the weights, so a fine-tune or re-export of a bundled model keeps them.
+        save_generator(g, folder / "weights.safetensors", {"sliders": sliders} if sliders else None)
     m = build_manifest(g, model_id, name, folder, sliders or [], description, extra)
     mf.validate_schema(m)
     mf.validate_consistency(m)

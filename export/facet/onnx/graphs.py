@@ -84,6 +84,33 @@ class FinalGraph(nn.Module):
         return _codes(self.g, seed), o, d, tb
 
 
+class ReshapeGraph(nn.Module):
+    """The mask-painting search's proposal step: `reshape_batch` candidate z rows of one region's
+    shape code -> that region's SDF offset and mask logit on the coarse `reshape_resolution`
+    grid (the texture layers are skipped: they change neither). Only for models whose SDF and
+    masks come from the shape layers alone."""
+    input_names = ("region", "z", "psi")
+    output_names = ("sdf", "mask_logit")
+
+    def __init__(self, g: Generator):
+        super().__init__()
+        self.g = g
+
+    @staticmethod
+    def supported(g: Generator) -> bool:
+        return g.cfg.sdf_from == "shape" and not g.cfg.view_dependent
+
+    def forward(self, region: Tensor, z: Tensor, psi: Tensor):
+        f = self.g.reshape_fields(region, z, psi, self.g.cfg.reshape_resolution)
+        return f["sdf"], f["mask_logit"]
+
+    def inputs(self, seed: int = 0, region: int = 7) -> tuple[Tensor, ...]:
+        c = self.g.cfg
+        gen = torch.Generator().manual_seed(seed)
+        return (torch.tensor([region], dtype=torch.int64), torch.randn(c.reshape_batch, c.z_dim, generator=gen),
+                torch.tensor([c.truncation_psi]))
+
+
 def _take(x: Tensor, start: int, n: int) -> Tensor:
     idx = (torch.arange(n) + start) % x.shape[0]
     return x[idx].contiguous()
@@ -96,4 +123,10 @@ def _codes(g: Generator, seed: int) -> Tensor:
     return g.mapping(z, torch.tensor([0.7]))
 
 
-GRAPHS = {"mapping": MappingGraph, "bake": BakeGraph, "bake_base": BakeBaseGraph, "final": FinalGraph}
+GRAPHS = {"mapping": MappingGraph, "bake": BakeGraph, "bake_base": BakeBaseGraph, "final": FinalGraph,
+          "reshape": ReshapeGraph}
+
+
+def graphs_for(g: Generator) -> dict[str, type[nn.Module]]:
+    """The graphs a model exports: every graph whose `supported(g)` holds (default: all)."""
+    return {k: cls for k, cls in GRAPHS.items() if getattr(cls, "supported", lambda _g: True)(g)}
