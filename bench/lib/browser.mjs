@@ -1,0 +1,181 @@
+// The headless Chromium rows of `npm run bench`: the real app (production build served by
+// `vite preview`) driven through window.facet, and the naive frame through the bench page
+// (bench/page/naive.ts) on the same backend in the same run. Every timing is taken inside the
+// page with performance.now().
+import { chromium } from 'playwright-core';
+import { skippedRow, summarize } from './format.mjs';
+
+const ARGS = ['--no-sandbox', '--headless', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+const MISSING = 'not available in this build';
+
+export async function launch(executablePath, webgpu) {
+  return chromium.launch({ executablePath, args: webgpu ? [...ARGS, '--enable-unsafe-webgpu'] : ARGS });
+}
+
+/** The WebGPU adapter as the bench page sees it (Chromium started with --enable-unsafe-webgpu). */
+export async function probeAdapter(browser, baseUrl) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${baseUrl}/bench/page/naive.html`);
+    await page.waitForFunction(() => window.facetBench !== undefined);
+    return await page.evaluate(() => window.facetBench.adapter());
+  } finally {
+    await page.close();
+  }
+}
+
+/** Open the app on `model` and wait for its first final image; returns ms since navigation. */
+async function coldStart(browser, baseUrl, model, backend, seed) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });   // empty HTTP cache
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
+  await page.goto(`${baseUrl}/?model=${encodeURIComponent(model)}&backend=${backend}&seed=${seed}`, { timeout: 120_000 });
+  await page.waitForFunction(() => window.facet !== undefined, null, { timeout: 120_000 });
+  const ms = await page.evaluate(() => window.facet.whenReady().then(() => performance.now()));
+  return { context, page, ms };
+}
+
+/**
+ * @param opts { browser, baseUrl, model, manifest, backend, runs, coldRuns, naiveTiles, log }
+ */
+export async function appRows({ browser, baseUrl, model, manifest, backend, runs, coldRuns, naiveTiles, log }) {
+  const label = `chromium ${backend}`;
+  const rows = [];
+  const push = (name, times, extra = {}) => {
+    const r = { model, name, backend: label, ...summarize(times, extra.scale ?? 1), macs: null, speedup_vs_naive: null, ...extra };
+    delete r.scale;
+    rows.push(r);
+    log(`  ${label}: ${name}: median ${r.median_ms.toFixed(1)} ms`);
+    return r;
+  };
+  const skip = (name, note, macs = null) => {
+    rows.push(skippedRow(model, name, label, note, macs));
+    log(`  ${label}: ${name}: ${note}`);
+  };
+  const res = manifest.render.resolution;
+  const tiles = Math.ceil((res * res) / manifest.render.tile_rays);
+
+  // Cold start: navigation to the first final image, each in a fresh context.
+  const cold = [];
+  let open = null;
+  for (let i = 0; i < coldRuns; i++) {
+    if (open) await open.context.close();
+    open = await coldStart(browser, baseUrl, model, backend, 7);
+    cold.push(open.ms);
+  }
+  push('cold start to first final image', cold, { compare: false, note: 'navigation start to window.facet.whenReady(); fresh browser context each run' });
+  const { page } = open;
+  const info = await page.evaluate(() => window.facet.info());
+  if (info.backend !== backend) log(`  warning: the app chose ${info.backend} (${info.adapter}), not ${backend}`);
+  const has = await page.evaluate(() => Object.fromEntries(Object.entries(window.facet).map(([k, v]) => [k, typeof v === 'function'])));
+
+  // Final render through the app: a new pose, until its final image is shown (preview + final tiles).
+  const yaw = manifest.camera.yaw_range_deg.map((d) => (d * Math.PI) / 180);
+  const poses = Array.from({ length: runs + 1 }, (_, i) => [yaw[0] + ((i + 1) / (runs + 2)) * (yaw[1] - yaw[0]) * 0.5, -0.05]);
+  const finals = await page.evaluate(async (ps) => {
+    const out = [];
+    for (const [y, p] of ps) {
+      const t0 = performance.now();
+      await window.facet.setPose(y, p);
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }, poses);
+  push(`final render ${res}^2 through the app (new pose to final image, ${tiles} tiles)`, finals.slice(1), { compare: true, macs: tiles * manifest.graphs.final.macs });
+
+  // Orbit frame: the preview while the camera moves.
+  if (has.previewFrames) {
+    const frames = await page.evaluate(async (n) => {
+      const out = [];
+      await window.facet.previewFrames(5);
+      for (let i = 0; i < n; i++) out.push(await window.facet.previewFrames(30));
+      return out;
+    }, runs);
+    push('orbit frame (preview, 512 x 512, ms per frame)', frames, { compare: true, macs: 0, note: 'previewFrames(30): mean frame time of 30 preview frames, per run' });
+  } else skip('orbit frame (preview, 512 x 512)', `window.facet.previewFrames ${MISSING}`, 0);
+
+  // Slider edit: to the new preview (the app's lastEditMs) and to the settled final image.
+  const slider = manifest.latent.sliders?.find((s) => s.region === 'hair' && s.kind === 'texture') ?? manifest.latent.sliders?.[0];
+  if (!has.setSlider) skip('slider edit to new preview', `window.facet.setSlider ${MISSING}`, manifest.graphs.bake?.macs ?? null);
+  else if (!slider) skip('slider edit to new preview', 'the model has no sliders');
+  else {
+    const t = await page.evaluate(async ({ s, n }) => {
+      const f = window.facet;
+      const preview = [], settled = [];
+      for (let i = 0; i <= n; i++) {
+        const v = (i % 2 ? 1 : -1) * 0.5 * (s.max - s.min) * 0.5;
+        const t0 = performance.now();
+        await f.setSlider('A', s.region, s.kind, s.name, v);
+        const t1 = performance.now();
+        if (typeof f.settled === 'function') await f.settled();
+        const t2 = performance.now();
+        const app = typeof f.lastEditMs === 'function' ? f.lastEditMs() : null;
+        preview.push(typeof app === 'number' ? app : t1 - t0);
+        settled.push(t2 - t0);
+      }
+      return { preview: preview.slice(1), settled: settled.slice(1), fromApp: typeof f.lastEditMs === 'function' };
+    }, { s: slider, n: runs });
+    const what = `${slider.region} ${slider.kind} "${slider.name}"`;
+    push(`slider edit to new preview (${what})`, t.preview, { compare: true, macs: manifest.graphs.bake?.macs ?? null,
+      note: t.fromApp ? "the app's lastEditMs()" : 'until setSlider() resolves' });
+    push(`slider edit to settled final image (${what})`, t.settled, { compare: true });
+  }
+
+  // Region swap with the other portrait (texture), to the settled final image.
+  if (!has.regionAction) skip('region swap (swap-texture)', `window.facet.regionAction ${MISSING}`);
+  else {
+    const region = manifest.regions.find((r) => r.name === 'hair')?.name ?? manifest.regions[0].name;
+    const t = await page.evaluate(async ({ region, n }) => {
+      const f = window.facet;
+      const out = [], preview = [];
+      for (let i = 0; i <= n; i++) {
+        const t0 = performance.now();
+        await f.regionAction('A', region, 'swap-texture');
+        if (typeof f.settled === 'function') await f.settled();
+        out.push(performance.now() - t0);
+        preview.push(typeof f.lastEditMs === 'function' ? f.lastEditMs() : null);
+      }
+      return { settled: out.slice(1), preview: preview.slice(1) };
+    }, { region, n: runs });
+    if (t.preview.every((v) => typeof v === 'number')) push(`region swap (swap-texture, ${region}) to new preview`, t.preview, { compare: true, note: "the app's lastEditMs()" });
+    push(`region swap (swap-texture, ${region}) to settled final image`, t.settled, { compare: true });
+  }
+
+  // Mask apply (the lead's entry, when it lands).
+  const maskFn = ['applyMask', 'maskApply'].find((k) => has[k]);
+  if (!maskFn) skip('mask apply', `window.facet mask-apply entry ${MISSING}`);
+  else {
+    try {
+      const t = await page.evaluate(async ({ fn, region, n }) => {
+        const out = [];
+        for (let i = 0; i <= n; i++) {
+          const t0 = performance.now();
+          await window.facet[fn]('A', region);
+          if (typeof window.facet.settled === 'function') await window.facet.settled();
+          out.push(performance.now() - t0);
+        }
+        return out.slice(1);
+      }, { fn: maskFn, region: manifest.regions[1]?.name, n: runs });
+      push('mask apply to settled final image', t, { compare: true, note: `window.facet.${maskFn}('A', region)` });
+    } catch (e) {
+      skip('mask apply', `window.facet.${maskFn} failed: ${String(e.message ?? e).split('\n')[0]}`);
+    }
+  }
+  await open.context.close();
+
+  // The naive frame on the same backend, through the bench page.
+  const npage = await browser.newPage();
+  try {
+    await npage.goto(`${baseUrl}/bench/page/naive.html`);
+    await npage.waitForFunction(() => window.facetBench !== undefined);
+    const n = await npage.evaluate(({ model, backend, tiles, runs }) => window.facetBench.naive(model, backend, tiles, runs),
+      { model, backend, tiles: naiveTiles, runs: Math.max(1, Math.min(runs, 3)) });
+    const whole = n.tiles === n.tilesPerFrame;
+    push(`naive frame ${res}^2 (${whole ? 'whole frame' : `${n.tiles} of ${n.tilesPerFrame} tiles, scaled to the frame`})`, n.times,
+      { baseline: true, scale: n.tilesPerFrame / n.tiles, note: `bench page, the app's GraphSession, ${backend}${backend === 'wasm' ? ` ${n.threads} threads` : ''}` });
+  } finally {
+    await npage.close();
+  }
+  return rows;
+}
