@@ -2,7 +2,7 @@
 // the viewport canvas, the status bar, the model picker and the error message.
 import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { DEFAULT_DETERMINISM, installDeterminism } from '../support/determinism';
-import type { FacetInfo, FacetWindow, Feed, GraphOutput, Pixels } from '../support/facetApi';
+import type { CodeKind, FacetInfo, FacetWindow, Feed, GraphOutput, Labels, PortraitName, Pixels, RegionActionName } from '../support/facetApi';
 import { decodePng } from '../support/png';
 
 export type UrlParams = Record<string, string | number | true>;
@@ -99,8 +99,53 @@ export class EditorPage {
     return this.info();
   }
 
-  imagePixels(): Promise<Pixels> {
-    return this.page.evaluate(() => (window as unknown as FacetWindow).facet.imagePixels());
+  imagePixels(portrait: PortraitName = 'A'): Promise<Pixels> {
+    return this.page.evaluate((p) => (window as unknown as FacetWindow).facet.imagePixels(p), portrait);
+  }
+
+  labels(portrait: PortraitName = 'A'): Promise<Labels> {
+    return this.page.evaluate((p) => (window as unknown as FacetWindow).facet.labels(p), portrait);
+  }
+
+  /** window.facet.settled(): every pending bake and final render of the visible portraits shown. */
+  settledRenders(): Promise<void> {
+    return this.page.evaluate(() => (window as unknown as FacetWindow).facet.settled());
+  }
+
+  setSlider(portrait: PortraitName, region: string, kind: CodeKind, name: string, value: number): Promise<void> {
+    return this.page.evaluate(([p, r, k, n, v]) => (window as unknown as FacetWindow).facet.setSlider(p, r, k, n, v), [portrait, region, kind, name, value] as const);
+  }
+
+  regionAction(portrait: PortraitName, region: string, action: RegionActionName): Promise<void> {
+    return this.page.evaluate(([p, r, a]) => (window as unknown as FacetWindow).facet.regionAction(p, r, a), [portrait, region, action] as const);
+  }
+
+  undo(): Promise<void> {
+    return this.page.evaluate(() => (window as unknown as FacetWindow).facet.undo());
+  }
+
+  redo(): Promise<void> {
+    return this.page.evaluate(() => (window as unknown as FacetWindow).facet.redo());
+  }
+
+  saveSession(): Promise<string> {
+    return this.page.evaluate(() => (window as unknown as FacetWindow).facet.saveSession());
+  }
+
+  /** loadSession(json): resolves to null, or to the rejection's message. */
+  loadSession(json: string): Promise<string | null> {
+    return this.page.evaluate(async (j) => {
+      try {
+        await (window as unknown as FacetWindow).facet.loadSession(j);
+        return null;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    }, json);
+  }
+
+  lastEditMs(): Promise<number | null> {
+    return this.page.evaluate(() => (window as unknown as FacetWindow).facet.lastEditMs());
   }
 
   setPose(yaw: number, pitch: number): Promise<void> {

@@ -1,7 +1,13 @@
 /**
- * Wires the pieces together: backend choice, index and model loading, portrait codes, and
- * coalesced final renders whenever the model, seed or pose changes. Heavy data (sessions,
- * codes, images) lives here, not in the store.
+ * Wires the pieces together: backend choice, index and model loading, the two portraits'
+ * pipelines (app/portraitPipeline.ts), edits as undoable commands (commands/), sessions. Heavy
+ * data (sessions, codes, bakes, images) lives here, not in the store.
+ *
+ * Hooks for tools (e.g. mask reshaping), all on the controller:
+ * - `portraitState(id)`: { z, psi, seed, locks } of portrait A or B (z [num_codes * z_dim], row-major).
+ * - `portraitData(id)`: { key, codes [2K * C], baseSdf, bakes[k] } of the last preview (null before).
+ * - `applyRegionZ(id, region, { shape?, texture? }, label)`: one undoable command that sets that
+ *   region's z rows; resolves when the re-baked preview is in place.
  */
 import { BackendError, chooseBackend, detectBackends, requestedBackend, wasmThreadCount, type BackendChoice } from '../runtime/backend';
 import { configureRuntime, GraphSession } from '../runtime/graphSession';
@@ -11,35 +17,41 @@ import { loadModel, type LoadedModel } from '../model/loader';
 import { GRAPH_NAMES, type GraphName } from '../model/manifest';
 import { parseIndex, pickModel } from '../model/modelIndex';
 import type { Pose } from '../kernels/camera';
-import type { FacetState, FacetStore } from '../store/store';
-import { mapCodes, renderFinal } from '../viewport/finalRender';
-import { bakeVolume } from '../viewport/bakePreview';
-import type { ShownImage, ShownPreview } from '../viewport/sources';
-import { Slot } from '../viewport/slot';
+import { contentKey, type CodeKind } from '../kernels/latent';
+import { PORTRAIT_IDS, type FacetState, type FacetStore, type Portrait, type PortraitId } from '../store/store';
 import { SerialQueue } from '../runtime/serialQueue';
-import { LatestOnlyQueue } from '../viewport/renderQueue';
+import { Command } from '../commands/command';
+import { blendEdit, psiEdit, psiOf, regionEdit, regionZEdit, seedEdit, sliderEdit, zOf, type EditState, type RegionAction } from '../commands/edits';
+import { PortraitPipeline, type PortraitData } from './portraitPipeline';
+import type { ViewportRenderer } from '../viewport/viewportRenderer';
+import { fromSession, toSession } from './session';
 import { describeError, loadFailure } from './messages';
 
 const NO_WEBGPU = Object.freeze({ webgpu: false, adapter: null, reason: 'not probed (?backend=wasm)' });
 
-interface RenderJob {
-  model: LoadedModel;
-  seed: number;
-  pose: Pose;
+export const isVisible = (s: Pick<FacetState, 'layout'>, id: PortraitId) => s.layout === 'side' || s.layout === id;
+export const poseOf = (s: Pick<FacetState, 'pose' | 'poseB'>, id: PortraitId): Pose => (id === 'A' ? s.pose : s.poseB);
+const moving = (s: FacetState) => s.dragging || s.turntable;
+
+/** A portrait's state as the pipeline needs it, computed once per Portrait object. */
+interface Resolved {
+  key: string;
+  z: Float32Array;
+  psi: number;
 }
 
 export class FacetController {
-  readonly image = new Slot<ShownImage>();
-  readonly preview = new Slot<ShownPreview>();
   private readonly indexUrl = new URL('models/index.json', new URL(import.meta.env.BASE_URL, location.href)).href;
   private choice: BackendChoice | null = null;
   private backendError: string | null = null;
   private model: LoadedModel | null = null;
   private generation = 0;
-  private codes: { model: LoadedModel; seed: number; data: Float32Array } | null = null;
-  private baking: Promise<void> = Promise.resolve();
   private seedChosen = false;
-  private readonly queue = new LatestOnlyQueue<RenderJob>((job, isStale) => this.render(job, isStale));
+  private pipelines: Partial<Record<PortraitId, PortraitPipeline>> = {};
+  private readonly resolved = new WeakMap<Portrait, Resolved>();
+  private readonly editedAt: Partial<Record<PortraitId, number>> = {};
+  private readonly requested: Partial<Record<PortraitId, string>> = {};
+  private lastEdit: number | null = null;
 
   constructor(
     readonly store: FacetStore,
@@ -49,6 +61,19 @@ export class FacetController {
   get loadedModel(): LoadedModel | null {
     return this.model;
   }
+
+  /** The viewport's sources for a portrait (null before a model is open). */
+  sources(id: PortraitId): PortraitPipeline | null {
+    return this.pipelines[id] ?? null;
+  }
+
+  /** Content key of portrait `id`'s current state (what its preview and image must match). */
+  currentKey(id: PortraitId): string | null {
+    return this.pipelines[id] ? this.resolve(id).key : null;
+  }
+
+  /** The mounted viewports (the UI registers them; the benchmark draws through A's). */
+  readonly viewports: Partial<Record<PortraitId, ViewportRenderer>> = {};
 
   async start(): Promise<void> {
     const seed = Number(this.params.get('seed'));
@@ -97,12 +122,38 @@ export class FacetController {
   private onChange(s: FacetState, prev: FacetState): void {
     const reopen = s.modelId !== prev.modelId || s.reloads !== prev.reloads;
     if (reopen && s.modelId) return void this.open(s.modelId);
-    // While dragging with a preview on screen, the final render waits for the camera to rest.
-    const previewing = s.dragging && this.preview.value?.seed === s.seed;
-    const rested = prev.dragging && !s.dragging;
-    if (s.seed !== prev.seed || rested || (s.pose !== prev.pose && !previewing)) {
-      void this.requestRender().catch(() => {});
+    if (!this.model) return;
+    const rested = moving(prev) && !moving(s);
+    for (const id of PORTRAIT_IDS) {
+      const pipe = this.pipelines[id];
+      if (!pipe) continue;
+      const edited = s.portraits[id] !== prev.portraits[id];
+      if (edited) this.editedAt[id] = performance.now();
+      const visible = isVisible(s, id);
+      if (!visible && !pipe.awake) continue;
+      const posed = poseOf(s, id) !== poseOf(prev, id);
+      const shown = visible && !isVisible(prev, id);
+      // While the camera moves with a current preview on screen, the final render waits for it to rest.
+      const previewing = moving(s) && pipe.preview.value?.key === this.resolve(id).key;
+      if (edited || rested || shown || (posed && !previewing) || (s.manifest !== prev.manifest && s.manifest)) {
+        void this.request(id).catch(() => {});
+      }
     }
+  }
+
+  private resolve(id: PortraitId): Resolved {
+    const s = this.store.getState();
+    const p = s.portraits[id];
+    const manifest = s.manifest ?? this.model?.manifest;
+    if (!manifest) throw new Error('No model is open yet');
+    let r = this.resolved.get(p);
+    if (!r) {
+      const z = zOf(p, manifest);
+      const psi = psiOf(p, manifest);
+      r = { key: contentKey(z, psi), z, psi };
+      this.resolved.set(p, r);
+    }
+    return r;
   }
 
   private async open(id: string): Promise<void> {
@@ -110,9 +161,8 @@ export class FacetController {
     const entry = this.store.getState().models.find((m) => m.id === id)!;
     const old = this.model;
     this.model = null;
-    this.codes = null;
-    this.image.clear();
-    this.preview.clear();
+    Object.values(this.pipelines).forEach((p) => p.dispose());
+    this.pipelines = {};
     this.store.getState().setManifest(null);
     await old?.dispose();
     if (this.backendError || !this.choice) {
@@ -121,7 +171,7 @@ export class FacetController {
     }
     const backend = this.choice.backend;
     const { setProgress } = this.store.getState();
-    const runs = new SerialQueue(); // one queue for the model's sessions: bake and final never overlap
+    const runs = new SerialQueue(); // one queue for the model's sessions: bakes and finals never overlap
     setProgress(`Opening ${entry.name}`, 0);
     try {
       const model = await loadModel(entry, {
@@ -132,71 +182,211 @@ export class FacetController {
       if (generation !== this.generation) return void (await model.dispose());
       // The first model's default_seed applies unless ?seed= chose one.
       if (!this.seedChosen && model.manifest.default_seed !== undefined) this.store.getState().setSeed(model.manifest.default_seed);
+      if (this.seedChosen && old) this.store.getState().setSeed(this.store.getState().portraits.A.seed); // z of another model does not fit
       this.seedChosen = true;
+      this.store.getState().clearHistory();
       this.model = model;
-      this.store.getState().setManifest(model.manifest);
+      for (const pid of PORTRAIT_IDS) {
+        this.pipelines[pid] = new PortraitPipeline(pid, model, {
+          preview: (ms) => {
+            if (ms === null || generation !== this.generation) return;
+            this.lastEdit = ms;
+            this.store.getState().setLastEdit(ms);
+          },
+          final: (ms) => generation === this.generation && this.store.getState().frameShown(ms),
+        });
+      }
       setProgress('Rendering the first portrait', 1);
-      await this.requestRender();
+      this.store.getState().setManifest(model.manifest); // onChange requests the visible portraits
+      await this.settled();
     } catch (e) {
       if (generation === this.generation) this.store.getState().setError(loadFailure(entry.name, e));
     }
   }
 
-  /** Queue a final render of the current seed and pose (coalesced with any pending one). */
-  requestRender(): Promise<void> {
-    if (!this.model) return Promise.resolve();
-    const { seed, pose } = this.store.getState();
-    return this.queue.request({ model: this.model, seed, pose });
-  }
-
-  /** Resolves once every requested render has been shown. */
-  settled(): Promise<void> {
-    return this.queue.settled();
-  }
-
-  private async render(job: RenderJob, isStale: () => boolean): Promise<boolean> {
-    if (job.model !== this.model) return false;
-    const start = performance.now();
-    try {
-      const codes = await this.portraitCodes(job);
-      const surface = this.preview.value?.seed === job.seed ? this.preview.value : null;
-      const image = await renderFinal(job.model, codes, job.pose, () => isStale() || job.model !== this.model, surface);
-      if (!image || job.model !== this.model) return false;
-      this.image.put({ ...image, seed: job.seed });
-      this.store.getState().frameShown(performance.now() - start);
-      return true;
-    } catch (e) {
-      if (job.model !== this.model) return false;
-      this.store.getState().setError(`Rendering failed: ${describeError(e)}`);
+  /**
+   * Asks portrait `id`'s pipeline for its current state and pose: the preview, and the final
+   * render when `final` (default: the portrait is visible and the camera rests). A request equal
+   * to the one in flight is not repeated (it would restart it).
+   */
+  request(id: PortraitId, final?: boolean): Promise<void> {
+    const pipe = this.pipelines[id];
+    if (!pipe || !this.model) return Promise.resolve();
+    const s = this.store.getState();
+    const wantFinal = final ?? (isVisible(s, id) && !moving(s));
+    const r = this.resolve(id);
+    const pose = poseOf(s, id);
+    const tag = `${r.key}|${pose.yaw}|${pose.pitch}|${wantFinal}`;
+    if (pipe.busy && this.requested[id] === tag) return pipe.settled();
+    this.requested[id] = tag;
+    const editedAt = this.editedAt[id] ?? null;
+    this.editedAt[id] = undefined;
+    const model = this.model;
+    return pipe.request({ ...r, pose, final: wantFinal, editedAt }).catch((e) => {
+      if (model === this.model) this.store.getState().setError(`Rendering failed: ${describeError(e)}`);
       throw e;
+    });
+  }
+
+  /** Resolves when every pending bake and final render of the visible portraits is done and shown. */
+  async settled(): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const s = this.store.getState();
+      if (!this.model || s.phase === 'error') return;
+      const pending: Promise<void>[] = [];
+      for (const id of PORTRAIT_IDS) {
+        const pipe = this.pipelines[id];
+        if (!pipe) continue;
+        const r = this.resolve(id);
+        if (isVisible(s, id) && !moving(s) && !pipe.hasFinal(r.key, poseOf(s, id))) pending.push(this.request(id, true));
+        else if (pipe.awake && pipe.preview.value?.key !== r.key) pending.push(this.request(id, false));
+        else if (pipe.busy) pending.push(pipe.settled());
+      }
+      if (pending.length === 0) return;
+      await Promise.all(pending);
     }
+  }
+
+  /** The final image of portrait `id` for its current state and pose (rendered now if hidden). */
+  async finalImage(id: PortraitId) {
+    const pipe = this.pipelines[id];
+    if (!pipe) throw new Error('No model is open yet');
+    for (let round = 0; round < 20; round++) {
+      const r = this.resolve(id);
+      const pose = poseOf(this.store.getState(), id);
+      if (pipe.hasFinal(r.key, pose)) return pipe.image.value!;
+      await this.request(id, true);
+    }
+    throw new Error(`The final image of portrait ${id} kept changing`);
+  }
+
+  /** Resolves when portrait `id`'s preview shows its current state (wakes a hidden portrait). */
+  async whenPreview(id: PortraitId): Promise<void> {
+    const pipe = this.pipelines[id];
+    if (!pipe) throw new Error('No model is open yet');
+    for (let round = 0; round < 20; round++) {
+      const { key } = this.resolve(id);
+      if (pipe.preview.value?.key === key) return;
+      if (!isVisible(this.store.getState(), id)) pipe.awake = true;
+      void this.request(id).catch(() => {});
+      await pipe.whenPreview(key);
+    }
+  }
+
+  // ---- edits (each one undoable command) ------------------------------------------------------
+
+  private editState(): EditState {
+    const s = this.store.getState();
+    return { manifest: s.manifest, portraits: s.portraits };
   }
 
   /**
-   * The codes for the job's seed (`mapping` when the seed changed, then the bake). When the
-   * model samples around the surface (`render.surface_margin`) the final render needs the
-   * baked volume, so it waits for the bake; otherwise the bake runs beside it.
+   * Runs an edit as a command and resolves when the previews of the portraits it changed are in
+   * place. A failing edit changes nothing and puts its reason in the interface (`notice`).
    */
-  private async portraitCodes(job: RenderJob): Promise<Float32Array> {
-    if (this.codes?.model !== job.model || this.codes.seed !== job.seed) {
-      const data = await mapCodes(job.model, job.seed);
-      this.codes = { model: job.model, seed: job.seed, data };
-      this.baking = this.bake(job.model, job.seed, data);
+  async execute(build: (state: EditState) => Command, wait: PortraitId[] | null = null): Promise<void> {
+    let command: Command;
+    try {
+      command = build(this.editState());
+    } catch (e) {
+      this.store.getState().setNotice(describeError(e));
+      throw e;
     }
-    if (job.model.manifest.render.surface_margin !== undefined) await this.baking;
-    return this.codes.data;
+    this.store.getState().setNotice(null);
+    this.store.getState().execute(command);
+    await this.afterEdit(wait ?? command.portraits);
   }
 
-  /** Bakes and fuses the portrait's volume for the preview; runs beside the final renders. */
-  private async bake(model: LoadedModel, seed: number, codes: Float32Array): Promise<void> {
-    const stale = () => this.codes?.data !== codes || this.model !== model;
-    try {
-      const baked = await bakeVolume(model, codes, stale);
-      if (baked && !stale()) this.preview.put({ ...baked, seed });
-    } catch (e) {
-      // The preview is an aid: without it the final render still follows the camera.
-      if (!stale()) console.warn(`Preview bake failed: ${describeError(e)}`);
+  private async afterEdit(ids: PortraitId[]): Promise<void> {
+    const s = this.store.getState();
+    // Wait for the previews that are on screen (or awake); a hidden portrait updates when shown.
+    const shown = ids.filter((id) => isVisible(s, id) || this.pipelines[id]?.awake);
+    await Promise.all((shown.length ? shown : ids.slice(0, 1)).map((id) => this.whenPreview(id)));
+  }
+
+  setSlider(id: PortraitId, region: string, kind: CodeKind, name: string, value: number, open = false): Promise<void> {
+    return this.execute((st) => sliderEdit(st, id, region, kind, name, value, open), [id]);
+  }
+
+  regionAction(id: PortraitId, region: string, action: RegionAction): Promise<void> {
+    return this.execute((st) => regionEdit(st, id, region, action), [id]);
+  }
+
+  blend(id: PortraitId, region: string, t: number, open = false): Promise<void> {
+    return this.execute((st) => blendEdit(st, id, region, t, open), [id]);
+  }
+
+  setSeed(id: PortraitId, seed: number): Promise<void> {
+    return this.execute((st) => seedEdit(st, id, seed), [id]);
+  }
+
+  setPsi(id: PortraitId, psi: number, open = false): Promise<void> {
+    return this.execute((st) => psiEdit(st, id, psi, open), [id]);
+  }
+
+  /** Hook: set region `region`'s shape and/or texture z rows of portrait `id` as one undoable command. */
+  applyRegionZ(id: PortraitId, region: string, rows: { shape?: ArrayLike<number>; texture?: ArrayLike<number> }, label?: string): Promise<void> {
+    return this.execute((st) => regionZEdit(st, id, region, rows, label), [id]);
+  }
+
+  /** Hook: a portrait's latent state (copies). */
+  portraitState(id: PortraitId): { seed: number; psi: number; z: Float32Array; locks: boolean[] } {
+    const { z, psi } = this.resolve(id);
+    const p = this.store.getState().portraits[id];
+    return { seed: p.seed, psi, z: z.slice(), locks: this.store.getState().manifest!.regions.map((_, k) => p.locks[k] ?? false) };
+  }
+
+  /** Hook: the codes and per-region bakes behind portrait `id`'s preview (null before its first bake). */
+  portraitData(id: PortraitId): PortraitData | null {
+    return this.pipelines[id]?.data() ?? null;
+  }
+
+  /** Ends a slider drag: the next edit is a new undo step. */
+  endGesture(): void {
+    this.store.getState().closeGesture();
+  }
+
+  async undo(): Promise<void> {
+    const top = this.store.getState().past.at(-1);
+    if (!top) return;
+    this.store.getState().undo();
+    await this.afterEdit(top.portraits);
+  }
+
+  async redo(): Promise<void> {
+    const next = this.store.getState().future.at(-1);
+    if (!next) return;
+    this.store.getState().redo();
+    await this.afterEdit(next.portraits);
+  }
+
+  /** ms from the last edit to its new preview. */
+  lastEditMs(): number | null {
+    return this.lastEdit;
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------
+
+  saveSession(): string {
+    const s = this.store.getState();
+    if (!s.manifest || !s.modelId) throw new Error('No model is open yet');
+    const codes: Partial<Record<PortraitId, Float32Array>> = {};
+    for (const id of PORTRAIT_IDS) {
+      const d = this.pipelines[id]?.data();
+      if (d && d.key === this.resolve(id).key) codes[id] = d.codes;
     }
+    const session = toSession(s.modelId, s.manifest, s.portraits, s.past.map((c) => c.label), codes);
+    return JSON.stringify(session, null, 1);
+  }
+
+  /** Validates and applies a session file as one undoable command; a bad file changes nothing. */
+  loadSession(json: string): Promise<void> {
+    return this.execute((st) => {
+      const s = this.store.getState();
+      if (!st.manifest || !s.modelId) throw new Error('No model is open yet');
+      const portraits = fromSession(json, s.modelId, st.manifest);
+      return new Command('load session', { ...st.portraits }, portraits);
+    });
   }
 
   /** Runs one graph of the loaded model on the active backend (for tests and tools). */

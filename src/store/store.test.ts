@@ -37,8 +37,9 @@ describe('store', () => {
   it('keeps seeds as non-negative integers', () => {
     const store = createFacetStore();
     store.getState().setSeed(12.7);
-    expect(store.getState().seed).toBe(12);
+    expect(store.getState().portraits.A.seed).toBe(12);
+    expect(store.getState().portraits.B.seed).toBe(13);
     store.getState().setSeed(-5);
-    expect(store.getState().seed).toBe(0);
+    expect(store.getState().portraits.A.seed).toBe(0);
   });
 });

@@ -1,14 +1,25 @@
 /** One vanilla zustand store; React reads it with useStore(store, selector), the frame loop with getState(). */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { createCameraSlice, createModelSlice, createPortraitSlice, createStatusSlice, type FacetState } from './slices';
+import {
+  createCameraSlice,
+  createHistorySlice,
+  createModelSlice,
+  createPortraitSlice,
+  createStatusSlice,
+  createViewSlice,
+  type FacetState,
+} from './slices';
 
-export type { FacetState, Phase } from './slices';
+export type { BlendState, FacetState, Layout, Phase, Portrait, PortraitId, ViewMode } from './slices';
+export { other, PORTRAIT_IDS, seedPortrait } from './slices';
 export type FacetStore = StoreApi<FacetState>;
 
 export function createFacetStore(): FacetStore {
   return createStore<FacetState>()((...a) => ({
     ...createModelSlice(...a),
     ...createPortraitSlice(...a),
+    ...createHistorySlice(...a),
+    ...createViewSlice(...a),
     ...createCameraSlice(...a),
     ...createStatusSlice(...a),
   }));

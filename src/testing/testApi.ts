@@ -6,6 +6,17 @@ import type { FacetController } from '../app/controller';
 import type { Feeds } from '../runtime/tensors';
 
 export type Backend = 'webgpu' | 'wasm';
+export type PortraitName = 'A' | 'B';
+export type CodeKind = 'shape' | 'texture';
+export type RegionActionName =
+  | 'resample-shape'
+  | 'resample-texture'
+  | 'copy-shape'
+  | 'copy-texture'
+  | 'swap-shape'
+  | 'swap-texture'
+  | 'lock'
+  | 'unlock';
 
 export interface FacetInfo {
   modelId: string;
@@ -15,7 +26,20 @@ export interface FacetInfo {
   error: string | null;
   framesRendered: number;
   pose: { yaw: number; pitch: number };
-  seed: number;
+  seed: number; // portrait A's
+  seedB: number;
+  layout: 'A' | 'B' | 'side';
+  /** Undo steps, oldest first, and redo steps, next first. */
+  history: string[];
+  future: string[];
+  /** The last edit error shown in the interface, if any. */
+  notice: string | null;
+}
+
+export interface Labels {
+  width: number;
+  height: number;
+  labels: number[]; // region index per pixel, row 0 at the top
 }
 
 export interface Pixels {
@@ -42,9 +66,33 @@ export interface FacetTestApi {
   whenReady(): Promise<void>;
   info(): FacetInfo;
   setPose(yaw: number, pitch: number): Promise<void>;
-  setSeed(seed: number): Promise<void>;
-  imagePixels(): Promise<Pixels>;
+  /** An undoable seed change of portrait A (or `portrait`), then settled(). */
+  setSeed(seed: number, portrait?: PortraitName): Promise<void>;
+  /** The final image of a portrait (default A) for its current state and pose; renders it if needed. */
+  imagePixels(portrait?: PortraitName): Promise<Pixels>;
+  /** Region index per pixel of that final image. */
+  labels(portrait?: PortraitName): Promise<Labels>;
   runGraph(graph: string, feeds: FeedSpec): Promise<Record<string, GraphOutput>>;
+  /** Resolves when every pending bake and final render of the visible portraits is done and shown. */
+  settled(): Promise<void>;
+  /** One undoable edit; resolves when the re-baked preview is in place (not the final render). */
+  setSlider(portrait: PortraitName, region: string, kind: CodeKind, name: string, value: number): Promise<void>;
+  /** copy-* copies FROM the other portrait INTO `portrait`; resolves when the preview is updated. */
+  regionAction(portrait: PortraitName, region: string, action: RegionActionName): Promise<void>;
+  /** The region's blend slider (0: as it was, 1: the other portrait's region). */
+  blend(portrait: PortraitName, region: string, t: number): Promise<void>;
+  undo(): Promise<void>;
+  redo(): Promise<void>;
+  /** n preview frames of portrait A at 512 x 512, yaw stepping, each synchronised with the GPU: ms per frame. */
+  previewFrames(n: number): Promise<number[]>;
+  /** The session as JSON, as the UI's Save writes it. */
+  saveSession(): string;
+  /** Loads a session (as the UI's Open does): validated, one undoable edit; rejects with the reason. */
+  loadSession(json: string): Promise<void>;
+  /** ms from the last edit to its new preview. */
+  lastEditMs(): number | null;
+  /** Which portraits are on screen: 'A', 'B' or 'side' (both). */
+  setLayout(layout: 'A' | 'B' | 'side'): Promise<void>;
 }
 
 declare global {
@@ -95,7 +143,12 @@ export function createTestApi(controller: FacetController): FacetTestApi {
         error: s.error,
         framesRendered: s.framesRendered,
         pose: { ...s.pose },
-        seed: s.seed,
+        seed: s.portraits.A.seed,
+        seedB: s.portraits.B.seed,
+        layout: s.layout,
+        history: s.past.map((c) => c.label),
+        future: [...s.future].reverse().map((c) => c.label),
+        notice: s.notice,
       };
     },
     async setPose(yaw, pitch) {
@@ -103,15 +156,37 @@ export function createTestApi(controller: FacetController): FacetTestApi {
       store.getState().setPose({ yaw, pitch });
       await controller.settled();
     },
-    async setSeed(seed) {
+    async setSeed(seed, portrait = 'A') {
       await whenReady();
-      store.getState().setSeed(seed);
+      await controller.setSeed(portrait, seed);
       await controller.settled();
     },
-    async imagePixels() {
-      const image = controller.image.value;
-      if (!image) throw new Error('No final image has been rendered yet');
+    async imagePixels(portrait = 'A') {
+      const image = await controller.finalImage(portrait);
       return { width: image.width, height: image.height, rgba: Array.from(image.rgba) };
+    },
+    async labels(portrait = 'A') {
+      const image = await controller.finalImage(portrait);
+      return { width: image.width, height: image.height, labels: Array.from(image.labels) };
+    },
+    settled: () => controller.settled(),
+    setSlider: (portrait, region, kind, name, value) => controller.setSlider(portrait, region, kind, name, value),
+    regionAction: (portrait, region, action) => controller.regionAction(portrait, region, action),
+    blend: (portrait, region, t) => controller.blend(portrait, region, t),
+    undo: () => controller.undo(),
+    redo: () => controller.redo(),
+    async previewFrames(n) {
+      await controller.whenPreview('A');
+      const viewport = controller.viewports.A;
+      if (!viewport) throw new Error('Portrait A is not on screen (layout B): show it first');
+      return viewport.previewFrames(n);
+    },
+    saveSession: () => controller.saveSession(),
+    loadSession: (json) => controller.loadSession(json),
+    lastEditMs: () => controller.lastEditMs(),
+    async setLayout(layout) {
+      store.getState().setLayout(layout);
+      await controller.settled();
     },
     async runGraph(graph, feeds) {
       const out = await controller.runGraph(graph, toFeeds(feeds));

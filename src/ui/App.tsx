@@ -1,24 +1,24 @@
 import type { FacetController } from '../app/controller';
 import { ControllerContext } from './context';
-import { ModelPicker } from './ModelPicker';
-import { RegionLegend } from './RegionLegend';
-import { SeedInput } from './SeedInput';
+import { Portraits } from './Portraits';
+import { Regions } from './Regions';
 import { StatusBar } from './StatusBar';
-import { Viewport } from './Viewport';
+import { Toolbar } from './Toolbar';
+import { ViewPanel } from './ViewPanel';
+import { Viewports } from './Viewport';
 
 export function App({ controller, debug }: { controller: FacetController; debug: boolean }) {
   return (
     <ControllerContext.Provider value={controller}>
       <div className="app">
-        <header className="toolbar">
-          <span className="brand">Facet</span>
-          <ModelPicker debug={debug} />
-          <SeedInput />
-        </header>
+        <Toolbar debug={debug} />
         <main className="workspace">
-          <Viewport />
+          <Viewports />
           <aside className="side-panel">
-            <RegionLegend />
+            <Portraits />
+            <ViewPanel />
+            <Regions />
+            <p className="muted hint panel">Drag to turn · wheel to zoom · double-click to reset · arrow keys step</p>
           </aside>
         </main>
         <StatusBar />

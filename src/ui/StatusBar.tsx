@@ -10,6 +10,9 @@ export function StatusBar() {
   const renderMs = useFacet((s) => s.renderMs);
   const yaw = useFacet((s) => s.pose.yaw);
   const pitch = useFacet((s) => s.pose.pitch);
+  const fps = useFacet((s) => s.fps);
+  const lastEditMs = useFacet((s) => s.lastEditMs);
+  const notice = useFacet((s) => s.notice);
 
   return (
     <footer className="status-bar">
@@ -22,7 +25,14 @@ export function StatusBar() {
       <span>
         yaw {deg(yaw)} · pitch {deg(pitch)}
       </span>
+      {notice && (
+        <span className="notice" data-testid="status-notice" aria-live="polite">
+          {notice}
+        </span>
+      )}
       <span className="spacer" />
+      <span data-testid="status-fps">{fps === null ? '' : `${fps} fps`}</span>
+      <span data-testid="status-edit">{lastEditMs === null ? '' : `last edit ${Math.round(lastEditMs)} ms`}</span>
       <span data-testid="status-render">{renderMs === null ? '' : `final ${Math.round(renderMs)} ms`}</span>
     </footer>
   );

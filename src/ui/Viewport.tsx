@@ -1,21 +1,46 @@
 import { useEffect, useRef } from 'react';
+import type { PortraitId } from '../store/store';
 import { ViewportRenderer } from '../viewport/viewportRenderer';
 import { useController, useFacet } from './context';
 
-export function Viewport() {
-  const controller = useController();
-  const host = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const renderer = new ViewportRenderer(host.current!, controller.store, controller);
-    return () => renderer.dispose();
-  }, [controller]);
-
+/** The portraits on screen: A, B, or both side by side (each keeps its own canvas). */
+export function Viewports() {
+  const layout = useFacet((s) => s.layout);
+  const ids: PortraitId[] = layout === 'side' ? ['A', 'B'] : [layout];
   return (
-    <section className="viewport" aria-label="Portrait viewport">
-      <div className="viewport-host" ref={host} data-testid="viewport" />
+    <section className={`viewport ${layout === 'side' ? 'side' : ''}`} aria-label="Portrait viewport" data-testid="viewport">
+      <div className="viewport-row">
+        {ids.map((id) => (
+          <PortraitView key={id} id={id} labelled={layout === 'side'} />
+        ))}
+      </div>
       <ProgressOverlay />
       <ErrorOverlay />
     </section>
+  );
+}
+
+function PortraitView({ id, labelled }: { id: PortraitId; labelled: boolean }) {
+  const controller = useController();
+  const host = useRef<HTMLDivElement>(null);
+  const focus = useFacet((s) => s.focus === id);
+  useEffect(() => {
+    const renderer = new ViewportRenderer(host.current!, controller.store, controller, id);
+    controller.viewports[id] = renderer;
+    return () => {
+      if (controller.viewports[id] === renderer) delete controller.viewports[id];
+      renderer.dispose();
+    };
+  }, [controller, id]);
+  return (
+    <div
+      className={`viewport-cell${labelled && focus ? ' focused' : ''}`}
+      data-portrait={id}
+      onPointerDown={() => labelled && controller.store.getState().setFocus(id)}
+    >
+      <div className="viewport-host" ref={host} data-testid={`viewport-${id}`} />
+      <span className="portrait-badge">{id}</span>
+    </div>
   );
 }
 

@@ -20,23 +20,41 @@ function codeRow(codes: Float32Array, row: number, dim: number): Float32Array {
   return codes.slice(row * dim, (row + 1) * dim);
 }
 
-export async function bakeVolume(model: LoadedModel, codes: Float32Array, isStale: () => boolean): Promise<BakedVolume | null> {
-  const { latent, regions, bake, render } = model.manifest;
-  const c = latent.code_dim;
+/** `bake_base`: the base SDF from region 0's shape code. */
+export async function bakeBase(model: LoadedModel, codes: Float32Array): Promise<Float32Array> {
+  const c = model.manifest.latent.code_dim;
+  const base = await model.graphs.bake_base.run({ shape_code: { type: 'float32', dims: [1, c], data: codeRow(codes, 0, c) } });
+  return base.sdf.data as Float32Array;
+}
+
+/** `bake` for region k with its shape and texture codes. */
+export async function bakeRegion(model: LoadedModel, codes: Float32Array, k: number): Promise<RegionBake> {
+  const c = model.manifest.latent.code_dim;
   const code = (row: number) => ({ type: 'float32' as const, dims: [1, c], data: codeRow(codes, row, c) });
-  const base = await model.graphs.bake_base.run({ shape_code: code(0) });
+  const out = await model.graphs.bake.run({
+    region: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(k)) },
+    shape_code: code(2 * k),
+    texture_code: code(2 * k + 1),
+  });
+  return { sdf: out.sdf.data as Float32Array, maskLogit: out.mask_logit.data as Float32Array, rgb: out.rgb.data as Float32Array };
+}
+
+/** The fuse of a base SDF and every region's bake into the preview volume. */
+export function fuseVolume(model: LoadedModel, baseSdf: Float32Array, baked: RegionBake[]): BakedVolume {
+  const { regions, bake, render } = model.manifest;
+  const colors = regions.map((r) => parseHexColor(r.color).map((v) => v / 255));
+  const fused = fuse(baseSdf, baked, colors, render.mask_activation);
+  return { resolution: bake.resolution, bounds: bake.bounds, ...fused };
+}
+
+/** The whole bake of one portrait (every region), or null if `isStale()` turned true. */
+export async function bakeVolume(model: LoadedModel, codes: Float32Array, isStale: () => boolean): Promise<BakedVolume | null> {
+  const base = await bakeBase(model, codes);
   const baked: RegionBake[] = [];
-  for (let k = 0; k < regions.length; k++) {
+  for (let k = 0; k < model.manifest.regions.length; k++) {
     if (isStale()) return null;
-    const out = await model.graphs.bake.run({
-      region: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(k)) },
-      shape_code: code(2 * k),
-      texture_code: code(2 * k + 1),
-    });
-    baked.push({ sdf: out.sdf.data as Float32Array, maskLogit: out.mask_logit.data as Float32Array, rgb: out.rgb.data as Float32Array });
+    baked.push(await bakeRegion(model, codes, k));
   }
   if (isStale()) return null;
-  const colors = regions.map((r) => parseHexColor(r.color).map((v) => v / 255));
-  const fused = fuse(base.sdf.data as Float32Array, baked, colors, render.mask_activation);
-  return { resolution: bake.resolution, bounds: bake.bounds, ...fused };
+  return fuseVolume(model, base, baked);
 }

@@ -15,15 +15,23 @@ export interface FinalImage {
   height: number;
   rgba: Uint8Array; // row 0 at the top
   labels: Uint8Array; // region index per pixel (argmax of the masks)
+  depth: Float32Array; // expected depth per pixel (world units along the ray)
+  /** Pixels rendered so far (== width * height when complete); unrendered ones have alpha 0. */
+  done: number;
 }
 
 /** codes [2K, C] for a seed: z from the shared generator, truncation psi from the manifest. */
 export async function mapCodes(model: LoadedModel, seed: number): Promise<Float32Array> {
   const { latent } = model.manifest;
-  const z = zFromSeed(seed, latent.num_codes, latent.z_dim);
+  return mapZ(model, zFromSeed(seed, latent.num_codes, latent.z_dim), latent.truncation_psi);
+}
+
+/** codes [2K, C] for a latent z [2K, z_dim] and truncation psi (the `mapping` graph). */
+export async function mapZ(model: LoadedModel, z: Float32Array, psi: number): Promise<Float32Array> {
+  const { latent } = model.manifest;
   const out = await model.graphs.mapping.run({
     z: { type: 'float32', dims: [latent.num_codes, latent.z_dim], data: z },
-    psi: { type: 'float32', dims: [1], data: Float32Array.of(latent.truncation_psi) },
+    psi: { type: 'float32', dims: [1], data: Float32Array.of(psi) },
   });
   return out.codes.data as Float32Array;
 }
@@ -40,13 +48,17 @@ function rayBounds(model: LoadedModel, origins: Float32Array, dirs: Float32Array
   return surfaceBounds(minPool3(depth, render.resolution, render.resolution), depth, camera.near, camera.far, render.surface_margin);
 }
 
-/** Renders the final image for a pose; returns null if `isStale()` turned true between tiles. */
+/**
+ * Renders the final image for a pose; returns null if `isStale()` turned true between tiles.
+ * `onTile` sees the image after each tile (the same arrays, filled so far).
+ */
 export async function renderFinal(
   model: LoadedModel,
   codes: Float32Array,
   pose: Pose,
   isStale: () => boolean,
   surface: SdfGrid | null = null,
+  onTile?: (partial: FinalImage) => void,
 ): Promise<FinalImage | null> {
   const { camera, render, latent, regions } = model.manifest;
   const size = render.resolution;
@@ -55,6 +67,8 @@ export async function renderFinal(
   const tBounds = rayBounds(model, rays.origins, rays.dirs, surface);
   const rgba = new Uint8Array(size * size * 4);
   const labels = new Uint8Array(size * size);
+  const depth = new Float32Array(size * size);
+  let done = 0;
   for (const tile of tilesFor(size * size, n)) {
     if (isStale()) return null;
     const out = await model.graphs.final.run({
@@ -67,6 +81,9 @@ export async function renderFinal(
     rgba.set(imageToRgba8(image), tile.start * 4);
     const masks = (out.masks.data as Float32Array).subarray(0, tile.count * regions.length);
     labels.set(masksToLabels(masks, regions.length), tile.start);
+    if (out.depth) depth.set((out.depth.data as Float32Array).subarray(0, tile.count), tile.start);
+    done = tile.start + tile.count;
+    onTile?.({ pose, width: size, height: size, rgba, labels, depth, done });
   }
-  return { pose, width: size, height: size, rgba, labels };
+  return { pose, width: size, height: size, rgba, labels, depth, done };
 }

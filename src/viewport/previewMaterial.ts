@@ -107,7 +107,10 @@ export class PreviewMaterial {
   /** Put this on the viewport's quad to show the last preview frame. */
   readonly display: THREE.ShaderMaterial;
 
+  readonly samples: number;
+
   constructor(quality: PreviewQuality = HARDWARE) {
+    this.samples = quality.samples;
     this.target = new THREE.WebGLRenderTarget(quality.size, quality.size, { depthBuffer: false });
     this.material.uniforms.samples.value = quality.samples;
     this.display = new THREE.ShaderMaterial({
@@ -125,6 +128,10 @@ export class PreviewMaterial {
     renderer.setRenderTarget(this.target);
     renderer.render(this.scene, this.camera);
     renderer.setRenderTarget(null);
+  }
+
+  get renderTarget(): THREE.WebGLRenderTarget {
+    return this.target;
   }
 
   get ready(): boolean {

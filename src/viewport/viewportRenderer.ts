@@ -1,46 +1,68 @@
 /**
- * The three.js viewport: one quad that shows either the last final image (a DataTexture) or
- * the preview (the fused baked volume ray-marched in a shader) while the camera moves or the
- * final image for the current pose is not ready yet. The frame loop reads the store with
- * getState() and never sets state.
+ * The three.js viewport of one portrait: the preview (the fused baked volume ray-marched in a
+ * shader) while the camera moves or the final image for the current state and pose is not
+ * complete, with the final image's finished tiles drawn over it as they arrive, then the final
+ * image alone. The final image is shown in the chosen view (kernels/view.ts). The frame loop
+ * reads the store with getState(); it sets state only for the turntable and, once a second,
+ * the frame rate.
  */
 import * as THREE from 'three';
-import type { FacetStore } from '../store/store';
-import { attachOrbit } from './orbit';
+import { parseHexColor } from '../kernels/image';
+import { composeView } from '../kernels/view';
+import type { FacetStore, PortraitId } from '../store/store';
+import { attachOrbit, turntableStep } from './orbit';
 import { PreviewMaterial, previewQuality } from './previewMaterial';
-import type { ShownImage, ViewportSources } from './sources';
+import type { ShownImage, ViewportHost, ViewportSources } from './sources';
+
+const BACKDROP = [0x11, 0x13, 0x17];
 
 export class ViewportRenderer {
   private readonly renderer: THREE.WebGLRenderer;
   private readonly scene = new THREE.Scene();
   private readonly camera = new THREE.OrthographicCamera(-1, 1, 1, -1, 0, 1);
-  private readonly finalMaterial = new THREE.MeshBasicMaterial({ color: 0x202329 });
+  private readonly finalMaterial = new THREE.MeshBasicMaterial({ color: 0x202329, transparent: true });
   private readonly preview: PreviewMaterial;
-  private readonly quad = new THREE.Mesh<THREE.PlaneGeometry, THREE.Material>(new THREE.PlaneGeometry(2, 2), this.finalMaterial);
+  private readonly previewQuad: THREE.Mesh<THREE.PlaneGeometry, THREE.Material>;
+  private readonly finalQuad: THREE.Mesh<THREE.PlaneGeometry, THREE.Material>;
   private texture: THREE.DataTexture | null = null;
+  private sources: ViewportSources | null = null;
   private versions = { image: -1, preview: -1 };
+  private viewKey = '';
   private lastDrawn = '';
   private frame = 0;
   private readonly resizeObserver: ResizeObserver;
   private readonly detachOrbit: () => void;
+  private fit = { x: 1, y: 1 };
+  private frames: number[] = [];
+  private fpsAt = 0;
+  private turn = { at: 0, direction: 1 as 1 | -1 };
 
   constructor(
     private readonly container: HTMLElement,
     private readonly store: FacetStore,
-    private readonly sources: ViewportSources,
+    private readonly host: ViewportHost,
+    readonly portrait: PortraitId = 'A',
   ) {
     this.renderer = new THREE.WebGLRenderer({ antialias: false, preserveDrawingBuffer: true });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
-    this.renderer.setClearColor(0x111317);
+    this.renderer.setClearColor(new THREE.Color(BACKDROP[0] / 255, BACKDROP[1] / 255, BACKDROP[2] / 255));
     this.renderer.domElement.className = 'viewport-canvas';
+    this.renderer.domElement.dataset.portrait = portrait;
     this.preview = new PreviewMaterial(previewQuality(this.renderer.getContext()));
+    this.previewQuad = new THREE.Mesh(new THREE.PlaneGeometry(2, 2), this.preview.display);
+    this.finalQuad = new THREE.Mesh(new THREE.PlaneGeometry(2, 2), this.finalMaterial);
+    this.finalQuad.renderOrder = 1;
     container.appendChild(this.renderer.domElement);
-    this.scene.add(this.quad);
+    this.scene.add(this.previewQuad, this.finalQuad);
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(container);
     this.resize();
-    this.detachOrbit = attachOrbit(this.renderer.domElement, store);
+    this.detachOrbit = attachOrbit(this.renderer.domElement, store, portrait);
     this.loop();
+  }
+
+  get canvas(): HTMLCanvasElement {
+    return this.renderer.domElement;
   }
 
   private resize(): void {
@@ -49,7 +71,7 @@ export class ViewportRenderer {
     this.renderer.setSize(w, h);
     // Keep the square image square and as large as fits.
     const s = Math.min(w, h);
-    this.quad.scale.set(s / w, s / h, 1);
+    this.fit = { x: s / w, y: s / h };
     this.lastDrawn = '';
   }
 
@@ -66,7 +88,20 @@ export class ViewportRenderer {
       this.texture.colorSpace = THREE.SRGBColorSpace;
       this.texture.magFilter = this.texture.minFilter = THREE.LinearFilter;
     }
-    flipRows(image.rgba, image.width, image.height, this.texture.image.data as Uint8Array);
+    const s = this.store.getState();
+    const manifest = s.manifest;
+    const shown = manifest
+      ? composeView(image, {
+          view: s.view,
+          opacity: s.overlayOpacity,
+          hidden: manifest.regions.map((r) => s.hidden.includes(r.name)),
+          palette: manifest.regions.map((r) => parseHexColor(r.color)),
+          near: manifest.camera.near,
+          far: manifest.camera.far,
+          backdrop: BACKDROP,
+        })
+      : image.rgba;
+    flipRows(shown, image.width, image.height, this.texture.image.data as Uint8Array);
     this.texture.needsUpdate = true;
     this.finalMaterial.map = this.texture;
     this.finalMaterial.color.set(0xffffff);
@@ -74,37 +109,107 @@ export class ViewportRenderer {
   }
 
   private syncSources(): void {
-    const { image, preview } = this.sources;
-    if (image.version !== this.versions.image) this.uploadImage(image.value);
+    const sources = this.host.sources(this.portrait);
+    if (sources !== this.sources) {
+      this.sources = sources;
+      this.versions = { image: -1, preview: -1 };
+    }
+    const s = this.store.getState();
+    const viewKey = `${s.view}|${s.overlayOpacity}|${s.hidden.join(',')}`;
+    if (!sources) {
+      if (this.versions.image !== -2) this.uploadImage(null);
+      this.preview.setVolume(null);
+      this.versions = { image: -2, preview: -2 };
+      return;
+    }
+    const { image, preview } = sources;
+    if (image.version !== this.versions.image || viewKey !== this.viewKey) this.uploadImage(image.value);
     if (preview.version !== this.versions.preview) this.preview.setVolume(preview.value);
     this.versions = { image: image.version, preview: preview.version };
+    this.viewKey = viewKey;
   }
 
-  /** Final image when it shows the current pose and seed (and the user is not dragging), else the preview. */
-  private choosePreview(): boolean {
+  private stepTurntable(now: number): void {
     const s = this.store.getState();
-    const preview = this.sources.preview.value;
-    if (!s.manifest || !preview || preview.seed !== s.seed || !this.preview.ready) return false;
-    const image = this.sources.image.value;
-    const current = image !== null && image.seed === s.seed && image.pose.yaw === s.pose.yaw && image.pose.pitch === s.pose.pitch;
-    return s.dragging || !current;
+    const drives = !s.linked || s.layout !== 'side' || this.portrait === 'A';
+    if (!s.turntable || !s.manifest || !drives) {
+      this.turn.at = 0;
+      return;
+    }
+    const dt = this.turn.at ? Math.min(0.1, (now - this.turn.at) / 1000) : 0;
+    this.turn.at = now;
+    const pose = this.portrait === 'A' ? s.pose : s.poseB;
+    const range = s.manifest.camera.yaw_range_deg.map((d) => (d * Math.PI) / 180) as [number, number];
+    const next = turntableStep(pose.yaw, this.turn.direction, dt, range);
+    this.turn.direction = next.direction;
+    if (dt > 0) s.setPose({ yaw: next.yaw, pitch: pose.pitch }, this.portrait);
   }
 
-  private readonly loop = (): void => {
+  private countFrame(now: number): void {
+    this.frames.push(now);
+    while (this.frames.length && this.frames[0] < now - 1000) this.frames.shift();
+    if (now - this.fpsAt > 1000 && this.portrait === 'A') {
+      this.fpsAt = now;
+      this.store.getState().setFps(this.frames.length);
+    }
+  }
+
+  private readonly loop = (now: number = performance.now()): void => {
     this.frame = requestAnimationFrame(this.loop);
+    this.stepTurntable(now);
     this.syncSources();
-    const usePreview = this.choosePreview();
-    const { pose, manifest } = this.store.getState();
-    const key = `${usePreview}|${pose.yaw}|${pose.pitch}|${this.versions.image}|${this.versions.preview}`;
-    if (key === this.lastDrawn) return;
-    this.lastDrawn = key;
-    if (usePreview && manifest) {
-      this.preview.setCamera(pose, manifest);
+    const s = this.store.getState();
+    const pose = this.portrait === 'A' ? s.pose : s.poseB;
+    const key = this.host.currentKey(this.portrait);
+    const preview = this.sources?.preview.value;
+    const image = this.sources?.image.value ?? null;
+    const previewOk = !!s.manifest && !!preview && preview.key === key && this.preview.ready;
+    const imageOk = !!image && image.key === key && image.pose.yaw === pose.yaw && image.pose.pitch === pose.pitch;
+    const complete = imageOk && image!.done === image!.width * image!.height;
+    const moving = s.dragging || s.turntable;
+    const showPreview = previewOk && (moving || !complete);
+    // The final image: current (complete, or its tiles so far over the preview); else the last one while no preview exists.
+    const showFinal = (imageOk && !(moving && previewOk)) || (!showPreview && !!image);
+    const drawKey = `${showPreview}|${showFinal}|${pose.yaw}|${pose.pitch}|${s.zoom}|${this.versions.image}|${this.versions.preview}|${this.viewKey}|${this.fit.x}|${this.fit.y}`;
+    if (drawKey === this.lastDrawn) return;
+    this.lastDrawn = drawKey;
+    if (showPreview && s.manifest) {
+      this.preview.setCamera(pose, s.manifest);
       this.preview.render(this.renderer);
     }
-    this.quad.material = usePreview ? this.preview.display : this.finalMaterial;
+    for (const quad of [this.previewQuad, this.finalQuad]) quad.scale.set(this.fit.x * s.zoom, this.fit.y * s.zoom, 1);
+    this.previewQuad.visible = showPreview;
+    this.finalQuad.visible = showFinal;
     this.renderer.render(this.scene, this.camera);
+    if (showPreview) this.countFrame(now);
   };
+
+  /**
+   * Benchmark: n preview frames of the current preview volume marched at `size` x `size`,
+   * stepping yaw slightly, each waited for with a one-pixel readback; ms per frame.
+   */
+  previewFrames(n: number, size = 512): number[] {
+    const s = this.store.getState();
+    const volume = this.sources?.preview.value;
+    if (!s.manifest || !volume) throw new Error('No preview volume yet');
+    const bench = new PreviewMaterial({ size, samples: this.preview.samples });
+    bench.setVolume(volume);
+    const pixel = new Uint8Array(4);
+    const times: number[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const start = performance.now();
+        bench.setCamera({ yaw: s.pose.yaw + 0.01 * ((i % 20) - 10), pitch: s.pose.pitch }, s.manifest);
+        bench.render(this.renderer);
+        this.renderer.readRenderTargetPixels(bench.renderTarget, size >> 1, size >> 1, 1, 1, pixel);
+        times.push(performance.now() - start);
+      }
+    } finally {
+      bench.dispose();
+      this.lastDrawn = '';
+    }
+    return times;
+  }
 
   dispose(): void {
     cancelAnimationFrame(this.frame);
@@ -113,7 +218,8 @@ export class ViewportRenderer {
     this.texture?.dispose();
     this.finalMaterial.dispose();
     this.preview.dispose();
-    this.quad.geometry.dispose();
+    this.previewQuad.geometry.dispose();
+    this.finalQuad.geometry.dispose();
     this.renderer.dispose();
     this.renderer.forceContextLoss(); // free the WebGL context now, not at garbage collection
     this.renderer.domElement.remove();

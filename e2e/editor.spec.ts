@@ -1,0 +1,182 @@
+// The editor on the default model (wasm): the first portrait in bounded time, the camera rig, a
+// hair slider that changes the hair and nothing else, a lip appearance swap from portrait B made
+// with the regions panel, undo / redo, a session saved and loaded into a fresh page, no console
+// errors. One page across the steps (each final render is slow on 2 cores); a screenshot per step.
+import { expect, test, type Page } from '@playwright/test';
+import { EditorPage, READY_TIMEOUT_MS } from './pages/editor';
+import { newSharedPage } from './support/browser';
+import type { Labels, Pixels } from './support/facetApi';
+import { compareWhere, count, dilate, distance, meanColor, not, regionMask, union } from './support/masks';
+import { meanAbsDiff } from './support/pixels';
+
+/** "Unchanged" pixel: every RGB channel within this many levels (0..255) of before. */
+const SAME_TOL = 2;
+/** Outside the edited region's masks (dilated), at least this fraction of pixels is unchanged. */
+const MIN_UNCHANGED = 0.99;
+const DILATE_PX = 3;
+/** Inside the edited region: the mean abs RGB change must be at least this (a visible edit). */
+const MIN_REGION_CHANGE = 3;
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let editor: EditorPage;
+let regions: string[];
+const idx = (name: string) => regions.indexOf(name);
+const times: Record<string, number | null> = {};
+
+test.beforeAll(async ({ browser }, testInfo) => {
+  page = await newSharedPage(browser, testInfo);
+  editor = await EditorPage.open(page, { backend: 'wasm' });
+});
+
+test.afterAll(async ({}, testInfo) => {
+  testInfo.annotations.push({ type: 'times (ms)', description: JSON.stringify(times) });
+  console.log(`[editor.spec] times (ms): ${JSON.stringify(times)}`);
+  await page?.close();
+});
+
+async function snapshot(): Promise<{ image: Pixels; labels: Labels }> {
+  const image = await editor.imagePixels('A');
+  const labels = await editor.labels('A');
+  return { image, labels };
+}
+
+let start: { image: Pixels; labels: Labels };
+
+test('the first portrait appears within the bound, at least 512 px on the short side', async ({}, testInfo) => {
+  const t0 = Date.now();
+  await editor.whenReady(READY_TIMEOUT_MS);
+  await editor.settledRenders();
+  times.firstPortrait = Date.now() - t0; // from the page's API being there, not from navigation
+  await editor.screenshot(testInfo, 'first-portrait');
+  const box = await page.getByTestId('viewport-A').boundingBox();
+  expect(Math.min(box!.width, box!.height), 'viewport A short side (px)').toBeGreaterThanOrEqual(512);
+  regions = await page.evaluate(() => [...document.querySelectorAll('[data-region]')].map((e) => e.getAttribute('data-region')!));
+  expect(regions).toContain('hair');
+  expect(regions).toContain('mouth');
+  start = await snapshot();
+  times.finalRender = await page.evaluate(() => {
+    const text = document.querySelector('[data-testid="status-render"]')?.textContent ?? '';
+    return Number(/(\d+)/.exec(text)?.[1] ?? NaN);
+  });
+  editor.expectNoErrors();
+});
+
+test('the camera rig: arrow keys turn, wheel zooms, double-click resets', async ({}, testInfo) => {
+  await editor.canvas.click();
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(async () => (await editor.info()).pose.yaw).toBeGreaterThan(0.05);
+  await editor.canvas.hover();
+  await page.mouse.wheel(0, -300);
+  await expect.poll(() => page.evaluate(() => document.querySelector('[data-testid="status-fps"]') !== null)).toBe(true);
+  await editor.screenshot(testInfo, 'turned-and-zoomed');
+  await editor.canvas.dblclick();
+  await expect.poll(async () => (await editor.info()).pose).toEqual({ yaw: 0, pitch: 0 });
+  await editor.settledRenders();
+  // Back at the first pose: the same image as at the start.
+  expect(meanAbsDiff((await editor.imagePixels()).rgba, start.image.rgba)).toBe(0);
+});
+
+let afterHair: { image: Pixels; labels: Labels };
+
+test('a hair slider changes the hair and leaves >= 99% of the rest unchanged', async ({}, testInfo) => {
+  await page.getByRole('button', { name: 'Hair', exact: true }).click();
+  await editor.screenshot(testInfo, 'hair-selected');
+  const t0 = Date.now();
+  await editor.setSlider('A', 'hair', 'shape', 'length', 2.2);
+  times.sliderToPreviewWall = Date.now() - t0;
+  times.sliderToPreview = await editor.lastEditMs();
+  await editor.screenshot(testInfo, 'hair-slider-preview');
+  await editor.settledRenders();
+  afterHair = await snapshot();
+  await editor.screenshot(testInfo, 'hair-slider-final');
+  const { width, height } = start.image;
+  const hair = idx('hair');
+  const masks = dilate(union(regionMask(start.labels.labels, hair), regionMask(afterHair.labels.labels, hair)), width, height, DILATE_PX);
+  const outside = compareWhere(start.image.rgba, afterHair.image.rgba, not(masks), SAME_TOL);
+  const inside = compareWhere(start.image.rgba, afterHair.image.rgba, masks, SAME_TOL);
+  testInfo.annotations.push({ type: 'hair', description: JSON.stringify({ outside, inside, hairPixels: count(masks) }) });
+  console.log(`[editor.spec] hair slider: outside ${JSON.stringify(outside)} inside ${JSON.stringify(inside)}`);
+  expect(inside.meanDiff, 'mean |change| inside the hair masks').toBeGreaterThan(MIN_REGION_CHANGE);
+  expect(outside.unchanged, 'fraction unchanged outside the dilated hair masks').toBeGreaterThanOrEqual(MIN_UNCHANGED);
+  expect((await editor.info()).history).toHaveLength(1);
+});
+
+let beforeSwap: { image: Pixels; labels: Labels };
+
+test("swapping lip appearance with B makes A's lips closer to B's and moves nothing else", async ({}, testInfo) => {
+  beforeSwap = afterHair;
+  const b = { image: await editor.imagePixels('B'), labels: await editor.labels('B') };
+  const mouth = idx('mouth');
+  const bLips = meanColor(b.image.rgba, regionMask(b.labels.labels, mouth));
+  const aLips = meanColor(beforeSwap.image.rgba, regionMask(beforeSwap.labels.labels, mouth));
+  // Through the regions panel: select Mouth, press "Swap" on its appearance row.
+  await page.getByRole('button', { name: 'Mouth', exact: true }).click();
+  await editor.screenshot(testInfo, 'mouth-selected');
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Swap Mouth appearance with B' }).click();
+  await expect.poll(async () => (await editor.info()).history.length).toBe(2);
+  await editor.settledRenders();
+  times.swapToFinal = Date.now() - t0;
+  times.swapToPreview = await editor.lastEditMs();
+  const after = await snapshot();
+  await editor.screenshot(testInfo, 'lips-swapped');
+  const aLipsAfter = meanColor(after.image.rgba, regionMask(after.labels.labels, mouth));
+  const { width, height } = after.image;
+  const masks = dilate(union(regionMask(beforeSwap.labels.labels, mouth), regionMask(after.labels.labels, mouth)), width, height, DILATE_PX);
+  const outside = compareWhere(beforeSwap.image.rgba, after.image.rgba, not(masks), SAME_TOL);
+  const labelsSame = after.labels.labels.filter((l, i) => l === beforeSwap.labels.labels[i]).length / after.labels.labels.length;
+  const report = { bLips, aLips, aLipsAfter, before: distance(aLips, bLips), after: distance(aLipsAfter, bLips), outside, labelsSame };
+  testInfo.annotations.push({ type: 'lips', description: JSON.stringify(report) });
+  console.log(`[editor.spec] lip swap: ${JSON.stringify(report)}`);
+  expect(report.after, "distance of A's mean lip color to B's").toBeLessThan(report.before);
+  expect(outside.unchanged, 'fraction unchanged outside the dilated mouth masks').toBeGreaterThanOrEqual(MIN_UNCHANGED);
+  expect(labelsSame, 'labels unchanged (an appearance swap moves no shape)').toBeGreaterThanOrEqual(MIN_UNCHANGED);
+});
+
+test('undo restores the previous image exactly; redo brings the edit back', async ({}, testInfo) => {
+  const swapped = await editor.imagePixels();
+  await editor.canvas.click({ position: { x: 5, y: 5 } });
+  const t0 = Date.now();
+  await page.keyboard.press('Control+z');
+  await expect.poll(async () => (await editor.info()).history.length).toBe(1);
+  await editor.settledRenders();
+  times.undoToFinal = Date.now() - t0;
+  const undone = await editor.imagePixels();
+  await editor.screenshot(testInfo, 'undone-swap');
+  expect(undone.rgba).toEqual(beforeSwap.image.rgba);
+  await editor.undo(); // the hair slider
+  await editor.settledRenders();
+  expect((await editor.imagePixels()).rgba).toEqual(start.image.rgba);
+  await editor.screenshot(testInfo, 'undone-slider');
+  await editor.redo();
+  await editor.redo();
+  await editor.settledRenders();
+  expect((await editor.imagePixels()).rgba).toEqual(swapped.rgba);
+  expect((await editor.info()).future).toEqual([]);
+});
+
+test('a saved session reloads to the same image; a broken one is refused and changes nothing', async ({}, testInfo) => {
+  const json = await editor.saveSession();
+  const saved = await editor.imagePixels();
+  const history = (await editor.info()).history;
+  const refused = await editor.loadSession(JSON.stringify({ ...JSON.parse(json), portraits: { A: { seed: 'x' } } }));
+  expect(refused).toMatch(/not a Facet session: portraits\.A/);
+  expect((await editor.info()).history).toEqual(history);
+  await expect(page.getByTestId('status-notice')).toContainText('session');
+  await editor.screenshot(testInfo, 'broken-session-refused');
+
+  await editor.goto({ backend: 'wasm' });
+  await editor.whenReady();
+  const t0 = Date.now();
+  expect(await editor.loadSession(json)).toBeNull();
+  await editor.settledRenders();
+  times.sessionLoadToFinal = Date.now() - t0;
+  await editor.screenshot(testInfo, 'session-loaded');
+  expect((await editor.imagePixels()).rgba).toEqual(saved.rgba);
+});
+
+test('no console errors or page errors', async () => {
+  editor.expectNoErrors();
+});
