@@ -84,6 +84,25 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
   }, poses);
   push(`final render ${res}^2 through the app (new pose to final image, ${tiles} tiles)`, finals.slice(1), { compare: true, macs: tiles * manifest.graphs.final.macs });
 
+  // One-region bake on the app's own session (window.facet.runGraph), the network part of an edit.
+  if (has.runGraph && manifest.graphs.bake) {
+    const d = manifest.latent.code_dim;
+    const t = await page.evaluate(async ({ d, n }) => {
+      const code = Array.from({ length: d }, (_, i) => Math.sin(i));
+      const feeds = { region: { type: 'int64', dims: [1], data: [3] }, shape_code: { type: 'float32', dims: [1, d], data: code },
+        texture_code: { type: 'float32', dims: [1, d], data: code } };
+      const out = [];
+      for (let i = 0; i <= n; i++) {
+        const t0 = performance.now();
+        await window.facet.runGraph('bake', feeds);
+        out.push(performance.now() - t0);
+      }
+      return out.slice(1);
+    }, { d, n: runs });
+    push(`bake, one region (${manifest.bake.resolution}^3 grid, the app's session)`, t, { compare: true, macs: manifest.graphs.bake.macs,
+      note: "window.facet.runGraph('bake'); includes its copy of the outputs into plain arrays; no fuse" });
+  }
+
   // Orbit frame: the preview while the camera moves.
   if (has.previewFrames) {
     const frames = await page.evaluate(async (n) => {
