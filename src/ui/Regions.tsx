@@ -50,7 +50,7 @@ function RegionRow({ name, label, color, open }: { name: string; label: string; 
           title={hidden ? 'Show in the view' : 'Hide in the view'}
           onClick={() => store.getState().toggleHidden(name)}
         >
-          {hidden ? '◌' : '◉'}
+          <Icon name={hidden ? 'hidden' : 'shown'} />
         </button>
         <button
           type="button"
@@ -60,7 +60,7 @@ function RegionRow({ name, label, color, open }: { name: string; label: string; 
           title={locked ? `Locked: keeps its codes on a new seed or resample (portrait ${focus})` : `Lock: keep it on a new seed (portrait ${focus})`}
           onClick={() => act(locked ? 'unlock' : 'lock')}
         >
-          {locked ? '🔒' : '🔓'}
+          <Icon name={locked ? 'locked' : 'unlocked'} />
         </button>
       </div>
       {open && (
@@ -159,5 +159,32 @@ function NamedSlider({ slider }: { slider: Slider }) {
         ↺
       </button>
     </label>
+  );
+}
+
+/** Small stroke icons (no icon font: the page must look the same without one). */
+function Icon({ name }: { name: 'shown' | 'hidden' | 'locked' | 'unlocked' }) {
+  const common = { fill: 'none', stroke: 'currentColor', strokeWidth: 1.6, strokeLinecap: 'round' as const, strokeLinejoin: 'round' as const };
+  return (
+    <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
+      {name === 'shown' && (
+        <>
+          <path d="M1.5 8s2.4-4.5 6.5-4.5S14.5 8 14.5 8 12.1 12.5 8 12.5 1.5 8 1.5 8z" {...common} />
+          <circle cx="8" cy="8" r="2" {...common} />
+        </>
+      )}
+      {name === 'hidden' && (
+        <>
+          <path d="M1.5 8s2.4-4.5 6.5-4.5S14.5 8 14.5 8 12.1 12.5 8 12.5 1.5 8 1.5 8z" {...common} />
+          <path d="M2.5 13.5l11-11" {...common} />
+        </>
+      )}
+      {(name === 'locked' || name === 'unlocked') && (
+        <>
+          <rect x="3" y="7" width="10" height="7" rx="1.5" {...common} />
+          <path d={name === 'locked' ? 'M5.5 7V5a2.5 2.5 0 0 1 5 0v2' : 'M5.5 7V5a2.5 2.5 0 0 1 4.9-.7'} {...common} />
+        </>
+      )}
+    </svg>
   );
 }

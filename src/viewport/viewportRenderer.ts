@@ -45,7 +45,7 @@ export class ViewportRenderer {
   ) {
     this.renderer = new THREE.WebGLRenderer({ antialias: false, preserveDrawingBuffer: true });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
-    this.renderer.setClearColor(new THREE.Color(BACKDROP[0] / 255, BACKDROP[1] / 255, BACKDROP[2] / 255));
+    this.renderer.setClearColor((BACKDROP[0] << 16) | (BACKDROP[1] << 8) | BACKDROP[2]); // hex colors are sRGB
     this.renderer.domElement.className = 'viewport-canvas';
     this.renderer.domElement.dataset.portrait = portrait;
     this.preview = new PreviewMaterial(previewQuality(this.renderer.getContext()));
