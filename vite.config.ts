@@ -16,7 +16,7 @@ export default defineConfig({
   optimizeDeps: {
     exclude: ['onnxruntime-web'],
     // Listed up front so the first dev load does not re-optimise and reload the page.
-    include: ['react', 'react-dom/client', 'react/jsx-dev-runtime', 'zustand', 'zustand/vanilla', 'ajv/dist/2020', 'three'],
+    include: ['react', 'react-dom/client', 'react/jsx-dev-runtime', 'zustand', 'zustand/vanilla', 'ajv/dist/2020', 'three', 'zod'],
   },
   build: {
     target: 'es2022',
