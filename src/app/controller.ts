@@ -94,7 +94,7 @@ export class FacetController {
       // Skip probing the GPU when wasm is forced (Chromium logs a warning when it finds none).
       const table = requested === 'wasm' ? NO_WEBGPU : await detectBackends();
       this.choice = chooseBackend(table, requested, threads);
-      configureRuntime(threads, this.params.get('ortlog') === 'verbose');
+      configureRuntime(threads, this.params.get('ortlog') === 'verbose', this.choice.backend === 'wasm' && this.params.get('proxy') !== '0');
       this.store.getState().setBackend(this.choice.backend, this.choice.adapter);
     } catch (e) {
       // Forced WebGPU that is missing still reports 'webgpu', so tests see what was asked for.

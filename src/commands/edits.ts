@@ -88,7 +88,8 @@ export function sliderEdit(state: EditState, id: PortraitId, region: string, kin
   const k = regionIndex(m, region);
   const p = state.portraits[id];
   const z = withEntry(zOf(p, m), rowOf(k, kind), slider.slot, value, m.latent.z_dim);
-  return new Command(`${id}: ${regionLabel(m, k)} ${slider.label}`, { [id]: p }, { [id]: withZ(p, z, k) }, `slider:${id}:${region}:${kind}:${name}`, open);
+  const named = slider.label.toLowerCase().includes(regionLabel(m, k).toLowerCase()) ? slider.label : `${regionLabel(m, k)} ${slider.label}`;
+  return new Command(`${id}: ${named}`, { [id]: p }, { [id]: withZ(p, z, k) }, `slider:${id}:${region}:${kind}:${name}`, open);
 }
 
 export function regionEdit(state: EditState, id: PortraitId, region: string, action: RegionAction, random: () => number = Math.random): Command {

@@ -12,12 +12,15 @@ let configuredThreads: number | null = null;
 let verbose = false;
 
 /**
- * Set ORT's global options once, before the first session. `verboseLog` (the `?ortlog=verbose`
+ * Set ORT's global options once, before the first session. `proxy` runs the wasm backend in
+ * ORT's worker so the page stays responsive while a graph runs. `verboseLog` (the `?ortlog=verbose`
  * URL parameter) makes ORT report node placement, which the end-to-end placement test reads.
  */
-export function configureRuntime(wasmThreads: number, verboseLog = false): void {
+export function configureRuntime(wasmThreads: number, verboseLog = false, proxy = false): void {
   if (configuredThreads !== null) return;
   ort.env.wasm.numThreads = wasmThreads;
+  // wasm inference in ORT's proxy worker, off the main thread (the wasm backend only).
+  ort.env.wasm.proxy = proxy;
   // ORT prints warnings through console.error: keep errors only unless asked for everything.
   ort.env.logLevel = verboseLog ? 'verbose' : 'error';
   verbose = verboseLog;
@@ -68,7 +71,9 @@ export class GraphSession {
       if (this.disposed) throw new Error(`${this.name}: the session was disposed`);
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const [key, t] of Object.entries(feeds)) {
-        ortFeeds[key] = new ort.Tensor(t.type, t.data, t.dims);
+        // The proxy worker takes (detaches) the input buffers: hand it copies, the caller keeps its own.
+        const data = ort.env.wasm.proxy ? t.data.slice() : t.data;
+        ortFeeds[key] = new ort.Tensor(t.type, data, t.dims);
       }
       const results = await this.session.run(ortFeeds);
       const out: Outputs = {};
