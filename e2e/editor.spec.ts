@@ -197,6 +197,11 @@ test('a saved session reloads to the same image; a broken one is refused and cha
   expect((await editor.info()).history).toEqual(history);
   await expect(page.getByTestId('status-notice')).toContainText('session');
   await editor.screenshot(testInfo, 'broken-session-refused');
+  // Both portraits side by side (B after the swap), for the record.
+  await page.getByRole('radio', { name: 'A | B' }).click();
+  await editor.settledRenders();
+  await editor.screenshot(testInfo, 'side-by-side');
+  await page.getByRole('radio', { name: 'A', exact: true }).click();
 
   await editor.goto({ backend: 'wasm' });
   await editor.whenReady();

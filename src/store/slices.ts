@@ -117,7 +117,7 @@ export interface StatusSlice {
   notice: string | null;
   setNotice(notice: string | null): void;
   setLastEdit(ms: number): void;
-  setFps(fps: number): void;
+  setFps(fps: number | null): void;
   setBackend(backend: Backend, adapter: string): void;
   setProgress(label: string, fraction: number): void;
   setError(message: string): void;

@@ -1,8 +1,9 @@
-import { useFacet } from './context';
+import { useController, useFacet } from './context';
 
 const deg = (rad: number) => `${Math.round((rad * 180) / Math.PI)}°`;
 
 export function StatusBar() {
+  const { store } = useController();
   const backend = useFacet((s) => s.backend);
   const adapter = useFacet((s) => s.adapter);
   const name = useFacet((s) => s.manifest?.name ?? s.models.find((m) => m.id === s.modelId)?.name ?? '—');
@@ -26,12 +27,15 @@ export function StatusBar() {
         yaw {deg(yaw)} · pitch {deg(pitch)}
       </span>
       {notice && (
-        <span className="notice" data-testid="status-notice" aria-live="polite">
+        <span className="notice" data-testid="status-notice" aria-live="polite" title={notice}>
           {notice}
+          <button type="button" className="notice-close" aria-label="Dismiss" onClick={() => store.getState().setNotice(null)}>
+            ×
+          </button>
         </span>
       )}
-      <span className="spacer" />
-      <span data-testid="status-fps">{fps === null ? '' : `${fps} fps`}</span>
+      {!notice && <span className="spacer" />}
+      <span data-testid="status-fps">{fps === null ? '' : `preview ${fps} fps`}</span>
       <span data-testid="status-edit">{lastEditMs === null ? '' : `last edit ${Math.round(lastEditMs)} ms`}</span>
       <span data-testid="status-render">{renderMs === null ? '' : `final ${Math.round(renderMs)} ms`}</span>
     </footer>

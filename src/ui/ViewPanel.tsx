@@ -3,8 +3,8 @@ import { useController, useFacet } from './context';
 
 const VIEWS: { value: ViewMode; label: string }[] = [
   { value: 'color', label: 'Color' },
-  { value: 'semantic', label: 'Semantic map' },
-  { value: 'overlay', label: 'Mask overlay' },
+  { value: 'semantic', label: 'Semantic' },
+  { value: 'overlay', label: 'Overlay' },
   { value: 'depth', label: 'Depth' },
 ];
 

@@ -145,18 +145,19 @@ export class ViewportRenderer {
     if (dt > 0) s.setPose({ yaw: next.yaw, pitch: pose.pitch }, this.portrait);
   }
 
-  private countFrame(now: number): void {
-    this.frames.push(now);
+  /** Once a second: preview frames drawn in the last second (null when none: the camera rests). */
+  private reportFps(now: number): void {
     while (this.frames.length && this.frames[0] < now - 1000) this.frames.shift();
-    if (now - this.fpsAt > 1000 && this.portrait === 'A') {
-      this.fpsAt = now;
-      this.store.getState().setFps(this.frames.length);
-    }
+    if (now - this.fpsAt < 1000 || this.portrait !== 'A') return;
+    this.fpsAt = now;
+    const fps = this.frames.length || null;
+    if (this.store.getState().fps !== fps) this.store.getState().setFps(fps);
   }
 
   private readonly loop = (now: number = performance.now()): void => {
     this.frame = requestAnimationFrame(this.loop);
     this.stepTurntable(now);
+    this.reportFps(now);
     this.syncSources();
     const s = this.store.getState();
     const pose = this.portrait === 'A' ? s.pose : s.poseB;
@@ -181,7 +182,7 @@ export class ViewportRenderer {
     this.previewQuad.visible = showPreview;
     this.finalQuad.visible = showFinal;
     this.renderer.render(this.scene, this.camera);
-    if (showPreview) this.countFrame(now);
+    if (showPreview) this.frames.push(now);
   };
 
   /**
