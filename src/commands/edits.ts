@@ -83,9 +83,9 @@ const regionLabel = (m: Manifest, k: number) => m.regions[k].label;
 
 export function sliderEdit(state: EditState, id: PortraitId, region: string, kind: CodeKind, name: string, value: number, open = false): Command {
   const m = needManifest(state);
+  const k = regionIndex(m, region);
   const slider = findSlider(m, region, kind, name);
   if (!Number.isFinite(value)) throw new Error(`Slider ${slider.label}: ${value} is not a number`);
-  const k = regionIndex(m, region);
   const p = state.portraits[id];
   const z = withEntry(zOf(p, m), rowOf(k, kind), slider.slot, value, m.latent.z_dim);
   const named = slider.label.toLowerCase().includes(regionLabel(m, k).toLowerCase()) ? slider.label : `${regionLabel(m, k)} ${slider.label}`;
