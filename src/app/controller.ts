@@ -25,6 +25,7 @@ import { blendEdit, psiEdit, psiOf, regionEdit, regionZEdit, seedEdit, sliderEdi
 import { PortraitPipeline, type PortraitData } from './portraitPipeline';
 import type { ViewportRenderer } from '../viewport/viewportRenderer';
 import { fromSession, toSession } from './session';
+import { KernelClient } from './kernelClient';
 import { describeError, loadFailure } from './messages';
 
 const NO_WEBGPU = Object.freeze({ webgpu: false, adapter: null, reason: 'not probed (?backend=wasm)' });
@@ -48,6 +49,7 @@ export class FacetController {
   private generation = 0;
   private seedChosen = false;
   private pipelines: Partial<Record<PortraitId, PortraitPipeline>> = {};
+  private kernels: KernelClient | null = null;
   private readonly resolved = new WeakMap<Portrait, Resolved>();
   private readonly editedAt: Partial<Record<PortraitId, number>> = {};
   private readonly requested: Partial<Record<PortraitId, string>> = {};
@@ -163,6 +165,8 @@ export class FacetController {
     this.model = null;
     Object.values(this.pipelines).forEach((p) => p.dispose());
     this.pipelines = {};
+    this.kernels?.dispose();
+    this.kernels = null;
     this.store.getState().setManifest(null);
     await old?.dispose();
     if (this.backendError || !this.choice) {
@@ -186,6 +190,7 @@ export class FacetController {
       this.seedChosen = true;
       this.store.getState().clearHistory();
       this.model = model;
+      const kernels = (this.kernels = new KernelClient(this.params.get('kernels') !== 'main'));
       for (const pid of PORTRAIT_IDS) {
         this.pipelines[pid] = new PortraitPipeline(pid, model, {
           preview: (ms) => {
@@ -194,7 +199,7 @@ export class FacetController {
             this.store.getState().setLastEdit(ms);
           },
           final: (ms) => generation === this.generation && this.store.getState().frameShown(ms),
-        });
+        }, kernels);
       }
       setProgress('Rendering the first portrait', 1);
       this.store.getState().setManifest(model.manifest); // onChange requests the visible portraits

@@ -9,7 +9,9 @@ import type { RegionBake } from '../kernels/fuse';
 import { sameValues } from '../kernels/latent';
 import type { LoadedModel } from '../model/loader';
 import type { PortraitId } from '../store/store';
-import { bakeBase, bakeRegion, fuseVolume } from '../viewport/bakePreview';
+import { parseHexColor } from '../kernels/image';
+import { bakeBase, bakeRegion } from '../viewport/bakePreview';
+import type { KernelClient } from './kernelClient';
 import { mapZ, renderFinal, type FinalImage } from '../viewport/finalRender';
 import { LatestOnlyQueue } from '../viewport/renderQueue';
 import { Slot } from '../viewport/slot';
@@ -51,6 +53,9 @@ export class PortraitPipeline implements ViewportSources {
   private baseRow: Float32Array | null = null;
   private baseSdf: Float32Array | null = null;
   private bakes: ({ rows: Float32Array; bake: RegionBake } | null)[] = [];
+  /** Bakes the kernel worker has not seen yet. */
+  private unsent = new Set<number>();
+  private baseUnsent = false;
   private readonly finals = new Map<string, FinalImage>();
   private waiters: { key: string; resolve(): void; reject(e: unknown): void }[] = [];
   private readonly queue = new LatestOnlyQueue<PortraitJob>((job, isStale) => this.run(job, isStale));
@@ -59,6 +64,7 @@ export class PortraitPipeline implements ViewportSources {
     readonly id: PortraitId,
     readonly model: LoadedModel,
     private readonly events: PipelineEvents,
+    private readonly kernels: KernelClient,
   ) {}
 
   request(job: PortraitJob): Promise<void> {
@@ -124,16 +130,30 @@ export class PortraitPipeline implements ViewportSources {
       if (sameValues(baked[k] ?? null, rows)) continue;
       if (isStale()) return false;
       this.bakes[k] = { rows, bake: await bakeRegion(model, codes, k) };
+      this.unsent.add(k);
     }
     const baseRow = codes.slice(0, c);
     if (!this.baseSdf || !sameValues(this.baseRow, baseRow)) {
       if (isStale()) return false;
       this.baseSdf = await bakeBase(model, codes);
       this.baseRow = baseRow;
+      this.baseUnsent = true;
     }
     if (this.codes.key !== job.key) return false;
-    const volume = fuseVolume(model, this.baseSdf, this.bakes.map((b) => b!.bake));
-    this.preview.put({ ...volume, key: job.key });
+    const changed = [...this.unsent].map((k) => ({ k, bake: this.bakes[k]!.bake }));
+    const fused = await this.kernels.fuse({
+      portrait: this.id,
+      key: job.key,
+      baseSdf: this.baseUnsent ? this.baseSdf : null,
+      changed,
+      regions: regions.length,
+      colors: regions.map((r) => parseHexColor(r.color).map((v) => v / 255)),
+      activation: model.manifest.render.mask_activation,
+    });
+    this.unsent.clear();
+    this.baseUnsent = false;
+    const { bake } = model.manifest;
+    this.preview.put({ resolution: bake.resolution, bounds: bake.bounds, ...fused, key: job.key });
     this.events.preview(job.editedAt === null ? null : performance.now() - job.editedAt);
     const [ready, waiting] = partition(this.waiters, (w) => w.key === job.key);
     this.waiters = waiting;
@@ -150,9 +170,28 @@ export class PortraitPipeline implements ViewportSources {
     }
     const start = performance.now();
     const surface = this.preview.value?.key === job.key ? this.preview.value : null;
-    const image = await renderFinal(this.model, this.codes!.data, job.pose, isStale, surface, (partial) => {
+    const { camera, render, bake } = this.model.manifest;
+    const bounds = surface
+      ? (origins: Float32Array, dirs: Float32Array) =>
+          this.kernels.bounds({
+            portrait: this.id,
+            key: job.key,
+            resolution: bake.resolution,
+            bounds: bake.bounds,
+            origins,
+            dirs,
+            near: camera.near,
+            far: camera.far,
+            beta: render.beta,
+            coordScale: camera.coord_scale,
+            margin: render.surface_margin ?? 0,
+            size: render.resolution,
+          })
+      : undefined;
+    const onTile = (partial: FinalImage) => {
       if (partial.done < partial.width * partial.height) this.image.put({ ...partial, key: job.key });
-    });
+    };
+    const image = await renderFinal(this.model, this.codes!.data, job.pose, isStale, surface, onTile, bounds);
     if (!image) return false;
     this.finals.set(fk, image);
     if (this.finals.size > FINAL_CACHE) this.finals.delete(this.finals.keys().next().value!);

@@ -59,12 +59,15 @@ export async function renderFinal(
   isStale: () => boolean,
   surface: SdfGrid | null = null,
   onTile?: (partial: FinalImage) => void,
+  /** Computes the rays' t_bounds elsewhere (a worker) instead of from `surface` here. */
+  boundsFn?: (origins: Float32Array, dirs: Float32Array) => Promise<Float32Array>,
 ): Promise<FinalImage | null> {
   const { camera, render, latent, regions } = model.manifest;
   const size = render.resolution;
   const n = render.tile_rays;
   const rays = pixelRays(cam2world(pose.yaw, pose.pitch, camera.radius), size, size, camera.fov_deg);
-  const tBounds = rayBounds(model, rays.origins, rays.dirs, surface);
+  const tBounds =
+    boundsFn && render.surface_margin !== undefined ? await boundsFn(rays.origins, rays.dirs) : rayBounds(model, rays.origins, rays.dirs, surface);
   const rgba = new Uint8Array(size * size * 4);
   const labels = new Uint8Array(size * size);
   const depth = new Float32Array(size * size);

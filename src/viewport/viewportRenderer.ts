@@ -29,6 +29,7 @@ export class ViewportRenderer {
   private versions = { image: -1, preview: -1 };
   private viewKey = '';
   private lastDrawn = '';
+  private lastMarched = '';
   private frame = 0;
   private readonly resizeObserver: ResizeObserver;
   private readonly detachOrbit: () => void;
@@ -174,7 +175,10 @@ export class ViewportRenderer {
     const drawKey = `${showPreview}|${showFinal}|${pose.yaw}|${pose.pitch}|${s.zoom}|${this.versions.image}|${this.versions.preview}|${this.viewKey}|${this.fit.x}|${this.fit.y}`;
     if (drawKey === this.lastDrawn) return;
     this.lastDrawn = drawKey;
-    if (showPreview && s.manifest) {
+    // The march only when its inputs changed (not when a final tile arrives over it).
+    const marchKey = `${pose.yaw}|${pose.pitch}|${this.versions.preview}`;
+    if (showPreview && s.manifest && marchKey !== this.lastMarched) {
+      this.lastMarched = marchKey;
       this.preview.setCamera(pose, s.manifest);
       this.preview.render(this.renderer);
     }
@@ -208,6 +212,7 @@ export class ViewportRenderer {
     } finally {
       bench.dispose();
       this.lastDrawn = '';
+      this.lastMarched = '';
     }
     return times;
   }
