@@ -130,8 +130,9 @@ export class FacetController {
       const pipe = this.pipelines[id];
       if (!pipe) continue;
       const edited = s.portraits[id] !== prev.portraits[id];
-      if (edited) this.editedAt[id] = performance.now();
       const visible = isVisible(s, id);
+      // Edit -> preview time counts only for portraits that re-bake now (a hidden one waits).
+      if (edited) this.editedAt[id] = visible || pipe.awake ? performance.now() : undefined;
       if (!visible && !pipe.awake) continue;
       const posed = poseOf(s, id) !== poseOf(prev, id);
       const shown = visible && !isVisible(prev, id);
