@@ -90,15 +90,16 @@ def test_bundled_graphs_match_their_weights(model_id):
 
 
 def test_reshape_matches_bake(tiny):
-    """The reshape graph's fields for a region's own z row are the bake's fields on the same grid;
+    """The reshape graph's fields for a region's own z row over the bake's box are the bake's fields;
     another z gives other fields (so the search has something to move)."""
     gen = torch.Generator().manual_seed(6)
     z = torch.randn(18, tiny.cfg.z_dim, generator=gen)
     codes = tiny.mapping(z, 0.7).detach()
     with torch.no_grad():
         for k in (1, 4, 7):
+            b0 = tiny.cfg.bake_bounds
             f = tiny.reshape_fields(torch.tensor([k]), torch.stack([z[2 * k], z[2 * k] + 1.5]), torch.tensor([0.7]),
-                                    tiny.cfg.bake_resolution)
+                                    torch.full((3,), -b0), torch.full((3,), b0), tiny.cfg.bake_resolution)
             b = tiny.bake(torch.tensor([k]), codes[2 * k:2 * k + 1], codes[2 * k + 1:2 * k + 2])
             assert torch.allclose(f["sdf"][0], b["sdf"], atol=1e-5)
             assert torch.allclose(f["mask_logit"][0], b["mask_logit"], atol=1e-5)

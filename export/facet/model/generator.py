@@ -94,12 +94,14 @@ class Generator(nn.Module):
         x = self.to_net(grid_points(r, self.cfg.bake_bounds))
         return self.base(x, shape_code)["sdf"].reshape(r, r, r)
 
-    def reshape_fields(self, region: Tensor, z: Tensor, psi: Tensor, resolution: int) -> dict[str, Tensor]:
-        """B candidate z rows of one region's shape code -> that region's sdf and mask_logit on a
-        coarse grid over the bake bounds, [B, R, R, R] each (the reshape search's proposals)."""
+    def reshape_fields(self, region: Tensor, z: Tensor, psi: Tensor, box_min: Tensor, box_max: Tensor,
+                       resolution: int) -> dict[str, Tensor]:
+        """B candidate z rows of one region's shape code -> that region's sdf and mask_logit on an
+        R^3 grid of voxel centres over the world box [box_min, box_max], [B, R, R, R] each."""
         b = z.shape[0]
         code = self.mapping.map_row(region, z, psi, stride=2)            # [B, C]
-        x = self.to_net(grid_points(resolution, self.cfg.bake_bounds))
+        unit = grid_points(resolution, 0.5) + 0.5                          # voxel centres in [0, 1]^3
+        x = self.to_net(box_min.reshape(1, 3) + unit * (box_max - box_min).reshape(1, 3))
         f = self.local.shape_fields(x, code.unsqueeze(1), index=region)  # [B, 1, P]
         r = resolution
         return {"sdf": f["sdf"].reshape(b, r, r, r), "mask_logit": f["mask_logit"].reshape(b, r, r, r)}

@@ -66,8 +66,8 @@ def build_manifest(g: Generator, model_id: str, name: str, folder: Path, sliders
         "graphs": graphs,
     }
     if "reshape" in graphs:
-        m["reshape"] = {"resolution": cfg.reshape_resolution, "batch": cfg.reshape_batch, "bounds": cfg.bake_bounds,
-                        "layout": "zyx", "z_rows": "shape"}
+        m["reshape"] = {"resolution": cfg.reshape_resolution, "batch": cfg.reshape_batch, "layout": "zyx",
+                        "z_rows": "shape"}
     if (folder / "weights.safetensors").exists():
         m["weights"] = mf.file_entry(folder / "weights.safetensors")
     if extra:

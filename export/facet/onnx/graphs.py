@@ -86,10 +86,10 @@ class FinalGraph(nn.Module):
 
 class ReshapeGraph(nn.Module):
     """The mask-painting search's proposal step: `reshape_batch` candidate z rows of one region's
-    shape code -> that region's SDF offset and mask logit on the coarse `reshape_resolution`
-    grid (the texture layers are skipped: they change neither). Only for models whose SDF and
+    shape code -> that region's SDF offset and mask logit on a `reshape_resolution`^3 grid over a
+    world box around the edit (the texture layers are skipped: they change neither). Only for models whose SDF and
     masks come from the shape layers alone."""
-    input_names = ("region", "z", "psi")
+    input_names = ("region", "z", "psi", "box_min", "box_max")
     output_names = ("sdf", "mask_logit")
 
     def __init__(self, g: Generator):
@@ -100,15 +100,16 @@ class ReshapeGraph(nn.Module):
     def supported(g: Generator) -> bool:
         return g.cfg.sdf_from == "shape" and not g.cfg.view_dependent
 
-    def forward(self, region: Tensor, z: Tensor, psi: Tensor):
-        f = self.g.reshape_fields(region, z, psi, self.g.cfg.reshape_resolution)
+    def forward(self, region: Tensor, z: Tensor, psi: Tensor, box_min: Tensor, box_max: Tensor):
+        f = self.g.reshape_fields(region, z, psi, box_min, box_max, self.g.cfg.reshape_resolution)
         return f["sdf"], f["mask_logit"]
 
     def inputs(self, seed: int = 0, region: int = 7) -> tuple[Tensor, ...]:
         c = self.g.cfg
         gen = torch.Generator().manual_seed(seed)
+        b = c.bake_bounds
         return (torch.tensor([region], dtype=torch.int64), torch.randn(c.reshape_batch, c.z_dim, generator=gen),
-                torch.tensor([c.truncation_psi]))
+                torch.tensor([c.truncation_psi]), torch.tensor([-b, -0.5 * b, -b]), torch.tensor([0.5 * b, b, 0.8 * b]))
 
 
 def _take(x: Tensor, start: int, n: int) -> Tensor:

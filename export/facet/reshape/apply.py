@@ -1,0 +1,179 @@
+"""One reshape, the way the app runs it (src/kernels/reshape.ts mirrors every step):
+
+1. crop: the square around the painted pixels (+ margin);
+   the proxy looks through MASK_SIZE^2 rays at the nearest image pixels of that crop;
+2. box: where those rays meet the portrait's current surface (marched on the cached bakes),
+   +- BOX_MARGIN world units, clamped to the bake bounds: the reshape graph's world box;
+3. the other regions' fields (base SDF + their offsets, every region's mask logit) are read
+   from the cached bakes at the box's voxel centres once;
+4. the search (facet.reshape.search) proposes z slots for the edited regions; one run of the
+   `reshape` graph per edited region gives each candidate's fields in the box; the proxy renders
+   each candidate's label map (steps samples per ray through the box, first SDF <= 0, argmax of
+   the mask logits there, a miss is the background); the pixels where it differs from the
+   proxy's rendering of the current codes are applied to the current mask (the one the user
+   painted on) and the result is scored against the painted mask (proxy.mask_loss).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from facet.reshape import proxy
+from facet.reshape.search import SearchConfig, search
+
+MASK_SIZE = 64       # proxy rays per side of the crop
+STEPS = 64           # proxy samples per ray through the box
+DEPTH_STEPS = 128    # samples per ray over [near, far] when locating the current surface
+CROP_MARGIN = 0.25   # crop: bounding square of the painted pixels + 25% + CROP_PAD px per side
+CROP_PAD = 12
+BOX_MARGIN = 0.03    # world units around the surface
+
+
+@dataclass
+class Bakes:
+    """The portrait's baked fields (what the app caches): base [P], sdf [K, P], mask_logit [K, P]."""
+    resolution: int
+    bounds: float
+    base: np.ndarray
+    sdf: np.ndarray
+    mask_logit: np.ndarray
+
+
+def active_slots(manifest: dict, region: str) -> list[int]:
+    """The z slots of a region's shape row the model uses: its shape sliders' slots."""
+    return sorted({s["slot"] for s in manifest["latent"]["sliders"] if s["region"] == region and s["kind"] == "shape"})
+
+
+def crop_square(before: np.ndarray, target: np.ndarray, edited: list[int]) -> tuple[int, int, int]:
+    """(row0, col0, side) of the crop, inside the image."""
+    h, w = before.shape
+    sel = before != target
+    rows, cols = np.nonzero(sel.any(1))[0], np.nonzero(sel.any(0))[0]
+    if rows.size == 0:
+        return 0, 0, min(h, w)
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    side = int(min(min(h, w), np.ceil(max(r1 - r0, c1 - c0) * (1 + 2 * CROP_MARGIN)) + 2 * CROP_PAD))
+    cr, cc = (r0 + r1) / 2, (c0 + c1) / 2
+    row0 = int(np.clip(np.floor(cr - side / 2), 0, h - side))
+    col0 = int(np.clip(np.floor(cc - side / 2), 0, w - side))
+    return row0, col0, side
+
+
+def crop_pixels(row0: int, col0: int, side: int, width: int) -> np.ndarray:
+    """Flat image pixel index of each proxy ray, [MASK_SIZE^2] row-major."""
+    k = (np.arange(MASK_SIZE) + 0.5) * side / MASK_SIZE
+    rr = row0 + np.floor(k).astype(np.int64)
+    cc = col0 + np.floor(k).astype(np.int64)
+    return (rr[:, None] * width + cc[None, :]).reshape(-1)
+
+
+class Reshaper:
+    def __init__(self, folder: Path | str, threads: int = 1):
+        import onnxruntime as ort
+
+        self.folder = Path(folder)
+        self.manifest = json.loads((self.folder / "manifest.json").read_text())
+        if "reshape" not in self.manifest["graphs"]:
+            raise ValueError(f"{self.folder.name}: the model has no reshape graph (export it again with `facet export`)")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(self.folder / self.manifest["graphs"]["reshape"]["file"]), opts,
+                                            providers=["CPUExecutionProvider"])
+        self.regions = [r["name"] for r in self.manifest["regions"]]
+
+    def run_graph(self, region: int, z_rows: np.ndarray, psi: float, box_min: np.ndarray,
+                  box_max: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sdf, logit = self.session.run(None, {
+            "region": np.array([region], np.int64), "z": z_rows.astype(np.float32),
+            "psi": np.array([psi], np.float32), "box_min": box_min.astype(np.float32),
+            "box_max": box_max.astype(np.float32)})
+        return sdf.reshape(sdf.shape[0], -1), logit.reshape(logit.shape[0], -1)
+
+    def apply(self, z: np.ndarray, psi: float, bakes: Bakes, origins: np.ndarray, dirs: np.ndarray,
+              before: np.ndarray, target: np.ndarray, edited: list[int], cfg: SearchConfig | None = None) -> dict:
+        """z [2K, Z]; the edit camera's pixel rays ([H*W, 3] each, row-major); before and target
+        [H, W] labels (the current mask and the painted one). Returns the new z and a record."""
+        t_start = time.perf_counter()
+        m = self.manifest
+        r, batch = m["reshape"]["resolution"], m["reshape"]["batch"]
+        cam = m["camera"]
+        k = len(self.regions)
+        cfg = cfg or SearchConfig(batch=batch)
+        if cfg.batch != batch:
+            raise ValueError(f"search batch {cfg.batch} != reshape graph batch {batch}")
+        slots = {e: active_slots(m, self.regions[e]) for e in edited}
+        x0 = np.concatenate([z[2 * e, slots[e]] for e in edited]).astype(np.float64) if edited else np.zeros(0)
+        if x0.size == 0:
+            raise ValueError("the edited regions have no shape directions to search")
+        h, w = before.shape
+        row0, col0, side = crop_square(before, target, edited)
+        pix = crop_pixels(row0, col0, side, w)
+        o, d = origins[pix].astype(np.float64), dirs[pix].astype(np.float64)
+        goal_painted, goal_before = target.reshape(-1)[pix], before.reshape(-1)[pix]
+
+        # the current surface along the crop's rays, on the cached bakes
+        n_rays = o.shape[0]
+        t_full = np.broadcast_to(np.linspace(cam["near"], cam["far"], DEPTH_STEPS), (n_rays, DEPTH_STEPS))
+        pts = (o[:, None, :] + d[:, None, :] * t_full[..., None]).reshape(-1, 3)
+        fused = bakes.base + bakes.sdf.sum(0)
+        hit, t_hit = proxy.first_hit(proxy.resample(fused, bakes.resolution, bakes.bounds, pts).reshape(n_rays, -1), t_full)
+        t_lo, t_hi = (t_hit[hit].min(), t_hit[hit].max()) if hit.any() else (cam["near"], cam["far"])
+        ends = np.concatenate([o + d * (t_lo - BOX_MARGIN), o + d * (t_hi + BOX_MARGIN)])
+        b = bakes.bounds
+        box_min = np.clip(ends.min(0) - BOX_MARGIN, -b, b)
+        box_max = np.clip(ends.max(0) + BOX_MARGIN, -b, b)
+
+        # the fixed part of the box, from the bakes
+        keep = [i for i in range(k) if i not in edited]
+        vox = proxy.box_points(box_min, box_max, r)
+        fixed = proxy.resample(bakes.base + bakes.sdf[keep].sum(0), bakes.resolution, b, vox)
+        logits = proxy.resample(bakes.mask_logit, bakes.resolution, b, vox)              # [K, R^3]
+        t_in, t_out = proxy.ray_box(o, d, box_min, box_max)
+        through = t_out > t_in
+        frac = np.linspace(0.0, 1.0, STEPS)
+        t_box = t_in[:, None] + (t_out - t_in)[:, None] * frac[None, :]
+        spts = (o[:, None, :] + d[:, None, :] * t_box[..., None]).reshape(-1, 3)
+        s_idx, s_w = proxy.box_corner_weights(spts, box_min, box_max, r)
+        fixed_samples = proxy.sample(fixed, s_idx, s_w).reshape(n_rays, STEPS)
+        current: list[np.ndarray] = []
+
+        def labels_of(sdf_samples: np.ndarray, cand_logits: np.ndarray) -> np.ndarray:
+            hit_c, t_c = proxy.first_hit(sdf_samples, t_box)
+            p = o + d * t_c[:, None]
+            idx, wt = proxy.box_corner_weights(p, box_min, box_max, r)
+            lab = proxy.sample(cand_logits, idx, wt).argmax(0).astype(np.uint8)
+            return np.where(hit_c & through, lab, 0).astype(np.uint8)
+
+        def evaluate(cand: np.ndarray) -> np.ndarray:
+            nb = cand.shape[0]
+            samples = np.repeat(fixed_samples[None], nb, 0)
+            cand_logits = np.repeat(logits[None], nb, 0)
+            off = 0
+            for e in edited:
+                rows = np.repeat(z[2 * e][None], nb, 0)
+                rows[:, slots[e]] = cand[:, off:off + len(slots[e])]
+                off += len(slots[e])
+                sdf, logit = self.run_graph(e, rows, psi, box_min, box_max)
+                samples += proxy.sample(sdf, s_idx, s_w).reshape(nb, n_rays, STEPS)
+                cand_logits[:, e] = logit
+            labels = [labels_of(samples[i], cand_logits[i]) for i in range(nb)]
+            if not current:   # candidate 0 of the first generation is the current codes
+                current.append(labels[0])
+            # the proxy is coarse: only its changes count, applied to the mask the user painted on
+            return np.array([proxy.mask_loss(np.where(lab != current[0], lab, goal_before), goal_painted, edited, k)
+                             for lab in labels])
+
+        res = search(evaluate, x0, cfg)
+        z_new = z.copy()
+        off = 0
+        for e in edited:
+            z_new[2 * e, slots[e]] = res.x[off:off + len(slots[e])]
+            off += len(slots[e])
+        return {"z": z_new, "loss": res.loss, "loss0": res.loss0, "history": res.history,
+                "evaluations": res.evaluations, "crop": [row0, col0, side],
+                "box": [box_min.tolist(), box_max.tolist()], "seconds": time.perf_counter() - t_start}

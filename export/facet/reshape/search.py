@@ -1,0 +1,69 @@
+"""The reshape search: a small evolution strategy over the edited regions' shape z slots.
+
+Mirrored by src/kernels/reshape.ts. Deterministic: candidates come from mulberry32 normals
+(facet.rng) with a fixed seed, so Python and the browser propose the same candidates.
+
+  x = the active z slots of every edited region's shape row (slots the model uses), x0 = now
+  generation 0: candidate 0 = x0, the others x0 + sigma * n
+  each generation: evaluate the `batch` candidates, keep the best seen, move the mean to the
+  log-weighted average of the best half, sigma *= decay; candidate 0 of the next generation
+  is the mean itself. z is kept within [-clip, clip].
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from facet.rng import normals
+
+
+@dataclass
+class SearchConfig:
+    generations: int = 6
+    batch: int = 8
+    sigma: float = 1.0
+    decay: float = 0.7
+    clip: float = 3.0
+    prior: float = 0.01     # loss += prior * mean((x - x0)^2): the smallest change that fits
+    seed: int = 7
+
+
+@dataclass
+class SearchResult:
+    x: np.ndarray
+    loss: float
+    loss0: float
+    evaluations: int
+    history: list[float] = field(default_factory=list)   # best loss after each generation
+
+
+def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: SearchConfig = SearchConfig()) -> SearchResult:
+    """evaluate(candidates [B, D]) -> mask losses [B]; returns the best x found."""
+    d = x0.shape[0]
+    b = cfg.batch
+    noise = normals(cfg.seed, cfg.generations * b * d).reshape(cfg.generations, b, d)
+    mu = b // 2
+    weights = np.array([math.log(mu + 0.5) - math.log(i + 1) for i in range(mu)])
+    weights /= weights.sum()
+    mean = x0.astype(np.float64).copy()
+    sigma = cfg.sigma
+    best_x, best_loss, loss0 = x0.copy(), math.inf, math.inf
+    history = []
+    for gen in range(cfg.generations):
+        cand = mean[None, :] + sigma * noise[gen]
+        cand[0] = mean
+        cand = np.clip(cand, -cfg.clip, cfg.clip)
+        losses = np.asarray(evaluate(cand.astype(np.float32)), dtype=np.float64)
+        losses = losses + cfg.prior * ((cand - x0[None, :]) ** 2).mean(1)
+        if gen == 0:
+            loss0 = float(losses[0])
+        order = np.argsort(losses, kind="stable")
+        if losses[order[0]] < best_loss:
+            best_loss, best_x = float(losses[order[0]]), cand[order[0]].copy()
+        history.append(best_loss)
+        mean = (weights[:, None] * cand[order[:mu]]).sum(0)
+        sigma *= cfg.decay
+    return SearchResult(best_x.astype(np.float32), best_loss, loss0, cfg.generations * b, history)

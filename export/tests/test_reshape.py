@@ -1,0 +1,39 @@
+"""The reshape pieces with known answers: painted targets, the proxy's surface and boxes."""
+import numpy as np
+
+from facet.reshape import paint, proxy
+from facet.regions import REGIONS
+
+
+def test_edited_regions_follow_the_ranks():
+    r = {n: i for i, n in enumerate(REGIONS)}
+    before = np.full((8, 8), r["background"], np.uint8)
+    before[2:6, 2:6] = r["hair"]
+    longer = paint.grow(before, r["hair"], [r["background"]], 1, [paint.DOWN])
+    assert (longer == r["hair"]).sum() == 20
+    assert paint.edited_regions(before, longer, list(REGIONS)) == [r["hair"]]
+    shorter = paint.cut_below(before, r["hair"], 4, r["background"])
+    assert paint.edited_regions(before, shorter, list(REGIONS)) == [r["hair"]]
+    assert paint.edited_regions(before, before, list(REGIONS)) == []
+
+
+def test_rle_round_trip():
+    labels = np.random.default_rng(0).integers(0, 9, (16, 12)).astype(np.uint8)
+    assert (paint.rle_decode(paint.rle_encode(labels), labels.shape) == labels).all()
+
+
+def test_first_hit_refines_linearly():
+    t = np.linspace(0.0, 1.0, 11)[None, :].repeat(2, 0)
+    sdf = np.stack([0.55 - t[0], np.ones(11)])       # plane at t = 0.55; second ray misses
+    hit, th = proxy.first_hit(sdf, t)
+    assert hit.tolist() == [True, False]
+    assert abs(th[0] - 0.55) < 1e-9 and th[1] == 1.0
+
+
+def test_box_grid_reads_back_a_linear_field():
+    lo, hi = np.array([-0.1, -0.05, 0.0]), np.array([0.1, 0.05, 0.12])
+    pts = proxy.box_points(lo, hi, 8)
+    field = pts @ np.array([1.0, -2.0, 0.5])
+    probe = np.array([[0.03, 0.01, 0.05], [-0.02, -0.03, 0.08]])
+    idx, w = proxy.box_corner_weights(probe, lo, hi, 8)
+    assert np.allclose(proxy.sample(field, idx, w), probe @ np.array([1.0, -2.0, 0.5]), atol=1e-6)
