@@ -69,6 +69,12 @@ export function checkContract(m: Manifest): void {
   const [p0, p1] = m.camera.pitch_range_deg;
   if (y0 > y1 || p0 > p1) throw new ModelError('manifest.json', `/camera: yaw/pitch ranges must be [min, max] (found [${y0}, ${y1}], [${p0}, ${p1}])`);
   if (m.camera.near >= m.camera.far) throw new ModelError('manifest.json', `/camera/far: must exceed near ${m.camera.near} (found ${m.camera.far})`);
+  // The optional mask-painting graph and its section come together (docs/model-format.md).
+  const hasSection = (m as { reshape?: unknown }).reshape !== undefined;
+  const hasGraph = (m.graphs as Record<string, unknown>).reshape !== undefined;
+  if (hasSection !== hasGraph) {
+    throw new ModelError('manifest.json', `/reshape: the reshape section and the reshape graph come together (section ${hasSection ? 'present' : 'missing'}, graph ${hasGraph ? 'present' : 'missing'})`);
+  }
   const expected = expectedSignatures(m);
   for (const graph of Object.keys(expected) as GraphName[]) {
     checkTensors(graph, 'inputs', m.graphs[graph].inputs, expected[graph].inputs);

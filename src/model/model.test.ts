@@ -46,6 +46,14 @@ describe('manifest validation', () => {
     n.latent.num_codes = 6;
     expect(message(() => checkContract(n))).toMatch(/num_codes: must be 2 x 2 regions = 4 \(found 6\)/);
   });
+
+  it('refuses a reshape section without its graph', () => {
+    const m = testManifest() as ReturnType<typeof testManifest> & { reshape?: object };
+    m.reshape = { resolution: 8, batch: 4, layout: 'zyx', z_rows: 'shape' };
+    expect(message(() => checkContract(m))).toBe(
+      'manifest.json: /reshape: the reshape section and the reshape graph come together (section present, graph missing)',
+    );
+  });
 });
 
 describe('index.json', () => {
