@@ -84,6 +84,26 @@ test('the camera rig: arrow keys turn, wheel zooms, double-click resets', async 
   expect(meanAbsDiff((await editor.imagePixels()).rgba, start.image.rgba)).toBe(0);
 });
 
+test('the views: semantic map, overlay, depth and a hidden region change what the canvas shows', async ({}, testInfo) => {
+  const color = await editor.canvasPixels(testInfo, 'view-color');
+  const shown: Record<string, number> = {};
+  for (const view of ['Semantic', 'Overlay', 'Depth']) {
+    await page.getByRole('radio', { name: view }).click();
+    await page.waitForTimeout(300); // a frame or two
+    shown[view] = meanAbsDiff(color.rgba, (await editor.canvasPixels(testInfo, `view-${view.toLowerCase()}`)).rgba);
+  }
+  await page.getByRole('radio', { name: 'Color' }).click();
+  await page.getByRole('button', { name: 'Hide Hair' }).click();
+  await page.waitForTimeout(300);
+  shown.hiddenHair = meanAbsDiff(color.rgba, (await editor.canvasPixels(testInfo, 'view-hair-hidden')).rgba);
+  await page.getByRole('button', { name: 'Show Hair' }).click();
+  await page.waitForTimeout(300);
+  shown.shownAgain = meanAbsDiff(color.rgba, (await editor.canvasPixels(testInfo, 'view-color-again')).rgba);
+  testInfo.annotations.push({ type: 'views (mean |RGB diff| from color)', description: JSON.stringify(shown) });
+  for (const key of ['Semantic', 'Overlay', 'Depth', 'hiddenHair']) expect(shown[key], `${key} vs color`).toBeGreaterThan(2);
+  expect(shown.shownAgain, 'color again').toBeLessThan(0.5);
+});
+
 let afterHair: { image: Pixels; labels: Labels };
 
 /** The hair edit between two images: outside / inside the union of the hair masks, dilated. */

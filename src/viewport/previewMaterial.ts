@@ -57,6 +57,7 @@ uniform float beta;      // in network units, like the SDF
 uniform float coordScale; // world -> network units
 uniform float bounds;    // world units
 uniform int samples;
+uniform int depthView;   // 1: show the expected depth as gray ((far - depth) / (far - near))
 in vec2 vUv;
 out vec4 outColor;
 
@@ -67,6 +68,7 @@ void main() {
   float delta = (far - near) / float(samples - 1);
   float transmittance = 1.0;
   vec3 color = vec3(0.0);
+  float depth = 0.0;
   for (int i = 0; i < samples; i++) {
     vec3 p = origin + dir * (near + delta * float(i));
     vec4 v = texture(volume, clamp((p + bounds) / (2.0 * bounds), 0.0, 1.0));
@@ -76,11 +78,37 @@ void main() {
       alpha = 1.0 - exp(-sigma * delta * coordScale);
     }
     color += transmittance * alpha * v.rgb;
+    depth += transmittance * alpha * (near + delta * float(i));
     transmittance *= 1.0 - alpha;
     if (transmittance < 1e-3) break;
   }
-  outColor = vec4(color, 1.0);
+  outColor = depthView == 1 ? vec4(vec3(clamp((far - depth) / (far - near), 0.0, 1.0)), 1.0) : vec4(color, 1.0);
 }`;
+
+export interface PreviewView {
+  view: 'color' | 'semantic' | 'overlay' | 'depth';
+  opacity: number;
+  hidden: readonly boolean[]; // by region index
+  backdrop: readonly number[]; // 0..1
+}
+
+const COLOR_VIEW: PreviewView = Object.freeze({ view: 'color', opacity: 0, hidden: [], backdrop: [0, 0, 0] });
+
+/** The fused volume's colors for a view (a = SDF kept). */
+function viewVolume(baked: BakedVolume, v: PreviewView): Float32Array {
+  const out = baked.volume.slice();
+  const n = out.length / 4;
+  for (let p = 0; p < n; p++) {
+    const o = p * 4;
+    if (v.hidden[baked.semantic[o + 3]]) {
+      for (let c = 0; c < 3; c++) out[o + c] = v.backdrop[c];
+      continue;
+    }
+    if (v.view === 'semantic') for (let c = 0; c < 3; c++) out[o + c] = baked.semantic[o + c];
+    else if (v.view === 'overlay') for (let c = 0; c < 3; c++) out[o + c] += (baked.semantic[o + c] - out[o + c]) * v.opacity;
+  }
+  return out;
+}
 
 export class PreviewMaterial {
   readonly material = new THREE.ShaderMaterial({
@@ -98,6 +126,7 @@ export class PreviewMaterial {
       coordScale: { value: 8.333 },
       bounds: { value: 0.15 },
       samples: { value: HARDWARE.samples },
+      depthView: { value: 0 },
     },
   });
   private texture: THREE.Data3DTexture | null = null;
@@ -138,14 +167,20 @@ export class PreviewMaterial {
     return this.texture !== null;
   }
 
-  setVolume(baked: BakedVolume | null): void {
+  /**
+   * The volume to march, its colors as the view shows them (kernels/view.ts: semantic colors,
+   * overlay, hidden regions painted with the backdrop; depth is drawn by the shader).
+   */
+  setVolume(baked: BakedVolume | null, view: PreviewView = COLOR_VIEW): void {
+    this.material.uniforms.depthView.value = view.view === 'depth' ? 1 : 0;
     this.texture?.dispose();
     this.texture = null;
     this.material.uniforms.volume.value = null;
     if (!baked) return;
     const r = baked.resolution;
-    const half = new Uint16Array(baked.volume.length);
-    for (let i = 0; i < half.length; i++) half[i] = THREE.DataUtils.toHalfFloat(baked.volume[i]);
+    const source = view.view === 'color' && !view.hidden.some(Boolean) ? baked.volume : viewVolume(baked, view);
+    const half = new Uint16Array(source.length);
+    for (let i = 0; i < half.length; i++) half[i] = THREE.DataUtils.toHalfFloat(source[i]);
     const texture = new THREE.Data3DTexture(half, r, r, r);
     texture.format = THREE.RGBAFormat;
     texture.type = THREE.HalfFloatType; // linear filtering of half floats needs no extension

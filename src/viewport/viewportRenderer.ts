@@ -125,7 +125,16 @@ export class ViewportRenderer {
     }
     const { image, preview } = sources;
     if (image.version !== this.versions.image || viewKey !== this.viewKey) this.uploadImage(image.value);
-    if (preview.version !== this.versions.preview) this.preview.setVolume(preview.value);
+    if (preview.version !== this.versions.preview || viewKey !== this.viewKey) {
+      const regions = s.manifest?.regions ?? [];
+      this.preview.setVolume(preview.value, {
+        view: s.view,
+        opacity: s.overlayOpacity,
+        hidden: regions.map((r) => s.hidden.includes(r.name)),
+        backdrop: BACKDROP.map((c) => c / 255),
+      });
+      this.lastMarched = '';
+    }
     this.versions = { image: image.version, preview: preview.version };
     this.viewKey = viewKey;
   }
