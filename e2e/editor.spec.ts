@@ -153,6 +153,35 @@ test('a hair slider changes the hair and leaves >= 99% of the rest unchanged', a
   expect(info.history).toEqual(['A: Hair redness']);
 });
 
+test('dragging a slider in the panel is one undo step; the turntable turns the head', async ({}, testInfo) => {
+  const before = (await editor.info()).history.length;
+  const base = await editor.imagePixels();
+  const hair = page.getByRole('button', { name: 'Hair', exact: true });
+  if ((await hair.getAttribute('aria-expanded')) !== 'true') await hair.click();
+  const slider = page.locator('[data-slider="hair:shape:volume"]');
+  const box = (await slider.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.85, box.y + box.height / 2, { steps: 8 });
+  await page.mouse.up();
+  await editor.settledRenders();
+  await editor.screenshot(testInfo, 'hair-volume-dragged');
+  const history = (await editor.info()).history;
+  expect(history.length, `undo steps after one drag: ${JSON.stringify(history)}`).toBe(before + 1);
+  expect((await editor.info()).history.at(-1)).toBe('A: Hair volume');
+  await editor.undo();
+  await editor.settledRenders();
+  expect((await editor.imagePixels()).rgba).toEqual(base.rgba);
+
+  await page.getByRole('checkbox', { name: 'Turntable' }).check();
+  await expect.poll(async () => Math.abs((await editor.info()).pose.yaw)).toBeGreaterThan(0.05);
+  await editor.screenshot(testInfo, 'turntable');
+  await page.getByRole('checkbox', { name: 'Turntable' }).uncheck();
+  await editor.canvas.dblclick();
+  await editor.settledRenders();
+  expect((await editor.imagePixels()).rgba).toEqual(base.rgba);
+});
+
 let beforeSwap: { image: Pixels; labels: Labels };
 
 test("swapping lip appearance with B makes A's lips closer to B's and moves nothing else", async ({}, testInfo) => {

@@ -21,7 +21,7 @@ import { contentKey, type CodeKind } from '../kernels/latent';
 import { PORTRAIT_IDS, type FacetState, type FacetStore, type Portrait, type PortraitId } from '../store/store';
 import { SerialQueue } from '../runtime/serialQueue';
 import { Command } from '../commands/command';
-import { blendEdit, psiEdit, psiOf, regionEdit, regionZEdit, seedEdit, sliderEdit, zOf, type EditState, type RegionAction } from '../commands/edits';
+import { blendEdit, psiEdit, psiOf, regionEdit, regionZEdit, samePortrait, seedEdit, sliderEdit, zOf, type EditState, type RegionAction } from '../commands/edits';
 import { PortraitPipeline, type PortraitData } from './portraitPipeline';
 import type { ViewportRenderer } from '../viewport/viewportRenderer';
 import { fromSession, toSession } from './session';
@@ -299,6 +299,9 @@ export class FacetController {
       throw e;
     }
     this.store.getState().setNotice(null);
+    const manifest = this.store.getState().manifest;
+    // An edit that changes nothing (e.g. a range input's closing 'change' at the value it has) is not an undo step.
+    if (manifest && command.portraits.every((id) => samePortrait(command.before[id], command.after[id], manifest))) return;
     this.store.getState().execute(command);
     await this.afterEdit(wait ?? command.portraits);
   }

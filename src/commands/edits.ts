@@ -204,3 +204,17 @@ export function regionZEdit(
 }
 
 export { getRow };
+
+/** Whether two portraits are the same state (an edit that changes nothing is not recorded). */
+export function samePortrait(a: Portrait | undefined, b: Portrait | undefined, manifest: Manifest): boolean {
+  if (!a || !b) return a === b;
+  if (a === b) return true;
+  if (a.seed !== b.seed || psiOf(a, manifest) !== psiOf(b, manifest)) return false;
+  const n = manifest.regions.length;
+  for (let k = 0; k < n; k++) {
+    if ((a.locks[k] ?? false) !== (b.locks[k] ?? false)) return false;
+    if (a.blend[k]?.t !== b.blend[k]?.t) return false;
+  }
+  const [za, zb] = [zOf(a, manifest), zOf(b, manifest)];
+  return za.every((v, i) => v === zb[i]);
+}
