@@ -14,7 +14,7 @@ import { configureRuntime, GraphSession } from '../runtime/graphSession';
 import type { Feeds, Outputs } from '../runtime/tensors';
 import { fetchJson } from '../model/files';
 import { loadModel, type LoadedModel } from '../model/loader';
-import { GRAPH_NAMES, type GraphName } from '../model/manifest';
+import { type GraphName } from '../model/manifest';
 import { parseIndex, pickModel } from '../model/modelIndex';
 import type { Pose } from '../kernels/camera';
 import { contentKey, type CodeKind } from '../kernels/latent';
@@ -402,7 +402,8 @@ export class FacetController {
   async runGraph(name: string, feeds: Feeds): Promise<Outputs> {
     const model = this.model;
     if (!model) throw new Error('No model is loaded');
-    if (!(GRAPH_NAMES as readonly string[]).includes(name)) throw new Error(`No graph "${name}" (graphs: ${GRAPH_NAMES.join(', ')})`);
-    return model.graphs[name as GraphName].run(feeds);
+    const graph = (model.graphs as Partial<Record<string, (typeof model.graphs)[GraphName]>>)[name];
+    if (!graph) throw new Error(`No graph "${name}" (graphs: ${Object.keys(model.graphs).join(', ')})`);
+    return graph.run(feeds);
   }
 }

@@ -7,7 +7,7 @@ import type { GraphSpec, SignatureProblem, Feeds, Outputs } from '../runtime/ten
 import { checkContract } from './contract';
 import { ModelError } from './errors';
 import { fetchBytes, fetchJson, verifyFile, type FetchFn } from './files';
-import { GRAPH_NAMES, type GraphName, type IndexEntry, type Manifest } from './manifest';
+import { modelGraphNames, type AnyGraphName, type GraphEntry, type GraphName, type IndexEntry, type Manifest } from './manifest';
 import { validateManifest } from './validate';
 
 /** What the loader needs from a runtime session (GraphSession implements it). */
@@ -18,7 +18,11 @@ export interface Graph {
   dispose(): Promise<void>;
 }
 
-export type CreateGraph = (name: GraphName, bytes: Uint8Array, spec: GraphSpec) => Promise<Graph>;
+export type CreateGraph = (name: AnyGraphName, bytes: Uint8Array, spec: GraphSpec) => Promise<Graph>;
+
+export type ModelGraphs = Record<GraphName, Graph> & Partial<Record<AnyGraphName, Graph>>;
+
+const entryOf = (manifest: Manifest, name: AnyGraphName): GraphEntry => (manifest.graphs as unknown as Record<string, GraphEntry>)[name];
 
 export interface LoadProgress {
   stage: 'manifest' | 'download' | 'session' | 'warmup';
@@ -29,7 +33,7 @@ export interface LoadProgress {
 export interface LoadedModel {
   entry: IndexEntry;
   manifest: Manifest;
-  graphs: Record<GraphName, Graph>;
+  graphs: ModelGraphs;
   dispose(): Promise<void>;
 }
 
@@ -46,12 +50,13 @@ export async function loadManifest(url: string, fetchFn?: FetchFn): Promise<Mani
   return manifest;
 }
 
-async function downloadGraphs(manifest: Manifest, baseUrl: string, opts: LoadOptions): Promise<Map<GraphName, Uint8Array>> {
-  const total = GRAPH_NAMES.reduce((s, g) => s + manifest.graphs[g].bytes, 0);
+async function downloadGraphs(manifest: Manifest, baseUrl: string, opts: LoadOptions): Promise<Map<AnyGraphName, Uint8Array>> {
+  const names = modelGraphNames(manifest);
+  const total = names.reduce((s, g) => s + entryOf(manifest, g).bytes, 0);
   let done = 0;
-  const out = new Map<GraphName, Uint8Array>();
-  for (const name of GRAPH_NAMES) {
-    const entry = manifest.graphs[name];
+  const out = new Map<AnyGraphName, Uint8Array>();
+  for (const name of names) {
+    const entry = entryOf(manifest, name);
     const onBytes = (n: number) =>
       opts.onProgress?.({ stage: 'download', label: `Downloading ${entry.file}`, fraction: 0.05 + (0.45 * (done + n)) / total });
     const bytes = await fetchBytes(new URL(entry.file, baseUrl).href, entry.file, onBytes, opts.fetchFn);
@@ -62,11 +67,12 @@ async function downloadGraphs(manifest: Manifest, baseUrl: string, opts: LoadOpt
   return out;
 }
 
-async function createGraphs(manifest: Manifest, files: Map<GraphName, Uint8Array>, opts: LoadOptions, created: Graph[]): Promise<Record<GraphName, Graph>> {
-  const graphs = {} as Record<GraphName, Graph>;
-  for (const [i, name] of GRAPH_NAMES.entries()) {
-    const entry = manifest.graphs[name];
-    opts.onProgress?.({ stage: 'session', label: `Preparing ${entry.file}`, fraction: 0.5 + (0.2 * i) / GRAPH_NAMES.length });
+async function createGraphs(manifest: Manifest, files: Map<AnyGraphName, Uint8Array>, opts: LoadOptions, created: Graph[]): Promise<ModelGraphs> {
+  const graphs = {} as ModelGraphs;
+  const names = modelGraphNames(manifest);
+  for (const [i, name] of names.entries()) {
+    const entry = entryOf(manifest, name);
+    opts.onProgress?.({ stage: 'session', label: `Preparing ${entry.file}`, fraction: 0.5 + (0.2 * i) / names.length });
     let graph: Graph;
     try {
       graph = await opts.createGraph(name, files.get(name)!, entry);
@@ -83,12 +89,13 @@ async function createGraphs(manifest: Manifest, files: Map<GraphName, Uint8Array
   return graphs;
 }
 
-async function warmUp(manifest: Manifest, graphs: Record<GraphName, Graph>, opts: LoadOptions): Promise<void> {
-  for (const [i, name] of GRAPH_NAMES.entries()) {
-    const file = manifest.graphs[name].file;
-    opts.onProgress?.({ stage: 'warmup', label: `Warming up ${file}`, fraction: 0.7 + (0.3 * i) / GRAPH_NAMES.length });
+async function warmUp(manifest: Manifest, graphs: ModelGraphs, opts: LoadOptions): Promise<void> {
+  const names = modelGraphNames(manifest);
+  for (const [i, name] of names.entries()) {
+    const file = entryOf(manifest, name).file;
+    opts.onProgress?.({ stage: 'warmup', label: `Warming up ${file}`, fraction: 0.7 + (0.3 * i) / names.length });
     try {
-      await graphs[name].warmUp();
+      await graphs[name]!.warmUp();
     } catch (e) {
       throw new ModelError(file, `failed its first run (${e instanceof Error ? e.message : String(e)})`);
     }

@@ -3,6 +3,15 @@ import type { TensorSpec } from '../runtime/tensors';
 
 export const GRAPH_NAMES = ['mapping', 'bake', 'bake_base', 'final'] as const;
 export type GraphName = (typeof GRAPH_NAMES)[number];
+/** Graphs a model may add; loaded when its manifest declares them (docs/model-format.md). */
+export const OPTIONAL_GRAPH_NAMES = ['reshape'] as const;
+export type OptionalGraphName = (typeof OPTIONAL_GRAPH_NAMES)[number];
+export type AnyGraphName = GraphName | OptionalGraphName;
+
+/** The graphs of a model the app loads: the required ones, then the optional ones it declares. */
+export function modelGraphNames(manifest: { graphs: object }): AnyGraphName[] {
+  return [...GRAPH_NAMES, ...OPTIONAL_GRAPH_NAMES.filter((g) => g in manifest.graphs)];
+}
 
 export interface GraphEntry {
   file: string;
