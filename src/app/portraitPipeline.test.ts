@@ -1,34 +1,21 @@
 // A portrait's pipeline on the tiny model with real ONNX Runtime (wasm): the first request bakes
 // every region, an edit of one region's z re-bakes that region alone (and bake_base only for
 // region 0's shape), and going back to an earlier state shows its cached final image.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentKey, rowOf, withEntry } from '../kernels/latent';
 import { zFromSeed } from '../kernels/rng';
-import { loadModel, type LoadedModel } from '../model/loader';
-import { configureRuntime, GraphSession } from '../runtime/graphSession';
-import { SerialQueue } from '../runtime/serialQueue';
+import type { LoadedModel } from '../model/loader';
+import { loadTinyModel, tinyPresent as present } from '../testing/tinyModel';
 import { KernelClient } from './kernelClient';
 import { PortraitPipeline } from './portraitPipeline';
 
-const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
-const present = existsSync(MODELS + 'tiny/manifest.json');
-const fetchFromDisk = async (url: string) => new Response(readFileSync(MODELS + new URL(url).pathname.replace(/^\/models\//, '')));
 
 describe.skipIf(!present)('portrait pipeline on the tiny model (wasm)', () => {
   let model: LoadedModel;
   const runs: Record<string, number[]> = { bake: [], bake_base: [], mapping: [], final: [] };
 
   beforeAll(async () => {
-    configureRuntime(1);
-    const queue = new SerialQueue();
-    const entry = { id: 'tiny', name: 'Tiny', manifest: 'tiny/manifest.json' };
-    model = await loadModel(entry, {
-      indexUrl: 'http://local/models/index.json',
-      fetchFn: fetchFromDisk,
-      createGraph: (name, bytes, spec) => GraphSession.create(name, bytes, spec, 'wasm', queue),
-    });
+    model = await loadTinyModel();
     for (const name of Object.keys(runs) as (keyof typeof runs)[]) {
       const graph = model.graphs[name as 'bake'];
       const run = graph.run.bind(graph);

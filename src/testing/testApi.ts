@@ -2,21 +2,15 @@
  * `window.facet`: the typed handle the end-to-end tests drive the app through. Always
  * installed (it is small).
  */
+import type { RegionAction } from '../commands/edits';
 import type { FacetController } from '../app/controller';
 import type { Feeds } from '../runtime/tensors';
 
 export type Backend = 'webgpu' | 'wasm';
 export type PortraitName = 'A' | 'B';
 export type CodeKind = 'shape' | 'texture';
-export type RegionActionName =
-  | 'resample-shape'
-  | 'resample-texture'
-  | 'copy-shape'
-  | 'copy-texture'
-  | 'swap-shape'
-  | 'swap-texture'
-  | 'lock'
-  | 'unlock';
+/** The regions panel's actions (one list: src/commands/edits.ts). */
+export type RegionActionName = RegionAction;
 
 export interface FacetInfo {
   modelId: string;

@@ -1,33 +1,20 @@
 // The whole render path in Node on the tiny model with real ONNX Runtime (wasm): load and
 // verify the model, map a seed, bake + fuse the preview volume, render the final image around
 // its surface. Skipped while public/models/tiny does not exist.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, type LoadedModel } from '../model/loader';
-import { configureRuntime, GraphSession } from '../runtime/graphSession';
-import { SerialQueue } from '../runtime/serialQueue';
+import type { LoadedModel } from '../model/loader';
+import { loadTinyModel, MODELS_DIR as MODELS, tinyPresent as present } from '../testing/tinyModel';
 import { bakeVolume } from './bakePreview';
 import { mapCodes, renderFinal } from './finalRender';
 
-const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
-const present = existsSync(MODELS + 'tiny/manifest.json');
 if (!present) console.warn(`[pipeline.test] ${MODELS}tiny is missing: skipping the render-path tests (export the tiny model).`);
 
-const fetchFromDisk = async (url: string) => new Response(readFileSync(MODELS + new URL(url).pathname.replace(/^\/models\//, '')));
 
 describe.skipIf(!present)('render path on the tiny model (wasm)', () => {
   let model: LoadedModel;
 
   beforeAll(async () => {
-    configureRuntime(1);
-    const queue = new SerialQueue();
-    const entry = { id: 'tiny', name: 'Tiny', manifest: 'tiny/manifest.json' };
-    model = await loadModel(entry, {
-      indexUrl: 'http://local/models/index.json',
-      fetchFn: fetchFromDisk,
-      createGraph: (name, bytes, spec) => GraphSession.create(name, bytes, spec, 'wasm', queue),
-    });
+    model = await loadTinyModel();
   }, 120_000);
 
   afterAll(async () => model && (await model.dispose()));

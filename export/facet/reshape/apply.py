@@ -110,7 +110,7 @@ class Reshaper:
         x0 = np.concatenate([z[2 * e, slots[e]] for e in edited]).astype(np.float64) if edited else np.zeros(0)
         if x0.size == 0:
             raise ValueError("the edited regions have no shape directions to search")
-        h, w = before.shape
+        w = before.shape[1]
         row0, col0, side = crop_square(before, target, edited)
         pix = crop_pixels(row0, col0, side, w)
         o, d = origins[pix].astype(np.float64), dirs[pix].astype(np.float64)

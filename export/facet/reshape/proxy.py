@@ -84,17 +84,6 @@ def ray_box(origins: np.ndarray, dirs: np.ndarray, box_min: np.ndarray, box_max:
     return np.minimum(a, b).max(1), np.maximum(a, b).min(1)
 
 
-def downsample_labels(labels: np.ndarray, size: int, num_labels: int) -> np.ndarray:
-    """[H, W] label map -> [size, size]: the most frequent label of each block (lowest on ties)."""
-    h, w = labels.shape
-    if h % size or w % size:
-        raise ValueError(f"downsample_labels: {h}x{w} is not a multiple of {size}")
-    bh, bw = h // size, w // size
-    blocks = labels.reshape(size, bh, size, bw).transpose(0, 2, 1, 3).reshape(size, size, bh * bw)
-    counts = np.stack([(blocks == k).sum(-1) for k in range(num_labels)], -1)
-    return counts.argmax(-1).astype(np.uint8)
-
-
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     union = np.logical_or(a, b).sum()
     return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
