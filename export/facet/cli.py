@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--eval", default=str(REPO / "docs" / "eval.json"))
     rp.set_defaults(fn=cmd_report)
 
-    for mod in ("facet.world.cli", "facet.training.cli", "facet.evaluate.cli", "facet.bench.cli"):
+    for mod in ("facet.world.cli", "facet.training.cli", "facet.evaluate.cli", "facet.bench.cli",
+                "facet.reshape.bench"):
         try:
             __import__(mod, fromlist=["add_parser"]).add_parser(sub)
         except ModuleNotFoundError as err:
