@@ -162,7 +162,10 @@ describe('floodFill', () => {
             const x = i % 8;
             const y = Math.floor(i / 8);
             const near = (x > 0 && inside[i - 1]) || (x < 7 && inside[i + 1]) || (y > 0 && inside[i - 8]) || (y < 7 && inside[i + 8]);
-            if (near) inside[i] = changed = 1 as unknown as boolean;
+            if (near) {
+              inside[i] = 1;
+              changed = true;
+            }
           }
         }
         for (let i = 0; i < 64; i++) expect(filled.has(i)).toBe(inside[i] === 1);
