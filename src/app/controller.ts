@@ -8,6 +8,7 @@
  * - `portraitData(id)`: { key, codes [2K * C], baseSdf, bakes[k] } of the last preview (null before).
  * - `applyRegionZ(id, region, { shape?, texture? }, label)`: one undoable command that sets that
  *   region's z rows; resolves when the re-baked preview is in place.
+ * - `reshape(id, target, opts)` / `canReshape()`: paint to reshape (app/reshape.ts).
  */
 import { BackendError, chooseBackend, detectBackends, requestedBackend, wasmThreadCount, type BackendChoice } from '../runtime/backend';
 import { configureRuntime, GraphSession } from '../runtime/graphSession';
@@ -21,12 +22,13 @@ import { contentKey, type CodeKind } from '../kernels/latent';
 import { PORTRAIT_IDS, type FacetState, type FacetStore, type Portrait, type PortraitId } from '../store/store';
 import { SerialQueue } from '../runtime/serialQueue';
 import { Command } from '../commands/command';
-import { blendEdit, psiEdit, psiOf, regionEdit, regionZEdit, samePortrait, seedEdit, sliderEdit, zOf, type EditState, type RegionAction } from '../commands/edits';
+import { blendEdit, psiEdit, psiOf, regionEdit, regionsZEdit, regionZEdit, samePortrait, type RegionRows, seedEdit, sliderEdit, zOf, type EditState, type RegionAction } from '../commands/edits';
 import { PortraitPipeline, type PortraitData } from './portraitPipeline';
 import type { ViewportRenderer } from '../viewport/viewportRenderer';
 import { fromSession, toSession } from './session';
 import { KernelClient } from './kernelClient';
 import { describeError, loadFailure } from './messages';
+import { reshapePortrait, reshapeSupport, type ReshapeOptions, type ReshapeResult } from './reshape';
 
 const NO_WEBGPU = Object.freeze({ webgpu: false, adapter: null, reason: 'not probed (?backend=wasm)' });
 
@@ -336,6 +338,42 @@ export class FacetController {
   /** Hook: set region `region`'s shape and/or texture z rows of portrait `id` as one undoable command. */
   applyRegionZ(id: PortraitId, region: string, rows: { shape?: ArrayLike<number>; texture?: ArrayLike<number> }, label?: string): Promise<void> {
     return this.execute((st) => regionZEdit(st, id, region, rows, label), [id]);
+  }
+
+  /** Hook: set several regions' z rows of portrait `id` as ONE undoable command labelled `<id>: <label>`. */
+  applyRegionsZ(id: PortraitId, changes: RegionRows[], label: string): Promise<void> {
+    return this.execute((st) => regionsZEdit(st, id, changes, label), [id]);
+  }
+
+  /** Whether the open model can reshape by painting (a reason for the interface when not). */
+  canReshape(): { ok: boolean; reason?: string } {
+    return reshapeSupport(this.model);
+  }
+
+  /**
+   * Paint to reshape: portrait `id`'s edited regions (see kernels/paint.ts editedRegions) get
+   * the shape codes whose rendered mask at the current camera best matches `target` (region
+   * index per pixel of its final image, row 0 at the top). Commits one undoable command and
+   * resolves when the new preview is in place; changes nothing when nothing fits better, when
+   * cancelled (rejects with ReshapeCancelled, name 'AbortError') or on error (rejects with a sentence).
+   */
+  reshape(id: PortraitId, target: Uint8Array, opts: ReshapeOptions = {}): Promise<ReshapeResult> {
+    const model = this.model;
+    if (!model) return Promise.reject(new Error('No model is open yet'));
+    return reshapePortrait(
+      {
+        model,
+        finalImage: (pid) => this.finalImage(pid),
+        whenPreview: (pid) => this.whenPreview(pid),
+        currentKey: (pid) => this.currentKey(pid),
+        portraitState: (pid) => this.portraitState(pid),
+        portraitData: (pid) => this.portraitData(pid),
+        commit: (pid, changes, label) => this.applyRegionsZ(pid, changes, label),
+      },
+      id,
+      target,
+      opts,
+    );
   }
 
   /** Hook: a portrait's latent state (copies). */

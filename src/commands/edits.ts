@@ -203,6 +203,38 @@ export function regionZEdit(
   return new Command(`${id}: ${regionLabel(m, k)} ${label}`, { [id]: p }, { [id]: withZ(p, z, k) });
 }
 
+/** One region's new z rows for `regionsZEdit`. */
+export interface RegionRows {
+  region: string;
+  shape?: ArrayLike<number>;
+  texture?: ArrayLike<number>;
+}
+
+/**
+ * Replace the z rows of several regions of portrait `id` as ONE undoable command labelled
+ * `<id>: <label>` (mask reshaping that changes more than one region). Locked regions are refused.
+ */
+export function regionsZEdit(state: EditState, id: PortraitId, changes: readonly RegionRows[], label: string): Command {
+  const m = needManifest(state);
+  if (changes.length === 0) throw new Error('No region to change');
+  const zDim = m.latent.z_dim;
+  let p = state.portraits[id];
+  let z = zOf(p, m);
+  for (const c of changes) {
+    const k = regionIndex(m, c.region);
+    if (p.locks[k]) throw new Error(`${regionLabel(m, k)} is locked in portrait ${id}: unlock it to change it`);
+    for (const kind of ['shape', 'texture'] as const) {
+      const v = c[kind];
+      if (!v) continue;
+      if (v.length !== zDim) throw new Error(`${kind} row for ${c.region}: expected ${zDim} values, got ${v.length}`);
+      if (!Array.from(v).every(Number.isFinite)) throw new Error(`${kind} row for ${c.region}: values must be finite numbers`);
+      z = withRow(z, rowOf(k, kind), v, zDim);
+    }
+    p = withZ(p, z, k);
+  }
+  return new Command(`${id}: ${label}`, { [id]: state.portraits[id] }, { [id]: p });
+}
+
 export { getRow };
 
 /** Whether two portraits are the same state (an edit that changes nothing is not recorded). */

@@ -62,6 +62,14 @@ export interface RenderSpec {
   background: 'last-sample-opaque';
 }
 
+/** The `reshape` graph's grid side and candidates per run (docs/model-format.md). */
+export interface ReshapeSpec {
+  resolution: number;
+  batch: number;
+  layout: 'zyx';
+  z_rows: 'shape';
+}
+
 export interface Manifest {
   format: 'facet-model';
   format_version: 1;
@@ -80,6 +88,8 @@ export interface Manifest {
   camera: CameraSpec;
   render: RenderSpec;
   bake: { resolution: number; bounds: number; layout: 'zyx' };
+  /** Present with the optional `reshape` graph (mask painting). */
+  reshape?: ReshapeSpec;
   graphs: Record<GraphName, GraphEntry> & Record<string, GraphEntry>;
   default_seed?: number;
 }

@@ -1,0 +1,187 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  activeSlots,
+  boxCornerWeights,
+  boxPoints,
+  cornerWeights,
+  cropPixels,
+  cropSquare,
+  EvolutionSearch,
+  firstHit,
+  iou,
+  linspace,
+  maskLoss,
+  RESHAPE,
+  rayBox,
+  resample,
+  runSearch,
+  sample,
+  type Vec3,
+} from './reshape';
+
+/** A grid over [-b, b]^3 whose value at each voxel centre is a x + b y + c z + d. */
+function linearGrid(r: number, bounds: number, [a, b, c, d]: number[]): Float32Array {
+  const g = new Float32Array(r * r * r);
+  const centre = (i: number) => -bounds + ((i + 0.5) * 2 * bounds) / r;
+  for (let iz = 0; iz < r; iz++) for (let iy = 0; iy < r; iy++) for (let ix = 0; ix < r; ix++) g[(iz * r + iy) * r + ix] = a * centre(ix) + b * centre(iy) + c * centre(iz) + d;
+  return g;
+}
+
+describe('proxy', () => {
+  it('reads a voxel centre exactly and weights sum to one', () => {
+    const r = 4;
+    const grid = Float32Array.from({ length: r ** 3 }, (_, i) => i);
+    // voxel (ix 1, iy 2, iz 3) centre over [-1, 1]^3
+    const c = (i: number) => -1 + ((i + 0.5) * 2) / r;
+    expect(resample(grid, r, 1, [c(1), c(2), c(3)])[0]).toBe((3 * r + 2) * r + 1);
+    const { w } = cornerWeights([0.1, -0.3, 0.77], r, 1);
+    expect(w.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 6);
+  });
+
+  it('is exact for linear fields inside the grid and clamps outside (property)', () => {
+    const r = 8;
+    const b = 0.14;
+    const inner = b * (1 - 1 / r); // between the outermost voxel centres
+    const coef = [0.5, -1.25, 2, 0.1];
+    const grid = linearGrid(r, b, coef);
+    fc.assert(
+      fc.property(fc.tuple(fc.double({ min: -inner, max: inner, noNaN: true }), fc.double({ min: -inner, max: inner, noNaN: true }), fc.double({ min: -inner, max: inner, noNaN: true })), (p) => {
+        const v = resample(grid, r, b, p)[0];
+        expect(v).toBeCloseTo(coef[0] * p[0] + coef[1] * p[1] + coef[2] * p[2] + coef[3], 5);
+      }),
+    );
+    // outside: the value at the clamped point
+    expect(resample(grid, r, b, [5, 0, 0])[0]).toBeCloseTo(resample(grid, r, b, [inner, 0, 0])[0], 6);
+  });
+
+  it('samples [G, P] stacks grid by grid', () => {
+    const r = 2;
+    const stack = Float32Array.from([...Array(8).fill(1), ...Array(8).fill(-2)]);
+    expect(Array.from(sample(stack, cornerWeights([0, 0, 0], r, 1), 2))).toEqual([1, -2]);
+  });
+
+  it('box grids: the voxel centres read back their own values', () => {
+    const lo: Vec3 = [-0.1, -0.05, 0.02];
+    const hi: Vec3 = [0.08, 0.1, 0.12];
+    const r = 5;
+    const pts = boxPoints(lo, hi, r);
+    expect(pts.slice(0, 3)[0]).toBeCloseTo(lo[0] + (0.5 / r) * 0.18, 12);
+    const values = Float32Array.from({ length: r ** 3 }, (_, i) => Math.sin(i));
+    const back = sample(values, boxCornerWeights(pts, lo, hi, r));
+    back.forEach((v, i) => expect(v).toBeCloseTo(values[i], 5));
+  });
+
+  it('first hit: linear refinement between the samples, the far end on a miss', () => {
+    const t = [0, 1, 2, 3, 0, 1, 2, 3];
+    const { hit, tHit } = firstHit([1, 0.5, -0.5, -1, 1, 1, 1, 1], t, 2, 4);
+    expect(Array.from(hit)).toEqual([1, 0]);
+    expect(tHit[0]).toBeCloseTo(1.5, 6);
+    expect(tHit[1]).toBe(3);
+    // inside from the first sample: t of that sample
+    expect(firstHit([-1, -2], [0.3, 0.4], 1, 2).tHit[0]).toBe(0.3);
+  });
+
+  it('ray box: slab test', () => {
+    const { tIn, tOut } = rayBox([0, 0, 2, 0, 5, 2], [0, 0, -1, 0, 0, -1], [-1, -1, -1], [1, 1, 1]);
+    expect([tIn[0], tOut[0]]).toEqual([1, 3]);
+    expect(tIn[1] > tOut[1]).toBe(true);
+  });
+
+  it('IoU is symmetric, 1 on equal masks, in [0, 1] (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 64 }), fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }), (a, bb) => {
+        const b = bb.slice(0, a.length);
+        const v = iou(a, b);
+        expect(v).toBe(iou(b, a));
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+        expect(iou(a, a)).toBe(1);
+      }),
+    );
+    expect(iou([1, 1, 0, 0], [0, 1, 1, 0])).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('mask loss: edited regions count fully, the others at half their mean', () => {
+    // labels 0..2; edited [1]: 1 - IoU(1) = 1 - 1/3; others present 0 and 2
+    const labels = [0, 1, 1, 2];
+    const target = [0, 0, 1, 1];
+    const l0 = 1 - iou(labels.map((v) => v === 0), target.map((v) => v === 0));
+    const l2 = 1; // 2 is absent from the target
+    expect(maskLoss(labels, target, [1], 3)).toBeCloseTo(1 - 1 / 3 + 0.5 * ((l0 + l2) / 2), 12);
+    expect(maskLoss(target, target, [1], 3)).toBe(0);
+  });
+});
+
+describe('apply', () => {
+  it('crop: the painted pixels squared with margin and pad, inside the image', () => {
+    const w = 256;
+    const before = new Uint8Array(w * w);
+    const target = before.slice();
+    for (let r = 100; r < 110; r++) for (let c = 120; c < 140; c++) target[r * w + c] = 3;
+    const crop = cropSquare(before, target, w, w);
+    expect(crop.side).toBe(Math.ceil(20 * 1.5) + 24);
+    expect(crop.row0).toBe(Math.floor(105 - crop.side / 2));
+    expect(crop.col0).toBe(Math.floor(130 - crop.side / 2));
+    // near a corner it is pushed inside
+    const t2 = before.slice();
+    t2[0] = 1;
+    expect(cropSquare(before, t2, w, w)).toMatchObject({ row0: 0, col0: 0 });
+    // nothing painted: the whole image
+    expect(cropSquare(before, before, w, w)).toEqual({ row0: 0, col0: 0, side: w });
+  });
+
+  it('crop pixels: the nearest pixel of each proxy ray, row-major', () => {
+    const pix = cropPixels({ row0: 10, col0: 20, side: 4 }, 100, 2);
+    expect(Array.from(pix)).toEqual([11 * 100 + 21, 11 * 100 + 23, 13 * 100 + 21, 13 * 100 + 23]);
+    expect(cropPixels({ row0: 0, col0: 0, side: 32 }, 32).length).toBe(RESHAPE.MASK_SIZE ** 2);
+  });
+
+  it('active slots: the shape sliders of a region, sorted', () => {
+    const sliders = [
+      { region: 'hair', kind: 'shape', slot: 3 },
+      { region: 'hair', kind: 'texture', slot: 0 },
+      { region: 'hair', kind: 'shape', slot: 1 },
+      { region: 'eye', kind: 'shape', slot: 2 },
+    ];
+    expect(activeSlots(sliders, 'hair')).toEqual([1, 3]);
+    expect(activeSlots(sliders, 'nose')).toEqual([]);
+  });
+
+  it('linspace as numpy', () => {
+    expect(Array.from(linspace(0, 1, 5))).toEqual([0, 0.25, 0.5, 0.75, 1]);
+  });
+});
+
+describe('search', () => {
+  const cfg = { ...RESHAPE.SEARCH, batch: 8 };
+
+  it('proposes x0 first, is deterministic and finds a lower loss on a quadratic', async () => {
+    const x0 = Float64Array.from([0.5, -0.5, 0]);
+    const goal = [1.5, 0.5, -1];
+    const f = (c: Float64Array) => Array.from({ length: 8 }, (_, i) => goal.reduce((s, g, j) => s + (c[i * 3 + j] - g) ** 2, 0));
+    const s = new EvolutionSearch(x0, cfg);
+    expect(Array.from(s.ask().slice(0, 3))).toEqual([0.5, -0.5, 0]);
+    const a = await runSearch(f, x0, cfg);
+    const b = await runSearch(f, x0, cfg);
+    expect(a).toEqual(b);
+    expect(a.loss).toBeLessThan(a.loss0);
+    expect(a.evaluations).toBe(cfg.generations * 8);
+    expect(a.history).toHaveLength(cfg.generations);
+    a.history.slice(1).forEach((h, i) => expect(h).toBeLessThanOrEqual(a.history[i]));
+  });
+
+  it('keeps candidates within the clip', () => {
+    const s = new EvolutionSearch(Float64Array.from([2.9, -2.9]), { ...cfg, sigma: 10 });
+    for (const v of s.ask()) expect(Math.abs(v)).toBeLessThanOrEqual(cfg.clip);
+  });
+
+  it('refuses tell() before ask() and ask() after the end', () => {
+    const s = new EvolutionSearch(Float64Array.from([0]), { ...cfg, generations: 1 });
+    expect(() => s.tell([0])).toThrow('before ask');
+    s.ask();
+    s.tell([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(s.done).toBe(true);
+    expect(() => s.ask()).toThrow('over');
+  });
+});

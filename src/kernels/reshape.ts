@@ -1,0 +1,650 @@
+/**
+ * Paint to reshape, the pure part: the mirror of export/facet/reshape/{proxy,apply,search}.py
+ * (same steps, same numbers: float32 where numpy computes in float32, so the proxy's label maps
+ * match Python's bit for bit up to the graphs' own float differences).
+ *
+ * - proxy: trilinear reads of zyx grids, the search box's grid, first hit along a ray, IoU and
+ *   the mask loss;
+ * - apply: the crop around the painted pixels, the world box around the current surface there,
+ *   the fixed part of the fields in the box, and the losses of a batch of candidates from the
+ *   `reshape` graph's outputs (`ReshapeProblem`);
+ * - search: the evolution strategy as an ask/tell object (`EvolutionSearch`), so the caller can
+ *   run a graph between generations, report progress and stop.
+ *
+ * Every constant is in `RESHAPE` (re-sync with apply.py / search.py when they change;
+ * e2e/fixtures/reshape-tiny.json records Python's and the parity test compares).
+ */
+import { normals } from './rng';
+
+/** apply.py's constants and search.py's SearchConfig defaults (batch comes from the manifest). */
+export const RESHAPE = {
+  MASK_SIZE: 64, // proxy rays per side of the crop
+  STEPS: 64, // proxy samples per ray through the box
+  DEPTH_STEPS: 128, // samples per ray over [near, far] when locating the current surface
+  CROP_MARGIN: 0.25, // crop: bounding square of the painted pixels + 25% + CROP_PAD px per side
+  CROP_PAD: 12,
+  BOX_MARGIN: 0.03, // world units around the surface
+  SEARCH: {
+    generations: 6,
+    sigma: 1.0,
+    decay: 0.7,
+    clip: 3.0,
+    prior: 0.01, // loss += prior * mean((x - x0)^2)
+    seed: 7,
+  },
+} as const;
+
+export type SearchConfig = { -readonly [K in keyof (typeof RESHAPE)['SEARCH']]: number } & { batch: number };
+
+const f32 = Math.fround;
+
+// ---- proxy ---------------------------------------------------------------------------------
+
+export interface Corners {
+  idx: Int32Array; // [N * 8] flat indices (iz * R + iy) * R + ix
+  w: Float32Array; // [N * 8]
+}
+
+/** Trilinear corners of world points [N * 3] on an R^3 grid over [-bounds, bounds]^3 (clamp to edge). */
+export function cornerWeights(points: ArrayLike<number>, resolution: number, bounds: number): Corners {
+  const n = points.length / 3;
+  const r = resolution;
+  const idx = new Int32Array(n * 8);
+  const w = new Float32Array(n * 8);
+  const i0 = [0, 0, 0];
+  const i1 = [0, 0, 0];
+  const t = [0, 0, 0];
+  for (let p = 0; p < n; p++) {
+    for (let a = 0; a < 3; a++) {
+      let f = ((points[p * 3 + a] + bounds) / (2 * bounds)) * r - 0.5;
+      f = f < 0 ? 0 : f > r - 1 ? r - 1 : f;
+      const fl = Math.floor(f);
+      i0[a] = fl;
+      i1[a] = Math.min(fl + 1, r - 1);
+      t[a] = f32(f - fl);
+    }
+    const u = [f32(1 - t[0]), f32(1 - t[1]), f32(1 - t[2])];
+    for (let c = 0; c < 8; c++) {
+      const ix = c & 1 ? i1[0] : i0[0];
+      const iy = c & 2 ? i1[1] : i0[1];
+      const iz = c & 4 ? i1[2] : i0[2];
+      idx[p * 8 + c] = (iz * r + iy) * r + ix;
+      w[p * 8 + c] = f32(f32((c & 1 ? t[0] : u[0]) * (c & 2 ? t[1] : u[1])) * (c & 4 ? t[2] : u[2]));
+    }
+  }
+  return { idx, w };
+}
+
+/** One point of a grid (starting at `offset`) at its corners, float32 as numpy sums 8 terms. */
+export function sampleAt(grid: ArrayLike<number>, offset: number, idx: Int32Array, w: Float32Array, p: number): number {
+  const o = p * 8;
+  const a0 = f32(grid[offset + idx[o]] * w[o]);
+  const a1 = f32(grid[offset + idx[o + 1]] * w[o + 1]);
+  const a2 = f32(grid[offset + idx[o + 2]] * w[o + 2]);
+  const a3 = f32(grid[offset + idx[o + 3]] * w[o + 3]);
+  const a4 = f32(grid[offset + idx[o + 4]] * w[o + 4]);
+  const a5 = f32(grid[offset + idx[o + 5]] * w[o + 5]);
+  const a6 = f32(grid[offset + idx[o + 6]] * w[o + 6]);
+  const a7 = f32(grid[offset + idx[o + 7]] * w[o + 7]);
+  return f32(f32(f32(a0 + a1) + f32(a2 + a3)) + f32(f32(a4 + a5) + f32(a6 + a7)));
+}
+
+/** grid [G, P] (G grids of P voxels) at precomputed corners -> [G, N]. */
+export function sample(grid: ArrayLike<number>, corners: Corners, grids = 1): Float32Array {
+  const n = corners.idx.length / 8;
+  const cells = grid.length / grids;
+  const out = new Float32Array(grids * n);
+  for (let g = 0; g < grids; g++) for (let p = 0; p < n; p++) out[g * n + p] = sampleAt(grid, g * cells, corners.idx, corners.w, p);
+  return out;
+}
+
+/** A flat [G, src^3] bake grid over [-bounds, bounds]^3 read trilinearly at points [N * 3] -> [G, N]. */
+export function resample(grid: ArrayLike<number>, srcRes: number, bounds: number, points: ArrayLike<number>, grids = 1): Float32Array {
+  return sample(grid, cornerWeights(points, srcRes, bounds), grids);
+}
+
+export type Vec3 = [number, number, number];
+
+/** Voxel centres of an R^3 grid over a world box, [R^3 * 3], flat index (iz * R + iy) * R + ix. */
+export function boxPoints(boxMin: Vec3, boxMax: Vec3, resolution: number): Float64Array {
+  const r = resolution;
+  const out = new Float64Array(r * r * r * 3);
+  let o = 0;
+  for (let iz = 0; iz < r; iz++) {
+    for (let iy = 0; iy < r; iy++) {
+      for (let ix = 0; ix < r; ix++) {
+        const u = [ix, iy, iz];
+        for (let a = 0; a < 3; a++) out[o + a] = boxMin[a] + ((u[a] + 0.5) / r) * (boxMax[a] - boxMin[a]);
+        o += 3;
+      }
+    }
+  }
+  return out;
+}
+
+/** cornerWeights for a grid over a box: points mapped to the box's [-1, 1]^3 first. */
+export function boxCornerWeights(points: ArrayLike<number>, boxMin: Vec3, boxMax: Vec3, resolution: number): Corners {
+  const n = points.length / 3;
+  const q = new Float64Array(n * 3);
+  const centre = [0, 1, 2].map((a) => (boxMin[a] + boxMax[a]) / 2);
+  const half = [0, 1, 2].map((a) => (boxMax[a] - boxMin[a]) / 2);
+  for (let p = 0; p < n; p++) for (let a = 0; a < 3; a++) q[p * 3 + a] = (points[p * 3 + a] - centre[a]) / half[a];
+  return cornerWeights(q, resolution, 1.0);
+}
+
+/**
+ * sdf [N, S] at depths t [N, S] -> hit [N] and t_hit [N]: the first sample with sdf <= 0,
+ * refined linearly between it and the sample before (t of the last sample on a miss).
+ */
+export function firstHit(sdf: ArrayLike<number>, t: ArrayLike<number>, n: number, s: number): { hit: Uint8Array; tHit: Float64Array } {
+  const hit = new Uint8Array(n);
+  const tHit = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let first = -1;
+    for (let j = 0; j < s; j++) {
+      if (sdf[i * s + j] <= 0) {
+        first = j;
+        break;
+      }
+    }
+    if (first < 0) {
+      tHit[i] = t[i * s + s - 1];
+      continue;
+    }
+    hit[i] = 1;
+    tHit[i] = refine(sdf[i * s + Math.max(first - 1, 0)], sdf[i * s + first], first, t[i * s + Math.max(first - 1, 0)], t[i * s + first]);
+  }
+  return { hit, tHit };
+}
+
+/** The linear refinement of a first hit at sample `first` (sdf d0 before it, d1 at it; float32 as numpy). */
+function refine(d0: number, d1: number, first: number, t0: number, t1: number): number {
+  const denom = f32(d0 - d1);
+  let frac = first > 0 && denom > 1e-12 ? f32(d0 / denom) : 0;
+  frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+  return t0 + (t1 - t0) * frac;
+}
+
+/** Slab test: each ray's [t_enter, t_exit] through the box (t_enter > t_exit: no crossing). */
+export function rayBox(origins: ArrayLike<number>, dirs: ArrayLike<number>, boxMin: Vec3, boxMax: Vec3): { tIn: Float64Array; tOut: Float64Array } {
+  const n = origins.length / 3;
+  const tIn = new Float64Array(n);
+  const tOut = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let lo = -Infinity;
+    let hi = Infinity;
+    for (let a = 0; a < 3; a++) {
+      const d = dirs[i * 3 + a];
+      const inv = 1 / (Math.abs(d) < 1e-12 ? 1e-12 : d);
+      const ta = (boxMin[a] - origins[i * 3 + a]) * inv;
+      const tb = (boxMax[a] - origins[i * 3 + a]) * inv;
+      lo = Math.max(lo, Math.min(ta, tb));
+      hi = Math.min(hi, Math.max(ta, tb));
+    }
+    tIn[i] = lo;
+    tOut[i] = hi;
+  }
+  return { tIn, tOut };
+}
+
+/** IoU of two boolean masks (1 when both are empty). */
+export function iou(a: ArrayLike<boolean | number>, b: ArrayLike<boolean | number>): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = !!a[i];
+    const y = !!b[i];
+    if (x || y) union++;
+    if (x && y) inter++;
+  }
+  return union === 0 ? 1 : inter / union;
+}
+
+/** IoU of label k in two label maps, for every k < numLabels; present[k]: k occurs in either. */
+export function labelIous(labels: ArrayLike<number>, target: ArrayLike<number>, numLabels: number): { ious: Float64Array; present: Uint8Array } {
+  const inter = new Float64Array(numLabels);
+  const inA = new Float64Array(numLabels);
+  const inB = new Float64Array(numLabels);
+  for (let i = 0; i < labels.length; i++) {
+    const a = labels[i];
+    const b = target[i];
+    if (a < numLabels) inA[a]++;
+    if (b < numLabels) inB[b]++;
+    if (a === b && a < numLabels) inter[a]++;
+  }
+  const ious = new Float64Array(numLabels);
+  const present = new Uint8Array(numLabels);
+  for (let k = 0; k < numLabels; k++) {
+    const union = inA[k] + inB[k] - inter[k];
+    ious[k] = union === 0 ? 1 : inter[k] / union;
+    present[k] = inA[k] > 0 || inB[k] > 0 ? 1 : 0;
+  }
+  return { ious, present };
+}
+
+/** sum over edited regions of (1 - IoU) + 0.5 x mean over the other regions present of (1 - IoU). */
+export function maskLoss(labels: ArrayLike<number>, target: ArrayLike<number>, edited: readonly number[], numLabels: number): number {
+  const { ious, present } = labelIous(labels, target, numLabels);
+  let loss = 0;
+  for (const e of edited) loss += 1 - ious[e];
+  let sum = 0;
+  let count = 0;
+  for (let k = 0; k < numLabels; k++) {
+    if (edited.includes(k) || !present[k]) continue;
+    sum += 1 - ious[k];
+    count++;
+  }
+  if (count) loss += 0.5 * (sum / count);
+  return loss;
+}
+
+// ---- apply ---------------------------------------------------------------------------------
+
+export interface SliderLike {
+  region: string;
+  kind: string;
+  slot: number;
+}
+
+/** The z slots of a region's shape row the model uses: its shape sliders' slots (sorted). */
+export function activeSlots(sliders: readonly SliderLike[], region: string): number[] {
+  return [...new Set(sliders.filter((s) => s.region === region && s.kind === 'shape').map((s) => s.slot))].sort((a, b) => a - b);
+}
+
+export interface Crop {
+  row0: number;
+  col0: number;
+  side: number;
+}
+
+/** The square around the painted pixels (+ margin), inside the image. */
+export function cropSquare(before: ArrayLike<number>, target: ArrayLike<number>, width: number, height: number): Crop {
+  let r0 = Infinity;
+  let r1 = -Infinity;
+  let c0 = Infinity;
+  let c1 = -Infinity;
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const i = row * width + col;
+      if (before[i] === target[i]) continue;
+      r0 = Math.min(r0, row);
+      r1 = Math.max(r1, row + 1);
+      c0 = Math.min(c0, col);
+      c1 = Math.max(c1, col + 1);
+    }
+  }
+  const short = Math.min(width, height);
+  if (r0 === Infinity) return { row0: 0, col0: 0, side: short };
+  const side = Math.trunc(Math.min(short, Math.ceil(Math.max(r1 - r0, c1 - c0) * (1 + 2 * RESHAPE.CROP_MARGIN)) + 2 * RESHAPE.CROP_PAD));
+  const cr = (r0 + r1) / 2;
+  const cc = (c0 + c1) / 2;
+  const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
+  return { row0: clip(Math.floor(cr - side / 2), height - side), col0: clip(Math.floor(cc - side / 2), width - side), side };
+}
+
+/** Flat image pixel index of each proxy ray, [MASK_SIZE^2] row-major. */
+export function cropPixels(crop: Crop, width: number, maskSize: number = RESHAPE.MASK_SIZE): Int32Array {
+  const k = Array.from({ length: maskSize }, (_, i) => Math.floor(((i + 0.5) * crop.side) / maskSize));
+  const out = new Int32Array(maskSize * maskSize);
+  for (let i = 0; i < maskSize; i++) for (let j = 0; j < maskSize; j++) out[i * maskSize + j] = (crop.row0 + k[i]) * width + crop.col0 + k[j];
+  return out;
+}
+
+/** numpy.linspace(a, b, n) (endpoint included). */
+export function linspace(a: number, b: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  const step = (b - a) / (n - 1);
+  for (let i = 0; i < n; i++) out[i] = i * step + a;
+  if (n > 1) out[n - 1] = b;
+  return out;
+}
+
+/** The portrait's baked fields (what the app caches): base [P], and per region sdf / mask logit [P]. */
+export interface ReshapeBakes {
+  resolution: number;
+  bounds: number;
+  base: Float32Array;
+  sdf: Float32Array[];
+  maskLogit: Float32Array[];
+}
+
+export interface ReshapeSetup {
+  numRegions: number;
+  /** The reshape graph's grid side and candidates per run (manifest `reshape`). */
+  resolution: number;
+  batch: number;
+  near: number;
+  far: number;
+  zDim: number;
+  /** z [2K * zDim] now. */
+  z: Float32Array;
+  bakes: ReshapeBakes;
+  /** The edit camera's pixel rays [H * W * 3] each, row-major, row 0 at the top. */
+  origins: ArrayLike<number>;
+  dirs: ArrayLike<number>;
+  width: number;
+  height: number;
+  /** The current mask and the painted one, [H * W]. */
+  before: ArrayLike<number>;
+  target: ArrayLike<number>;
+  /** Edited region indices (sorted) and each one's active shape slots. */
+  edited: number[];
+  slots: number[][];
+}
+
+/** f32 sum of grids in order (numpy's `sum(0)` over a stack), then base + it. */
+function baseplus(base: Float32Array, grids: Float32Array[]): Float32Array {
+  const out = new Float32Array(base.length);
+  if (grids.length === 0) return out.map((_, i) => base[i]);
+  const acc = Float32Array.from(grids[0]);
+  for (let g = 1; g < grids.length; g++) for (let i = 0; i < acc.length; i++) acc[i] = f32(acc[i] + grids[g][i]);
+  for (let i = 0; i < out.length; i++) out[i] = f32(base[i] + acc[i]);
+  return out;
+}
+
+/**
+ * One reshape's fixed part (apply.py `Reshaper.apply` up to the search): the crop, the box, the
+ * fixed fields sampled along the proxy rays, and `losses()` for a batch of candidates given the
+ * `reshape` graph's outputs.
+ */
+export class ReshapeProblem {
+  readonly crop: Crop;
+  readonly pixels: Int32Array;
+  readonly boxMin: Vec3;
+  readonly boxMax: Vec3;
+  readonly x0: Float64Array;
+  readonly dims: number;
+  private readonly rays: number;
+  private readonly o: Float64Array;
+  private readonly d: Float64Array;
+  private readonly goalPainted: Uint8Array;
+  private readonly goalBefore: Uint8Array;
+  private readonly through: Uint8Array;
+  private readonly tBox: Float64Array; // [rays * STEPS]
+  private readonly sCorners: Corners; // [rays * STEPS] points in the box grid
+  private readonly fixedSamples: Float32Array; // [rays * STEPS]
+  private readonly logits: Float32Array; // [K, R^3]
+  private current: Uint8Array | null = null;
+
+  constructor(readonly setup: ReshapeSetup) {
+    const { z, zDim, edited, slots, bakes, width, height, resolution: r } = setup;
+    const k = setup.numRegions;
+    const { MASK_SIZE, STEPS, DEPTH_STEPS, BOX_MARGIN } = RESHAPE;
+    this.x0 = Float64Array.from(edited.flatMap((e, i) => slots[i].map((s) => z[2 * e * zDim + s])));
+    this.dims = this.x0.length;
+    if (this.dims === 0) throw new Error('the edited regions have no shape directions to search');
+    this.crop = cropSquare(setup.before, setup.target, width, height);
+    const pix = (this.pixels = cropPixels(this.crop, width, MASK_SIZE));
+    const n = (this.rays = pix.length);
+    this.o = new Float64Array(n * 3);
+    this.d = new Float64Array(n * 3);
+    this.goalPainted = new Uint8Array(n);
+    this.goalBefore = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < 3; a++) {
+        this.o[i * 3 + a] = setup.origins[pix[i] * 3 + a];
+        this.d[i * 3 + a] = setup.dirs[pix[i] * 3 + a];
+      }
+      this.goalPainted[i] = setup.target[pix[i]];
+      this.goalBefore[i] = setup.before[pix[i]];
+    }
+    const { o, d } = this;
+
+    // the current surface along the crop's rays, on the cached bakes
+    const ts = linspace(setup.near, setup.far, DEPTH_STEPS);
+    const tFull = new Float64Array(n * DEPTH_STEPS);
+    const pts = new Float64Array(n * DEPTH_STEPS * 3);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < DEPTH_STEPS; j++) {
+        const q = i * DEPTH_STEPS + j;
+        tFull[q] = ts[j];
+        for (let a = 0; a < 3; a++) pts[q * 3 + a] = o[i * 3 + a] + d[i * 3 + a] * ts[j];
+      }
+    }
+    const fused = baseplus(bakes.base, bakes.sdf);
+    const { hit, tHit } = firstHit(resample(fused, bakes.resolution, bakes.bounds, pts), tFull, n, DEPTH_STEPS);
+    let tLo = Infinity;
+    let tHi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (!hit[i]) continue;
+      tLo = Math.min(tLo, tHit[i]);
+      tHi = Math.max(tHi, tHit[i]);
+    }
+    if (tLo === Infinity) [tLo, tHi] = [setup.near, setup.far];
+    const b = bakes.bounds;
+    const lo: Vec3 = [Infinity, Infinity, Infinity];
+    const hi: Vec3 = [-Infinity, -Infinity, -Infinity];
+    for (const tt of [tLo - BOX_MARGIN, tHi + BOX_MARGIN]) {
+      for (let i = 0; i < n; i++) {
+        for (let a = 0; a < 3; a++) {
+          const v = o[i * 3 + a] + d[i * 3 + a] * tt;
+          lo[a] = Math.min(lo[a], v);
+          hi[a] = Math.max(hi[a], v);
+        }
+      }
+    }
+    const clip = (v: number) => Math.min(Math.max(v, -b), b);
+    this.boxMin = lo.map((v) => clip(v - BOX_MARGIN)) as Vec3;
+    this.boxMax = hi.map((v) => clip(v + BOX_MARGIN)) as Vec3;
+
+    // the fixed part of the box, from the bakes
+    const vox = boxPoints(this.boxMin, this.boxMax, r);
+    const voxCorners = cornerWeights(vox, bakes.resolution, b);
+    const keep = [...Array(k).keys()].filter((i) => !edited.includes(i));
+    const fixed = sample(baseplus(bakes.base, keep.map((i) => bakes.sdf[i])), voxCorners);
+    this.logits = new Float32Array(k * r * r * r);
+    for (let i = 0; i < k; i++) this.logits.set(sample(bakes.maskLogit[i], voxCorners), i * r * r * r);
+    const { tIn, tOut } = rayBox(o, d, this.boxMin, this.boxMax);
+    this.through = new Uint8Array(n);
+    const frac = linspace(0, 1, STEPS);
+    this.tBox = new Float64Array(n * STEPS);
+    const spts = new Float64Array(n * STEPS * 3);
+    for (let i = 0; i < n; i++) {
+      this.through[i] = tOut[i] > tIn[i] ? 1 : 0;
+      for (let j = 0; j < STEPS; j++) {
+        const q = i * STEPS + j;
+        const t = (this.tBox[q] = tIn[i] + (tOut[i] - tIn[i]) * frac[j]);
+        for (let a = 0; a < 3; a++) spts[q * 3 + a] = o[i * 3 + a] + d[i * 3 + a] * t;
+      }
+    }
+    this.sCorners = boxCornerWeights(spts, this.boxMin, this.boxMax, r);
+    this.fixedSamples = sample(fixed, this.sCorners);
+  }
+
+  /** The `reshape` graph's z input for edited region `which` (index into `edited`): [batch * zDim]. */
+  zRows(candidates: Float64Array, which: number): Float32Array {
+    const { z, zDim, edited, slots, batch } = this.setup;
+    const e = edited[which];
+    const off = slots.slice(0, which).reduce((s, x) => s + x.length, 0);
+    const out = new Float32Array(batch * zDim);
+    for (let c = 0; c < batch; c++) {
+      out.set(z.subarray(2 * e * zDim, (2 * e + 1) * zDim), c * zDim);
+      slots[which].forEach((s, j) => (out[c * zDim + s] = candidates[c * this.dims + off + j]));
+    }
+    return out;
+  }
+
+  /** The graph's box inputs (float32). */
+  get box(): { min: Float32Array; max: Float32Array } {
+    return { min: Float32Array.from(this.boxMin), max: Float32Array.from(this.boxMax) };
+  }
+
+  /**
+   * The proxy's label map [MASK_SIZE^2] of candidate c, from each edited region's graph outputs
+   * (sdf and mask_logit [batch, R^3] in `edited` order).
+   */
+  labels(outputs: { sdf: Float32Array; maskLogit: Float32Array }[], c: number): Uint8Array {
+    const { STEPS } = RESHAPE;
+    const { edited, resolution: r, numRegions: k } = this.setup;
+    const cells = r * r * r;
+    const { idx, w } = this.sCorners;
+    const out = new Uint8Array(this.rays);
+    const point = new Float64Array(3);
+    for (let i = 0; i < this.rays; i++) {
+      if (!this.through[i]) continue; // a ray that misses the box is the background
+      let prev = 0;
+      let first = -1;
+      let d1 = 0;
+      for (let j = 0; j < STEPS; j++) {
+        const q = i * STEPS + j;
+        let v = this.fixedSamples[q];
+        for (const o of outputs) v = f32(v + sampleAt(o.sdf, c * cells, idx, w, q));
+        if (v <= 0) {
+          first = j;
+          d1 = v;
+          break;
+        }
+        prev = v;
+      }
+      if (first < 0) continue; // a miss is the background
+      const q0 = i * STEPS + Math.max(first - 1, 0);
+      const d0 = first > 0 ? prev : d1;
+      const t = refine(d0, d1, first, this.tBox[q0], this.tBox[i * STEPS + first]);
+      for (let a = 0; a < 3; a++) point[a] = this.o[i * 3 + a] + this.d[i * 3 + a] * t;
+      const cw = boxCornerWeights(point, this.boxMin, this.boxMax, r);
+      let best = -Infinity;
+      let label = 0;
+      for (let g = 0; g < k; g++) {
+        const which = edited.indexOf(g);
+        const v = which >= 0 ? sampleAt(outputs[which].maskLogit, c * cells, cw.idx, cw.w, 0) : sampleAt(this.logits, g * cells, cw.idx, cw.w, 0);
+        if (v > best) {
+          best = v;
+          label = g;
+        }
+      }
+      out[i] = label;
+    }
+    return out;
+  }
+
+  /**
+   * Mask losses of a batch of candidates (the graph's outputs per edited region). The first
+   * call's candidate 0 must be the current codes: its label map is the proxy's "now", and only
+   * a candidate's changes from it are applied to the mask the user painted on.
+   */
+  losses(outputs: { sdf: Float32Array; maskLogit: Float32Array }[]): Float64Array {
+    const { batch, edited, numRegions } = this.setup;
+    const result = new Float64Array(batch);
+    const merged = new Uint8Array(this.rays);
+    for (let c = 0; c < batch; c++) {
+      const lab = this.labels(outputs, c);
+      if (!this.current) this.current = lab;
+      for (let i = 0; i < this.rays; i++) merged[i] = lab[i] !== this.current[i] ? lab[i] : this.goalBefore[i];
+      result[c] = maskLoss(merged, this.goalPainted, edited, numRegions);
+    }
+    return result;
+  }
+}
+
+// ---- search --------------------------------------------------------------------------------
+
+export interface SearchResult {
+  x: Float32Array;
+  loss: number;
+  loss0: number;
+  evaluations: number;
+  history: number[]; // best loss after each generation
+}
+
+/**
+ * search.py's evolution strategy, asked and told one generation at a time:
+ * `while (!s.done) s.tell(await evaluate(s.ask()))`, then `s.result()`.
+ */
+export class EvolutionSearch {
+  readonly dims: number;
+  readonly batch: number;
+  private readonly noise: Float64Array;
+  private readonly weights: number[];
+  private mean: Float64Array;
+  private sigma: number;
+  private gen = 0;
+  private cand: Float64Array | null = null;
+  private bestX: Float64Array;
+  private bestLoss = Infinity;
+  private loss0 = Infinity;
+  private readonly history: number[] = [];
+
+  constructor(
+    readonly x0: Float64Array,
+    readonly cfg: SearchConfig,
+  ) {
+    const d = (this.dims = x0.length);
+    const b = (this.batch = cfg.batch);
+    this.noise = normals(cfg.seed, cfg.generations * b * d);
+    const mu = Math.floor(b / 2);
+    const raw = Array.from({ length: mu }, (_, i) => Math.log(mu + 0.5) - Math.log(i + 1));
+    const total = raw.reduce((s, v) => s + v, 0);
+    this.weights = raw.map((v) => v / total);
+    this.mean = Float64Array.from(x0);
+    this.sigma = cfg.sigma;
+    this.bestX = Float64Array.from(x0);
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  get done(): boolean {
+    return this.gen >= this.cfg.generations;
+  }
+
+  /** This generation's candidates [batch * dims] (candidate 0 is the mean; clipped to +-clip). */
+  ask(): Float64Array {
+    if (this.done) throw new Error('the search is over');
+    const { dims: d, batch: b } = this;
+    const clip = this.cfg.clip;
+    const cand = new Float64Array(b * d);
+    for (let c = 0; c < b; c++) {
+      for (let j = 0; j < d; j++) {
+        const v = c === 0 ? this.mean[j] : this.mean[j] + this.sigma * this.noise[(this.gen * b + c) * d + j];
+        cand[c * d + j] = Math.min(Math.max(v, -clip), clip);
+      }
+    }
+    this.cand = cand;
+    return cand;
+  }
+
+  /** The mask losses of the candidates from ask() (the prior is added here). */
+  tell(maskLosses: ArrayLike<number>): void {
+    const cand = this.cand;
+    if (!cand) throw new Error('tell() before ask()');
+    const { dims: d, batch: b } = this;
+    const losses = Array.from({ length: b }, (_, c) => {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (cand[c * d + j] - this.x0[j]) ** 2;
+      return maskLosses[c] + this.cfg.prior * (s / d);
+    });
+    if (this.gen === 0) this.loss0 = losses[0];
+    const order = [...losses.keys()].sort((p, q) => losses[p] - losses[q]);
+    if (losses[order[0]] < this.bestLoss) {
+      this.bestLoss = losses[order[0]];
+      this.bestX = cand.slice(order[0] * d, (order[0] + 1) * d);
+    }
+    this.history.push(this.bestLoss);
+    const mean = new Float64Array(d);
+    this.weights.forEach((wt, i) => {
+      for (let j = 0; j < d; j++) mean[j] += wt * cand[order[i] * d + j];
+    });
+    this.mean = mean;
+    this.sigma *= this.cfg.decay;
+    this.cand = null;
+    this.gen++;
+  }
+
+  result(): SearchResult {
+    return {
+      x: Float32Array.from(this.bestX),
+      loss: this.bestLoss,
+      loss0: this.loss0,
+      evaluations: this.gen * this.batch,
+      history: [...this.history],
+    };
+  }
+}
+
+/** search.py's `search` in one call (for tests and tools without a graph to await). */
+export async function runSearch(evaluate: (candidates: Float64Array) => Promise<ArrayLike<number>> | ArrayLike<number>, x0: Float64Array, cfg: SearchConfig): Promise<SearchResult> {
+  const s = new EvolutionSearch(x0, cfg);
+  while (!s.done) s.tell(await evaluate(s.ask()));
+  return s.result();
+}
