@@ -125,7 +125,41 @@ export interface StatusSlice {
   frameShown(renderMs: number): void;
 }
 
-export type FacetState = ModelSlice & PortraitSlice & HistorySlice & ViewSlice & CameraSlice & StatusSlice;
+export type PaintToolName = 'brush' | 'eraser' | 'fill';
+
+/**
+ * Paint to reshape: the tool settings and the painted layer's counts (the label arrays live in
+ * app/paintLayer.ts, outside the store).
+ */
+export interface PaintState {
+  /** Paint mode: drag on the focused portrait paints instead of orbiting. */
+  on: boolean;
+  tool: PaintToolName;
+  /** The region the brush and the fill paint (a region name). */
+  region: string | null;
+  /** Brush diameter in pixels of the final image (its label map). */
+  size: number;
+  /** Pixels whose painted target differs from the current mask. */
+  pending: number;
+  /** Stroke undo / redo steps in the painted layer. */
+  undoSteps: number;
+  redoSteps: number;
+  /** The current mask is in place (the final image of this state and pose is complete). */
+  ready: boolean;
+  /** Reshape after each stroke or fill. */
+  autoApply: boolean;
+  /** A reshape is running: generations done and planned (0 / 0 while it starts). */
+  applying: { done: number; total: number } | null;
+  /** The last reshape's outcome, in words. */
+  result: string | null;
+}
+
+export interface PaintSlice {
+  paint: PaintState;
+  setPaint(patch: Partial<PaintState>): void;
+}
+
+export type FacetState = ModelSlice & PortraitSlice & HistorySlice & ViewSlice & CameraSlice & StatusSlice & PaintSlice;
 type Slice<T> = StateCreator<FacetState, [], [], T>;
 
 export const createModelSlice: Slice<ModelSlice> = (set) => ({
@@ -239,4 +273,29 @@ export const createStatusSlice: Slice<StatusSlice> = (set) => ({
   setError: (message) => set({ phase: 'error', error: message, progress: null }),
   frameShown: (renderMs) =>
     set((s) => ({ phase: s.phase === 'error' ? 'error' : 'ready', progress: null, renderMs, framesRendered: s.framesRendered + 1 })),
+});
+
+export const BRUSH_SIZES = { min: 1, max: 64, initial: 12 } as const;
+
+export const createPaintSlice: Slice<PaintSlice> = (set) => ({
+  paint: {
+    on: false,
+    tool: 'brush',
+    region: null,
+    size: BRUSH_SIZES.initial,
+    pending: 0,
+    undoSteps: 0,
+    redoSteps: 0,
+    ready: false,
+    autoApply: false,
+    applying: null,
+    result: null,
+  },
+  setPaint: (patch) =>
+    set((s) => {
+      const next = { ...s.paint, ...patch };
+      next.size = Math.round(Math.min(BRUSH_SIZES.max, Math.max(BRUSH_SIZES.min, next.size)));
+      const same = (Object.keys(next) as (keyof PaintState)[]).every((k) => next[k] === s.paint[k]);
+      return same ? s : { paint: next };
+    }),
 });

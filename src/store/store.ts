@@ -4,14 +4,15 @@ import {
   createCameraSlice,
   createHistorySlice,
   createModelSlice,
+  createPaintSlice,
   createPortraitSlice,
   createStatusSlice,
   createViewSlice,
   type FacetState,
 } from './slices';
 
-export type { BlendState, FacetState, Layout, Phase, Portrait, PortraitId, ViewMode } from './slices';
-export { other, PORTRAIT_IDS, seedPortrait } from './slices';
+export type { BlendState, FacetState, Layout, PaintState, PaintToolName, Phase, Portrait, PortraitId, ViewMode } from './slices';
+export { BRUSH_SIZES, other, PORTRAIT_IDS, seedPortrait } from './slices';
 export type FacetStore = StoreApi<FacetState>;
 
 export function createFacetStore(): FacetStore {
@@ -22,5 +23,6 @@ export function createFacetStore(): FacetStore {
     ...createViewSlice(...a),
     ...createCameraSlice(...a),
     ...createStatusSlice(...a),
+    ...createPaintSlice(...a),
   }));
 }
