@@ -16,24 +16,11 @@ import type { FacetState, FacetStore, PortraitId, ViewMode } from '../store/stor
 import type { ShownImage } from '../viewport/sources';
 import { describeError } from './messages';
 import { PaintLayer, type BrushValue } from './paintLayer';
+import type { ReshapeOptions, ReshapeResult } from './reshape';
 
-/** The reshape engine's contract (implemented by FacetController). */
-export interface ReshapeOptions {
-  signal?: AbortSignal;
-  /** Generations (or evaluations) done out of the planned total. */
-  onProgress?(done: number, total: number): void;
-}
+export type { ReshapeOptions, ReshapeResult } from './reshape';
 
-export interface ReshapeResult {
-  /** The regions whose shape code changed (names or indices). */
-  edited: string[] | number[];
-  changed: boolean;
-  loss0: number;
-  loss: number;
-  evaluations: number;
-  ms: number;
-}
-
+/** The reshape engine's side that the paint tool drives (FacetController). */
 export interface ReshapeEngine {
   canReshape(): { ok: boolean; reason?: string };
   reshape(id: PortraitId, target: Uint8Array, options?: ReshapeOptions): Promise<ReshapeResult>;
@@ -324,9 +311,10 @@ export class PaintTool {
         },
       });
       const edited = this.labelsOf(r.edited);
+      const locked = r.locked.length ? ` ${capitalise(regionWords(this.labelsOf(r.locked)))} locked, left as ${r.locked.length > 1 ? 'they are' : 'it is'}.` : '';
       const result = r.changed
-        ? `${capitalise(regionWords(edited))} reshaped in ${seconds(r.ms)}.`
-        : `No shape of ${regionWords(edited.length ? edited : asked)} fits the painting better; nothing changed.`;
+        ? `${capitalise(regionWords(edited))} reshaped in ${seconds(r.ms)}.${locked}`
+        : `No shape of ${regionWords(edited.length ? edited : asked)} fits the painting better; nothing changed.${locked}`;
       if (r.changed) this.layer.discard();
       this.store.getState().setPaint({ result });
       this.store.getState().setNotice(result);

@@ -4,6 +4,7 @@
  */
 import type { RegionAction } from '../commands/edits';
 import type { FacetController } from '../app/controller';
+import type { PaintTool } from '../app/paintTool';
 import type { Feeds } from '../runtime/tensors';
 
 export type Backend = 'webgpu' | 'wasm';
@@ -55,6 +56,24 @@ export interface GraphOutput {
 
 type FeedSpec = Record<string, Feed>;
 
+/** Paint to reshape, as the paint panel shows it. */
+export interface PaintInfo {
+  on: boolean;
+  portrait: PortraitName | null;
+  tool: 'brush' | 'eraser' | 'fill';
+  region: string | null;
+  size: number;
+  /** Pixels whose painted target differs from the current mask. */
+  pending: number;
+  undoSteps: number;
+  redoSteps: number;
+  /** The current mask is in place (painting possible). */
+  ready: boolean;
+  applying: { done: number; total: number } | null;
+  result: string | null;
+  canReshape: { ok: boolean; reason?: string } | null;
+}
+
 /** The contract the end-to-end tests (e2e/support/facetApi.ts) drive. */
 export interface FacetTestApi {
   whenReady(): Promise<void>;
@@ -87,6 +106,10 @@ export interface FacetTestApi {
   lastEditMs(): number | null;
   /** Which portraits are on screen: 'A', 'B' or 'side' (both). */
   setLayout(layout: 'A' | 'B' | 'side'): Promise<void>;
+  /** The paint tool's state (counts, tool, region, a running apply, the last outcome). */
+  paintInfo(): PaintInfo;
+  /** The painted target of the portrait being painted (region index per pixel), or null when not painting on it. */
+  paintLayer(portrait?: PortraitName): Labels | null;
 }
 
 declare global {
@@ -106,7 +129,7 @@ function toFeeds(spec: FeedSpec): Feeds {
   return feeds;
 }
 
-export function createTestApi(controller: FacetController): FacetTestApi {
+export function createTestApi(controller: FacetController, paint: PaintTool): FacetTestApi {
   const { store } = controller;
 
   const whenReady = () =>
@@ -182,6 +205,17 @@ export function createTestApi(controller: FacetController): FacetTestApi {
       store.getState().setLayout(layout);
       await controller.settled();
     },
+    paintInfo() {
+      const p = store.getState().paint;
+      return {
+        on: p.on, portrait: paint.portrait, tool: p.tool, region: p.region, size: p.size, pending: p.pending, undoSteps: p.undoSteps,
+        redoSteps: p.redoSteps, ready: p.ready, applying: p.applying && { ...p.applying }, result: p.result, canReshape: paint.capability(),
+      };
+    },
+    paintLayer(portrait = 'A') {
+      if (paint.portrait !== portrait || !paint.layer.ready) return null;
+      return { width: paint.layer.width, height: paint.layer.height, labels: Array.from(paint.layer.target()) };
+    },
     async runGraph(graph, feeds) {
       const out = await controller.runGraph(graph, toFeeds(feeds));
       const result: Record<string, { dims: number[]; data: number[] }> = {};
@@ -193,6 +227,6 @@ export function createTestApi(controller: FacetController): FacetTestApi {
   };
 }
 
-export function installTestApi(controller: FacetController): void {
-  window.facet = createTestApi(controller);
+export function installTestApi(controller: FacetController, paint: PaintTool): void {
+  window.facet = createTestApi(controller, paint);
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Layout } from '../store/store';
-import { useController, useFacet } from './context';
+import { useController, useFacet, usePaint } from './context';
 import { ModelPicker } from './ModelPicker';
 
 const LAYOUTS: { value: Layout; label: string; title: string }[] = [
@@ -12,12 +12,14 @@ const LAYOUTS: { value: Layout; label: string; title: string }[] = [
 /** Model, which portraits are shown, cameras, undo / redo (Ctrl+Z, Ctrl+Shift+Z), session save / open. */
 export function Toolbar({ debug }: { debug: boolean }) {
   const controller = useController();
+  const paint = usePaint();
   const { store } = controller;
   const layout = useFacet((s) => s.layout);
   const linked = useFacet((s) => s.linked);
   const turntable = useFacet((s) => s.turntable);
-  const undoLabel = useFacet((s) => s.past.at(-1)?.label ?? null);
-  const redoLabel = useFacet((s) => s.future.at(-1)?.label ?? null);
+  // While there are painted strokes, Undo / Redo act on them (app/paintTool.ts).
+  const undoLabel = useFacet((s) => (s.paint.on && s.paint.undoSteps > 0 ? 'stroke' : (s.past.at(-1)?.label ?? null)));
+  const redoLabel = useFacet((s) => (s.paint.on && s.paint.redoSteps > 0 ? 'stroke' : (s.future.at(-1)?.label ?? null)));
   const ready = useFacet((s) => s.manifest !== null);
   const file = useRef<HTMLInputElement>(null);
 
@@ -27,11 +29,11 @@ export function Toolbar({ debug }: { debug: boolean }) {
       const t = e.target as HTMLElement | null;
       if (t && t.tagName === 'INPUT' && ['text', 'number'].includes((t as HTMLInputElement).type)) return; // the field's own undo
       e.preventDefault();
-      void (e.shiftKey ? controller.redo() : controller.undo()).catch(() => {});
+      void (e.shiftKey ? paint.redo() : paint.undo()).catch(() => {});
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [controller]);
+  }, [paint]);
 
   const save = () => {
     let json: string;
@@ -86,10 +88,10 @@ export function Toolbar({ debug }: { debug: boolean }) {
         Turntable
       </label>
       <span className="spacer" />
-      <button type="button" className="button" disabled={!undoLabel} title={undoLabel ? `Undo ${undoLabel} (Ctrl+Z)` : 'Nothing to undo'} onClick={() => void controller.undo().catch(() => {})}>
+      <button type="button" className="button" disabled={!undoLabel} title={undoLabel ? `Undo ${undoLabel} (Ctrl+Z)` : 'Nothing to undo'} onClick={() => void paint.undo().catch(() => {})}>
         Undo
       </button>
-      <button type="button" className="button" disabled={!redoLabel} title={redoLabel ? `Redo ${redoLabel} (Ctrl+Shift+Z)` : 'Nothing to redo'} onClick={() => void controller.redo().catch(() => {})}>
+      <button type="button" className="button" disabled={!redoLabel} title={redoLabel ? `Redo ${redoLabel} (Ctrl+Shift+Z)` : 'Nothing to redo'} onClick={() => void paint.redo().catch(() => {})}>
         Redo
       </button>
       <button type="button" className="button" disabled={!ready} title="Save both portraits and the edits as a JSON file" onClick={save}>

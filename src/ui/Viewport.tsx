@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { PortraitId } from '../store/store';
 import { ViewportRenderer } from '../viewport/viewportRenderer';
 import { useController, useFacet } from './context';
+import { PaintOverlay } from './PaintOverlay';
 
 /** The portraits on screen: A, B, or both side by side (each keeps its own canvas). */
 export function Viewports() {
@@ -24,6 +25,7 @@ function PortraitView({ id, labelled }: { id: PortraitId; labelled: boolean }) {
   const controller = useController();
   const host = useRef<HTMLDivElement>(null);
   const focus = useFacet((s) => s.focus === id);
+  const painting = useFacet((s) => s.paint.on && s.focus === id);
   useEffect(() => {
     const renderer = new ViewportRenderer(host.current!, controller.store, controller, id);
     controller.viewports[id] = renderer;
@@ -39,6 +41,7 @@ function PortraitView({ id, labelled }: { id: PortraitId; labelled: boolean }) {
       onPointerDown={() => labelled && controller.store.getState().setFocus(id)}
     >
       <div className="viewport-host" ref={host} data-testid={`viewport-${id}`} />
+      {painting && <PaintOverlay />}
       <span className="portrait-badge">{id}</span>
     </div>
   );
