@@ -40,8 +40,9 @@ def _area(labels: np.ndarray, regions: list[int]) -> int:
     return int(np.isin(labels, regions).sum())
 
 
-def _sign(v: int, tol: int) -> int:
-    return 0 if abs(v) <= tol else (1 if v > 0 else -1)
+def _sign(v: int, area_before: int) -> int:
+    """-1, 0 or 1: a change within 1% of the region's area before (at least 2 px) counts as none."""
+    return 0 if abs(v) <= max(2, area_before // 100) else (1 if v > 0 else -1)
 
 
 def run(model: Path, cases: dict, n: int | None = None, progress: bool = True) -> dict:
@@ -126,11 +127,10 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True) -
         t_after = float(np.mean([proxy.iou(after == e, target == e) for e in edited]))
         others = [r for r in range(k) if r not in edited and ((before == r).any() or (after == r).any())]
         others_iou = {regions[r]: round(proxy.iou(after == r, before == r), 4) for r in others}
-        # direction of the area change: 0.1% of the image counts as no change
         d_edit = _area(after, edited) - _area(before, edited)
-        s_edit = _sign(d_edit, res * res // 1000)
+        s_edit = _sign(d_edit, _area(before, edited))
         d_sides = {s: _area(sides_after[s], edited) - _area(c["sides"][s], edited) for s in c["sides"]}
-        s_sides = {s: _sign(v, SIDE_RES * SIDE_RES // 1000) for s, v in d_sides.items()}
+        s_sides = {s: _sign(v, _area(c["sides"][s], edited)) for s, v in d_sides.items()}
         consistent = s_edit != 0 and all(v == s_edit for v in s_sides.values())
         row.update(changed=changed, target_iou_before=round(t_before, 4), target_iou=round(t_after, 4),
                    others_iou=round(min(others_iou.values()) if others_iou else 1.0, 4), others=others_iou,

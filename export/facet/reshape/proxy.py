@@ -89,9 +89,19 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
 
 
-def mask_loss(labels: np.ndarray, target: np.ndarray, edited: list[int], num_labels: int) -> float:
-    """sum over edited regions of (1 - IoU) + 0.5 x mean over the other regions present of (1 - IoU)."""
-    loss = sum(1.0 - iou(labels == e, target == e) for e in edited)
+AREA_WEIGHT = 0.5
+
+
+def mask_loss(labels: np.ndarray, target: np.ndarray, edited: list[int], num_labels: int,
+              area_weight: float = AREA_WEIGHT) -> float:
+    """sum over edited regions of (1 - IoU) + area_weight x |area - painted area| / painted area,
+    + 0.5 x mean over the other regions present of (1 - IoU). The area term rewards moving the
+    region's size the way the painting asks even where the model's shapes cannot match it pixel
+    for pixel (what makes an edit hold from other views)."""
+    loss = 0.0
+    for e in edited:
+        a, t = labels == e, target == e
+        loss += 1.0 - iou(a, t) + area_weight * abs(int(a.sum()) - int(t.sum())) / max(int(t.sum()), 1)
     others = [k for k in range(num_labels) if k not in edited and ((labels == k).any() or (target == k).any())]
     if others:
         loss += 0.5 * float(np.mean([1.0 - iou(labels == k, target == k) for k in others]))
