@@ -4,6 +4,9 @@
 // page with performance.now().
 import { chromium } from 'playwright-core';
 import { skippedRow, summarize } from './format.mjs';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const ARGS = ['--no-sandbox', '--headless', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
@@ -160,25 +163,39 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
     push(`region swap (swap-texture, ${region}) to settled final image`, t.settled, { compare: true });
   }
 
-  // Mask apply (the lead's entry, when it lands).
-  const maskFn = ['applyMask', 'maskApply'].find((k) => has[k]);
-  if (!maskFn) skip('mask apply', `window.facet mask-apply entry ${MISSING}`);
+  // Paint to reshape: the painted edits of bench/reshape-cases.json (the cases of `facet
+  // reshape-bench`), each painted by the app's own brush code on portrait A's final labels and
+  // applied (window.facet.applyMask). Time per apply: from the painted target to the committed codes.
+  if (!has.applyMask) skip('reshape apply', `window.facet.applyMask ${MISSING}`);
+  else if (!manifest.graphs.reshape) skip('reshape apply', 'the model has no reshape graph');
   else {
-    try {
-      const t = await page.evaluate(async ({ fn, region, n }) => {
-        const out = [];
-        for (let i = 0; i <= n; i++) {
-          const t0 = performance.now();
-          await window.facet[fn]('A', region);
-          if (typeof window.facet.settled === 'function') await window.facet.settled();
-          out.push(performance.now() - t0);
-        }
-        return out.slice(1);
-      }, { fn: maskFn, region: manifest.regions[1]?.name, n: runs });
-      push('mask apply to settled final image', t, { compare: true, note: `window.facet.${maskFn}('A', region)` });
-    } catch (e) {
-      skip('mask apply', `window.facet.${maskFn} failed: ${String(e.message ?? e).split('\n')[0]}`);
+    const all = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'reshape-cases.json'), 'utf8')).cases;
+    const cases = runs >= 5 ? all : all.filter((_, i) => i % 6 === 3);
+    const done = [];
+    for (const c of cases) {
+      try {
+        const r = await page.evaluate(async (c) => {
+          const f = window.facet;
+          await f.setSeed(c.seed, 'A');
+          await f.setPose((c.yaw_deg * Math.PI) / 180, ((c.pitch_deg ?? 0) * Math.PI) / 180);
+          const out = await f.applyMask('A', c.edit);
+          await f.undo();
+          await f.settled();
+          return out;
+        }, c);
+        done.push({ ...c, ...r });
+        log(`  ${backend}: reshape ${c.edit} (seed ${c.seed}): ${Math.round(r.ms)} ms, target IoU ${r.target_iou_before?.toFixed?.(3)} -> ${r.target_iou?.toFixed?.(3)}`);
+      } catch (e) {
+        log(`  ${backend}: reshape ${c.edit} (seed ${c.seed}) failed: ${String(e.message ?? e).split('\n')[0]}`);
+      }
     }
+    if (done.length) {
+      const mean = (k) => done.reduce((a, r) => a + (r[k] ?? 0), 0) / done.length;
+      push(`reshape apply (${done.length} painted edits of bench/reshape-cases.json)`, done.map((r) => r.ms), {
+        compare: true,
+        note: `target IoU ${mean('target_iou_before').toFixed(3)} -> ${mean('target_iou').toFixed(3)}, others IoU mean ${mean('others_iou').toFixed(3)}; window.facet.applyMask`,
+      });
+    } else skip('reshape apply', 'every case failed (see the log)');
   }
   await open.context.close();
 

@@ -54,6 +54,7 @@ const GRAPH_ROWS = {
   bake: { name: 'bake, one region', compare: true },
   bake_base: { name: 'bake_base, base SDF', compare: false },
   final: { name: 'final, one tile', compare: false },
+  reshape: { name: 'reshape step (8 candidate shape rows of one region on the box grid)', compare: false },
 };
 
 /**
@@ -100,12 +101,22 @@ export async function nodeRows({ root, model, runs, frameRuns, naiveTiles, kerne
     texture_code: codes.slice((2 * region + 1) * codeDim, (2 * region + 2) * codeDim),
   });
 
+  // The reshape step as an apply runs it: the hair's shape row and 7 neighbours, a head-sized box.
+  const reshapeFeeds = (m) => {
+    const zDim = m.latent.z_dim, batch = m.reshape.batch, hair = Math.max(0, m.regions.findIndex((r) => r.name === 'hair'));
+    const z = gaussian(batch * zDim, 11);
+    const b = m.bake.bounds;
+    return { region: BigInt64Array.of(BigInt(hair)), z, psi: Float32Array.of(m.latent.truncation_psi ?? 0.7),
+      box_min: Float32Array.of(-b, -b, -0.6 * b), box_max: Float32Array.of(b, b, b) };
+  };
+
   // One row per graph of the manifest (graphs this bench does not know get a generic row).
   for (const [name, g] of Object.entries(manifest.graphs)) {
     const known = name === 'final' ? tileFeeds(render.tile_rays, 0)
       : name === 'bake' ? bakeFeeds(3)
       : name === 'bake_base' ? { shape_code: codes.slice(0, codeDim) }
       : name === 'mapping' ? { psi: Float32Array.of(0.7) }
+      : name === 'reshape' ? reshapeFeeds(manifest)
       : { codes };
     const feeds = feedsFor(g, known);
     const meta = GRAPH_ROWS[name] ?? { name: `${name} (one run of the graph)`, compare: false, note: 'graph not known to the bench: generic inputs' };

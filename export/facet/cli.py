@@ -79,7 +79,8 @@ def cmd_flops(a: argparse.Namespace) -> int:
 def cmd_report(a: argparse.Namespace) -> int:
     from facet.report import update_readme
 
-    update_readme(Path(a.readme), Path(a.models), Path(a.eval) if a.eval else None)
+    update_readme(Path(a.readme), Path(a.models), Path(a.eval) if a.eval else None,
+                  Path(a.reshape) if a.reshape else None)
     print(f"updated {a.readme}")
     return 0
 
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--readme", default=str(REPO / "README.md"))
     rp.add_argument("--models", default=str(MODELS_DIR))
     rp.add_argument("--eval", default=str(REPO / "docs" / "eval.json"))
+    rp.add_argument("--reshape", default=str(REPO / "docs" / "reshape.json"), help="facet reshape-bench's output")
     rp.set_defaults(fn=cmd_report)
 
     for mod in ("facet.world.cli", "facet.training.cli", "facet.evaluate.cli", "facet.bench.cli",

@@ -1,7 +1,7 @@
 """`facet report`: writes the README's generated tables between marker comments, from files the
 commands produce (eval JSON, manifests), so no number in them is typed by hand.
 
-Markers: <!-- facet:eval --> ... <!-- /facet:eval --> and <!-- facet:flops --> ... <!-- /facet:flops -->.
+Markers: <!-- facet:eval -->, <!-- facet:flops --> and <!-- facet:reshape --> (each closed by <!-- /facet:NAME -->).
 """
 from __future__ import annotations
 
@@ -49,6 +49,36 @@ def flops_table(models_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def reshape_table(rb: dict, source: str) -> str:
+    ok = lambda b: "pass" if b else "**missed**"
+    rows = [r for r in rb["edits"] if "error" not in r]
+    lines = [
+        f"`facet reshape-bench` ({source}: {rb['cases']} painted edits on held-out portraits of {rb['model']}, "
+        f"{rb['resolution']} px, bench/reshape-cases.json), Python:",
+        "",
+        "| measure | value | acceptance | |",
+        "|---|---|---|---|",
+        f"| painted-target IoU of the edited region, mean | {rb['target_iou_before']:.3f} before -> {rb['target_iou']:.3f} after "
+        f"| >= 0.80 | {ok(rb['target_iou'] >= 0.80)} |",
+        f"| other regions' IoU vs before (each edit's worst region) | mean {rb['others_iou']:.3f}, worst {rb['others_iou_min']:.3f}; "
+        f"{100 * rb['others_ok_fraction']:.0f}% of edits >= 0.95 | every one >= 0.95 | {ok(rb['others_ok_fraction'] >= 1.0)} |",
+        f"| area changes the same way at yaw +-{rb['side_deg']:.0f} degrees | {100 * rb['consistent_3d']:.0f}% of edits "
+        f"({100 * rb['changed_fraction']:.0f}% changed at all) | >= 90% | {ok(rb['consistent_3d'] >= 0.9)} |",
+        f"| time per apply (Python ORT, 1 thread) | median {rb['seconds_median']:.2f} s, max {rb['seconds_max']:.2f} s | "
+        "browser: median <= 3 s | see the bench table |",
+        "",
+        "| edit | n | changed | target IoU before -> after | others IoU (worst) | 3D-consistent |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in dict.fromkeys(r["edit"] for r in rows):
+        rs = [r for r in rows if r["edit"] == name]
+        mean = lambda k: sum(r[k] for r in rs) / len(rs)  # noqa: E731
+        lines.append(f"| {name} | {len(rs)} | {sum(r['changed'] for r in rs)} | {mean('target_iou_before'):.3f} -> "
+                     f"{mean('target_iou'):.3f} | {min(r['others_iou'] for r in rs):.3f} | "
+                     f"{sum(r['consistent_3d'] for r in rs)} / {len(rs)} |")
+    return "\n".join(lines)
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     pat = re.compile(rf"(<!-- facet:{name} -->\n).*?(\n<!-- /facet:{name} -->)", re.S)
     if not pat.search(text):
@@ -56,8 +86,10 @@ def replace_block(text: str, name: str, body: str) -> str:
     return pat.sub(lambda m: m.group(1) + body + m.group(2), text)
 
 
-def update_readme(readme: Path, models_dir: Path, eval_json: Path | None) -> None:
+def update_readme(readme: Path, models_dir: Path, eval_json: Path | None, reshape_json: Path | None = None) -> None:
     text = readme.read_text()
+    if reshape_json and reshape_json.exists():
+        text = replace_block(text, "reshape", reshape_table(json.loads(reshape_json.read_text()), reshape_json.name))
     text = replace_block(text, "flops", flops_table(models_dir))
     if eval_json and eval_json.exists():
         text = replace_block(text, "eval", eval_table(json.loads(eval_json.read_text()), eval_json.name))

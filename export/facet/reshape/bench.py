@@ -114,7 +114,12 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True) -
             out_rows.append(row)
             continue
         t0 = time.perf_counter()
-        rec = rs.apply(c["z"], psi, c["bakes"], c["rays"][0], c["rays"][1], before, target, edited)
+        try:
+            rec = rs.apply(c["z"], psi, c["bakes"], c["rays"][0], c["rays"][1], before, target, edited)
+        except ValueError as err:          # e.g. a model without named shape directions
+            row.update(error=str(err))
+            out_rows.append(row)
+            continue
         seconds = time.perf_counter() - t0
         changed = not np.array_equal(rec["z"], c["z"])
         if changed:
@@ -140,6 +145,8 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True) -
         out_rows.append(row)
 
     ok = [r for r in out_rows if "error" not in r]
+    if not ok:
+        raise SystemExit(f"reshape-bench: no edit could run ({out_rows[0].get('error') if out_rows else 'no cases'})")
     secs = [r["seconds"] for r in ok]
     summary = {
         "model": m["id"], "cases": len(out_rows), "psi": psi, "resolution": res, "side_deg": SIDE_DEG,
