@@ -88,11 +88,11 @@ test('the views: semantic map, overlay, depth and a hidden region change what th
   const color = await editor.canvasPixels(testInfo, 'view-color');
   const shown: Record<string, number> = {};
   for (const view of ['Semantic', 'Overlay', 'Depth']) {
-    await page.getByRole('radio', { name: view }).click();
+    await page.getByRole('radio', { name: view, exact: true }).click();
     await page.waitForTimeout(300); // a frame or two
     shown[view] = meanAbsDiff(color.rgba, (await editor.canvasPixels(testInfo, `view-${view.toLowerCase()}`)).rgba);
   }
-  await page.getByRole('radio', { name: 'Color' }).click();
+  await page.getByRole('radio', { name: 'Color', exact: true }).click();
   await page.getByRole('button', { name: 'Hide Hair' }).click();
   await page.waitForTimeout(300);
   shown.hiddenHair = meanAbsDiff(color.rgba, (await editor.canvasPixels(testInfo, 'view-hair-hidden')).rgba);
