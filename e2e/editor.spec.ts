@@ -159,6 +159,7 @@ test('dragging a slider in the panel is one undo step; the turntable turns the h
   const hair = page.getByRole('button', { name: 'Hair', exact: true });
   if ((await hair.getAttribute('aria-expanded')) !== 'true') await hair.click();
   const slider = page.locator('[data-slider="hair:shape:volume"]');
+  await slider.scrollIntoViewIfNeeded(); // the panel column scrolls (the Paint panel sits above the regions)
   const box = (await slider.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
