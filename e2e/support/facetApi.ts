@@ -3,7 +3,7 @@
 // check on both sides at once.
 import type { FacetTestApi } from '../../src/testing/testApi';
 
-export type { Backend, CodeKind, FacetInfo, FacetTestApi, Feed, GraphOutput, Labels, PaintInfo, Pixels, PortraitName, RegionActionName } from '../../src/testing/testApi';
+export type { Backend, CodeKind, FacetInfo, FacetTestApi, Feed, GraphOutput, Labels, MaskApply, PaintInfo, Pixels, PortraitName, RegionActionName } from '../../src/testing/testApi';
 
 /**
  * Cast `window` to this inside page.evaluate callbacks: `(window as unknown as FacetWindow).facet`.

@@ -6,6 +6,8 @@ import type { RegionAction } from '../commands/edits';
 import type { FacetController } from '../app/controller';
 import type { PaintTool } from '../app/paintTool';
 import type { Feeds } from '../runtime/tensors';
+import { editedRegions, paintEdit } from '../kernels/paint';
+import { iou } from '../kernels/reshape';
 
 export type Backend = 'webgpu' | 'wasm';
 export type PortraitName = 'A' | 'B';
@@ -74,6 +76,23 @@ export interface PaintInfo {
   canReshape: { ok: boolean; reason?: string } | null;
 }
 
+/** One scripted paint-to-reshape edit (applyMask): the measures of `facet reshape-bench`'s rows. */
+export interface MaskApply {
+  edit: string;
+  /** Regions the painting edits (by name). */
+  edited: string[];
+  /** ms from the painted target to the committed codes and their new preview. */
+  ms: number;
+  changed: boolean;
+  evaluations: number;
+  message: string;
+  /** Mean over the edited regions of IoU(painted target, mask) before and after the apply. */
+  target_iou_before: number;
+  target_iou: number;
+  /** The smallest IoU, over the other regions present, of the mask after vs before. */
+  others_iou: number;
+}
+
 /** The contract the end-to-end tests (e2e/support/facetApi.ts) drive. */
 export interface FacetTestApi {
   whenReady(): Promise<void>;
@@ -110,6 +129,12 @@ export interface FacetTestApi {
   paintInfo(): PaintInfo;
   /** The painted target of the portrait being painted (region index per pixel), or null when not painting on it. */
   paintLayer(portrait?: PortraitName): Labels | null;
+  /**
+   * Paints one of the scripted edits of kernels/paint.ts (hair_longer, mouth_wider, ...; the
+   * cases of bench/reshape-cases.json) on the portrait's final labels and applies it (one
+   * undoable step, like the Paint panel's Apply), then renders the final image to measure it.
+   */
+  applyMask(portrait: PortraitName, edit: string): Promise<MaskApply>;
 }
 
 declare global {
@@ -215,6 +240,33 @@ export function createTestApi(controller: FacetController, paint: PaintTool): Fa
     paintLayer(portrait = 'A') {
       if (paint.portrait !== portrait || !paint.layer.ready) return null;
       return { width: paint.layer.width, height: paint.layer.height, labels: Array.from(paint.layer.target()) };
+    },
+    async applyMask(portrait, edit) {
+      await whenReady();
+      const manifest = store.getState().manifest;
+      if (!manifest) throw new Error('No model is open yet');
+      const names = manifest.regions.map((r) => r.name);
+      const before = await controller.finalImage(portrait);
+      const target = paintEdit(edit, before.labels, before.width, before.height, names);
+      const edited = editedRegions(before.labels, target, names);
+      if (edited.length === 0) throw new Error(`${edit} paints nothing on portrait ${portrait}`);
+      const t0 = performance.now();
+      const r = await controller.reshape(portrait, target);
+      const ms = performance.now() - t0;
+      const after = await controller.finalImage(portrait);
+      const of = (labels: ArrayLike<number>, k: number) => Array.from(labels, (v) => v === k);
+      const meanIou = (labels: ArrayLike<number>) => edited.reduce((a, e) => a + iou(of(labels, e), of(target, e)), 0) / edited.length;
+      let others = 1;
+      for (let k = 0; k < names.length; k++) {
+        if (edited.includes(k)) continue;
+        const a = of(after.labels, k);
+        const b = of(before.labels, k);
+        if (a.some(Boolean) || b.some(Boolean)) others = Math.min(others, iou(a, b));
+      }
+      return {
+        edit, edited: edited.map((e) => names[e]), ms, changed: r.changed, evaluations: r.evaluations, message: r.message,
+        target_iou_before: meanIou(before.labels), target_iou: meanIou(after.labels), others_iou: others,
+      };
     },
     async runGraph(graph, feeds) {
       const out = await controller.runGraph(graph, toFeeds(feeds));
