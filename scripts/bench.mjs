@@ -118,7 +118,7 @@ async function browserRows(models, manifests, a, cfg, header, notes) {
     try {
       for (const m of models) {
         log(`chromium wasm: ${m}`);
-        const r = await appRows({ browser: wasm, baseUrl, model: m, manifest: manifests[m], backend: 'wasm', runs: cfg.appRuns,
+        const r = await appRows({ browser: wasm, baseUrl, model: m, manifest: manifests[m], backend: 'wasm', quick: a.quick, runs: cfg.appRuns,
           coldRuns: cfg.coldRuns, naiveTiles: cfg.browserNaiveTiles, log });
         rows.push(...r);
       }
@@ -139,7 +139,7 @@ async function browserRows(models, manifests, a, cfg, header, notes) {
         header.backends.push(`chromium webgpu (${ad.description})`);
         for (const m of models) {
           log(`chromium webgpu: ${m}`);
-          rows.push(...await appRows({ browser: gpu, baseUrl, model: m, manifest: manifests[m], backend: 'webgpu', runs: cfg.appRuns,
+          rows.push(...await appRows({ browser: gpu, baseUrl, model: m, manifest: manifests[m], backend: 'webgpu', quick: a.quick, runs: cfg.appRuns,
             coldRuns: cfg.coldRuns, naiveTiles: cfg.gpuNaiveTiles, log }));
         }
       }

@@ -40,9 +40,9 @@ async function coldStart(browser, baseUrl, model, backend, seed) {
 }
 
 /**
- * @param opts { browser, baseUrl, model, manifest, backend, runs, coldRuns, naiveTiles, log }
+ * @param opts { browser, baseUrl, model, manifest, backend, runs, coldRuns, naiveTiles, log, quick }
  */
-export async function appRows({ browser, baseUrl, model, manifest, backend, runs, coldRuns, naiveTiles, log }) {
+export async function appRows({ browser, baseUrl, model, manifest, backend, runs, coldRuns, naiveTiles, log, quick = false }) {
   const label = `chromium ${backend}`;
   const rows = [];
   const push = (name, times, extra = {}) => {
@@ -125,7 +125,8 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
       const f = window.facet;
       const preview = [], settled = [];
       for (let i = 0; i <= n; i++) {
-        const v = (i % 2 ? 1 : -1) * 0.5 * (s.max - s.min) * 0.5;
+        // a new value every run: a value seen before would find its final image in the app's cache
+        const v = s.min + ((i + 1) / (n + 2)) * (s.max - s.min);
         const t0 = performance.now();
         await f.setSlider('A', s.region, s.kind, s.name, v);
         const t1 = performance.now();
@@ -150,7 +151,12 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
     const t = await page.evaluate(async ({ region, n }) => {
       const f = window.facet;
       const out = [], preview = [];
+      const seedB = f.info().seedB;
       for (let i = 0; i <= n; i++) {
+        // B gets a new seed first (not timed): swapping back and forth between the same two
+        // states would find the final images in the app's cache
+        await f.setSeed(seedB + 1000 + i, 'B');
+        await f.settled();
         const t0 = performance.now();
         await f.regionAction('A', region, 'swap-texture');
         if (typeof f.settled === 'function') await f.settled();
@@ -170,7 +176,7 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
   else if (!manifest.graphs.reshape) skip('reshape apply', 'the model has no reshape graph');
   else {
     const all = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'reshape-cases.json'), 'utf8')).cases;
-    const cases = runs >= 5 ? all : all.filter((_, i) => i % 6 === 3);
+    const cases = quick ? all.filter((_, i) => i % 6 === 3) : all; // --quick: 4 of the 24
     const done = [];
     for (const c of cases) {
       try {
