@@ -24,6 +24,7 @@ export const RESHAPE = {
   CROP_MARGIN: 0.25, // crop: bounding square of the painted pixels + 25% + CROP_PAD px per side
   CROP_PAD: 12,
   BOX_MARGIN: 0.03, // world units around the surface
+  AREA_WEIGHT: 0.5, // proxy.py mask_loss: weight of |area - painted area| / painted area per edited region
   SEARCH: {
     generations: 6,
     sigma: 1.0,
@@ -201,7 +202,11 @@ export function iou(a: ArrayLike<boolean | number>, b: ArrayLike<boolean | numbe
 }
 
 /** IoU of label k in two label maps, for every k < numLabels; present[k]: k occurs in either. */
-export function labelIous(labels: ArrayLike<number>, target: ArrayLike<number>, numLabels: number): { ious: Float64Array; present: Uint8Array } {
+export function labelIous(
+  labels: ArrayLike<number>,
+  target: ArrayLike<number>,
+  numLabels: number,
+): { ious: Float64Array; present: Uint8Array; areaA: Float64Array; areaB: Float64Array } {
   const inter = new Float64Array(numLabels);
   const inA = new Float64Array(numLabels);
   const inB = new Float64Array(numLabels);
@@ -219,14 +224,23 @@ export function labelIous(labels: ArrayLike<number>, target: ArrayLike<number>, 
     ious[k] = union === 0 ? 1 : inter[k] / union;
     present[k] = inA[k] > 0 || inB[k] > 0 ? 1 : 0;
   }
-  return { ious, present };
+  return { ious, present, areaA: inA, areaB: inB };
 }
 
-/** sum over edited regions of (1 - IoU) + 0.5 x mean over the other regions present of (1 - IoU). */
-export function maskLoss(labels: ArrayLike<number>, target: ArrayLike<number>, edited: readonly number[], numLabels: number): number {
-  const { ious, present } = labelIous(labels, target, numLabels);
+/**
+ * sum over edited regions of (1 - IoU) + AREA_WEIGHT x |area - painted area| / painted area,
+ * + 0.5 x mean over the other regions present of (1 - IoU).
+ */
+export function maskLoss(
+  labels: ArrayLike<number>,
+  target: ArrayLike<number>,
+  edited: readonly number[],
+  numLabels: number,
+  areaWeight: number = RESHAPE.AREA_WEIGHT,
+): number {
+  const { ious, present, areaA, areaB } = labelIous(labels, target, numLabels);
   let loss = 0;
-  for (const e of edited) loss += 1 - ious[e];
+  for (const e of edited) loss += 1 - ious[e] + (areaWeight * Math.abs(areaA[e] - areaB[e])) / Math.max(areaB[e], 1);
   let sum = 0;
   let count = 0;
   for (let k = 0; k < numLabels; k++) {
