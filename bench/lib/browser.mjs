@@ -152,6 +152,8 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
       const f = window.facet;
       const out = [], preview = [];
       const seedB = f.info().seedB;
+      const layout = f.info().layout;
+      await f.setLayout('side'); // a swap is made with both portraits on screen (both are re-baked and rendered)
       for (let i = 0; i <= n; i++) {
         // B gets a new seed first (not timed): swapping back and forth between the same two
         // states would find the final images in the app's cache
@@ -163,10 +165,11 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
         out.push(performance.now() - t0);
         preview.push(typeof f.lastEditMs === 'function' ? f.lastEditMs() : null);
       }
+      await f.setLayout(layout);
       return { settled: out.slice(1), preview: preview.slice(1) };
     }, { region, n: runs });
-    if (t.preview.every((v) => typeof v === 'number')) push(`region swap (swap-texture, ${region}) to new preview`, t.preview, { compare: true, note: "the app's lastEditMs()" });
-    push(`region swap (swap-texture, ${region}) to settled final image`, t.settled, { compare: true });
+    if (t.preview.every((v) => typeof v === 'number')) push(`region swap (swap-texture, ${region}, A | B side by side) to new previews`, t.preview, { compare: true, note: "the app's lastEditMs()" });
+    push(`region swap (swap-texture, ${region}, A | B side by side) to settled final images`, t.settled, { compare: true });
   }
 
   // Paint to reshape: the painted edits of bench/reshape-cases.json (the cases of `facet

@@ -31,41 +31,80 @@ def eval_pose(seed: int, cam) -> tuple[float, float]:
     return float(y0 + (y1 - y0) * u[0]), float(p0 + (p1 - p0) * u[1])
 
 
-@torch.no_grad()
-def evaluate(g, n: int, res: int, locality_n: int, supersample: int, progress=True) -> dict:
-    from tqdm import tqdm
+_G = None   # the model, in each worker process of evaluate(jobs > 1)
 
+
+def _worker_init(model_src: str) -> None:
+    global _G
+    torch.set_num_threads(1)
+    _G = load_model(model_src)
+
+
+@torch.no_grad()
+def eval_one(g, i: int, res: int, locality: bool, supersample: int) -> dict:
+    """Held-out portrait i: its metrics against ground truth and, when `locality`, the share of
+    pixels changed outside each region's masks when that region's codes are re-sampled."""
     from facet.evaluate.metrics import changed_outside, iou_per_region, psnr, ssim
     from facet.evaluate.render import render_image
     from facet.training.synthetic_data import EVAL_SEED_BASE
     from facet.world import params_to_latent, render, sample_params
+
+    g = g if g is not None else _G
+    regions = list(g.cfg.regions)
+    k = len(regions)
+    seed = EVAL_SEED_BASE + i
+    params = sample_params(seed, 1)
+    yaw, pitch = eval_pose(seed, g.cfg.camera)
+    gt = render(params, yaw, pitch, res, res, supersample=supersample)
+    codes = g.mapping(params_to_latent(params)[0], 1.0)
+    pred = render_image(g, codes, yaw, pitch, res)
+    ious = iou_per_region(pred["labels"], gt["labels"][0], k)
+    present = [v for v in ious if v is not None]
+    row = {"seed": seed, "yaw": yaw, "pitch": pitch, "psnr": psnr(pred["image"], gt["image"][0]),
+           "ssim": ssim(pred["image"], gt["image"][0]), "miou": sum(present) / len(present)}
+    loc = {}
+    if locality:
+        for r, name in enumerate(regions):
+            other = sample_params(seed + 7_777_777 * (r + 1), 1)
+            edited = {**params, name: other[name]}
+            codes2 = g.mapping(params_to_latent(edited)[0], 1.0)
+            pred2 = render_image(g, codes2, yaw, pitch, res)
+            loc[name] = changed_outside(pred["image"], pred2["image"], pred["labels"] == r, pred2["labels"] == r)
+    return {"row": row, "ious": ious, "loc": loc}
+
+
+def _eval_one_job(args: tuple) -> dict:
+    return eval_one(None, *args)
+
+
+@torch.no_grad()
+def evaluate(g, n: int, res: int, locality_n: int, supersample: int, progress=True, jobs: int = 1,
+             model_src: str | None = None) -> dict:
+    """jobs > 1: portraits in that many processes (each one torch thread; needs model_src)."""
+    from tqdm import tqdm
 
     regions = list(g.cfg.regions)
     k = len(regions)
     rows, iou_acc = [], [[] for _ in range(k)]
     loc = {r: [] for r in regions}
     t0 = time.time()
-    for i in tqdm(range(n), desc="eval", disable=not progress):
-        seed = EVAL_SEED_BASE + i
-        params = sample_params(seed, 1)
-        yaw, pitch = eval_pose(seed, g.cfg.camera)
-        gt = render(params, yaw, pitch, res, res, supersample=supersample)
-        codes = g.mapping(params_to_latent(params)[0], 1.0)
-        pred = render_image(g, codes, yaw, pitch, res)
-        ious = iou_per_region(pred["labels"], gt["labels"][0], k)
-        for r, v in enumerate(ious):
+    work = [(i, res, i < locality_n, supersample) for i in range(n)]
+    if jobs > 1:
+        if model_src is None:
+            raise ValueError("evaluate(jobs > 1) needs model_src (each process loads the model)")
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(jobs, initializer=_worker_init, initargs=(model_src,)) as pool:
+            outs = list(tqdm(pool.imap(_eval_one_job, work), total=n, desc=f"eval ({jobs} jobs)", disable=not progress))
+    else:
+        outs = [eval_one(g, *w) for w in tqdm(work, desc="eval", disable=not progress)]
+    for out in outs:
+        rows.append(out["row"])
+        for r, v in enumerate(out["ious"]):
             if v is not None:
                 iou_acc[r].append(v)
-        present = [v for v in ious if v is not None]
-        rows.append({"seed": seed, "yaw": yaw, "pitch": pitch, "psnr": psnr(pred["image"], gt["image"][0]),
-                     "ssim": ssim(pred["image"], gt["image"][0]), "miou": sum(present) / len(present)})
-        if i < locality_n:
-            for r, name in enumerate(regions):
-                other = sample_params(seed + 7_777_777 * (r + 1), 1)
-                edited = {**params, name: other[name]}
-                codes2 = g.mapping(params_to_latent(edited)[0], 1.0)
-                pred2 = render_image(g, codes2, yaw, pitch, res)
-                loc[name].append(changed_outside(pred["image"], pred2["image"], pred["labels"] == r, pred2["labels"] == r))
+        for name, v in out["loc"].items():
+            loc[name].append(v)
     mean = lambda xs: float(sum(xs) / len(xs)) if xs else None
     result = {
         "n": n, "res": res, "supersample": supersample, "locality_n": min(locality_n, n),
@@ -87,7 +126,7 @@ def evaluate(g, n: int, res: int, locality_n: int, supersample: int, progress=Tr
 def run(a: argparse.Namespace) -> int:
     torch.set_num_threads(a.threads or torch.get_num_threads())
     g = load_model(a.model)
-    res = evaluate(g, a.n, a.res, a.locality_n, a.supersample)
+    res = evaluate(g, a.n, a.res, a.locality_n, a.supersample, jobs=a.jobs, model_src=a.model)
     Path(a.out).write_text(json.dumps(res, indent=2) + "\n")
     print(f"psnr {res['psnr']:.2f} dB  ssim {res['ssim']:.3f}  miou {res['miou']:.3f}")
     print("locality (share of pixels changed outside the region): " +
@@ -105,6 +144,8 @@ def add_parser(sub) -> None:
     p.add_argument("--locality-n", type=int, default=24, help="portraits used for the locality test (9 extra renders each)")
     p.add_argument("--supersample", type=int, default=2, help="ground-truth anti-aliasing")
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=1, help="portraits evaluated in this many processes (one torch thread each); "
+                   "the result is the same as with 1")
     p.set_defaults(fn=_with_default_model)
 
 

@@ -1,0 +1,31 @@
+"""facet eval: the held-out metrics, in one process and in several (same numbers)."""
+from pathlib import Path
+
+import pytest
+
+from facet.evaluate.cli import BARS, evaluate, load_model
+
+TINY = Path(__file__).resolve().parents[2] / "public" / "models" / "tiny"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_model(str(TINY))
+
+
+def test_eval_keys_and_ranges(tiny):
+    r = evaluate(tiny, n=2, res=64, locality_n=1, supersample=1, progress=False)
+    assert r["n"] == 2 and len(r["rows"]) == 2
+    assert 0 < r["psnr"] < 60 and -1 <= r["ssim"] <= 1 and 0 <= r["miou"] <= 1
+    assert set(r["locality"]) == set(tiny.cfg.regions)
+    assert all(0 <= v <= 1 for v in r["locality"].values())
+    assert set(r["pass"]) == set(BARS)
+    # held-out seeds and views differ per portrait
+    assert r["rows"][0]["seed"] != r["rows"][1]["seed"] and r["rows"][0]["yaw"] != r["rows"][1]["yaw"]
+
+
+def test_eval_jobs_give_the_same_result(tiny):
+    one = evaluate(tiny, n=2, res=64, locality_n=1, supersample=1, progress=False)
+    two = evaluate(tiny, n=2, res=64, locality_n=1, supersample=1, progress=False, jobs=2, model_src=str(TINY))
+    for key in ("psnr", "ssim", "miou", "iou", "locality"):
+        assert one[key] == pytest.approx(two[key], abs=1e-6), key
