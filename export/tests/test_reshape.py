@@ -79,3 +79,7 @@ def test_reshape_bench_table_from_its_record():
     assert len(rec["edits"]) >= 24
     table = reshape_table(rec, "reshape.json")
     assert f"{rec['target_iou']:.3f}" in table and "hair_longer" in table
+    assert "not measured" in table   # no browser row given
+    row = {"runs": 24, "note": "n", "median_ms": 2465.2, "max_ms": 3278.1}
+    table = reshape_table(rec, "reshape.json", row)
+    assert "median 2.47 s, max 3.28 s" in table and "not measured" not in table
