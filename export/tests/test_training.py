@@ -69,3 +69,52 @@ def test_gan_two_steps(tmp_path):
     _check_run(tmp_path / "run", 2)
     log = (tmp_path / "run" / "log.csv").read_text()
     assert "r1" in log and "eikonal" in log
+
+
+def test_locality_fine_tune_two_steps(tmp_path):
+    """--init-from starts from a checkpoint's weights; the locality loss runs, is logged and is finite."""
+    import dataclasses
+
+    first = tmp_path / "first"
+    Trainer(TRAIN_PRESETS["smoke"], first).run()
+    src, _ = load_generator(first / "generator.safetensors")
+    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
+                             locality=1.0, locality_points=64)
+    t = Trainer(tc, tmp_path / "ft")
+    assert t.step == 0
+    for k, v in src.state_dict().items():
+        if not k.startswith("mapping.code_mean"):   # the truncation centre is recomputed on save
+            assert torch.equal(t.g.state_dict()[k], v), k
+    t.run()
+    header, *rows = (tmp_path / "ft" / "log.csv").read_text().strip().splitlines()
+    col = header.split(",").index("locality")
+    assert len(rows) == 2 and all(np.isfinite(float(r.split(",")[col])) for r in rows)
+    # a checkpoint of another model config is refused
+    other = dataclasses.replace(tc, model_preset="default")
+    try:
+        Trainer(other, tmp_path / "bad")
+    except ValueError as e:
+        assert "model config differs" in str(e)
+    else:
+        raise AssertionError("--init-from accepted a checkpoint of another model config")
+
+
+def test_locality_points_match_the_world():
+    """unaffected_points keeps a point only where the swapped region is far in both worlds, and there
+    the scene SDF of both worlds is the same; it keeps some points and drops some."""
+    from facet.training.synthetic import LOCAL_MARGIN, unaffected_points
+    from facet.world import latent_to_params, params_to_latent, region_sdf, sample_params
+
+    hair = REGIONS.index("hair")
+    z = params_to_latent(sample_params(11, 4))
+    z_swap = z.clone()
+    z_swap[:, 2 * hair:2 * hair + 2] = z[torch.roll(torch.arange(4), 1), 2 * hair:2 * hair + 2]
+    g = torch.Generator().manual_seed(0)
+    pts = torch.randn(4, 512, 3, generator=g) * 0.05
+    keep = unaffected_points(z, z_swap, pts, torch.full((4,), hair))
+    assert 0 < keep.sum() < keep.numel()
+    a = region_sdf(pts, latent_to_params(z))[..., 1:]
+    b = region_sdf(pts, latent_to_params(z_swap))[..., 1:]
+    assert torch.allclose(a.min(-1).values[keep], b.min(-1).values[keep])
+    assert (a[..., hair - 1][keep] > LOCAL_MARGIN).all() and (b[..., hair - 1][keep] > LOCAL_MARGIN).all()
+    assert not torch.allclose(a.min(-1).values[~keep], b.min(-1).values[~keep])

@@ -24,7 +24,7 @@ def resolve(a: argparse.Namespace) -> TrainConfig:
         if key not in fields:
             raise SystemExit(f"facet train: unknown setting {key!r}; known: {', '.join(sorted(fields))}")
         tc = dataclasses.replace(tc, **{key: _parse_value(fields[key], raw)})
-    for key in ("objective", "steps", "device", "data", "model_preset"):
+    for key in ("objective", "steps", "device", "data", "model_preset", "init_from"):
         v = getattr(a, key, None)
         if v is not None:
             tc = dataclasses.replace(tc, **{key: v})
@@ -56,6 +56,8 @@ def add_parser(sub) -> None:
     p.add_argument("--data", help="gan: folder with images/ and masks/")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"])
     p.add_argument("--out", required=True, help="run folder: last.pt, generator.safetensors, config.json, log.csv")
+    p.add_argument("--init-from", dest="init_from", metavar="CHECKPOINT",
+                   help="fine-tune: start from this generator checkpoint (weights.safetensors); same model config")
     p.add_argument("--restart", action="store_true", help="ignore an existing last.pt instead of resuming")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a TrainConfig field")
     p.add_argument("--dry-run", action="store_true", help="print the resolved config and stop")

@@ -29,6 +29,9 @@ class TrainConfig:
     log_every: int = 10
     device: str = "auto"           # auto | cpu | cuda
     threads: int = 0               # torch CPU threads (0: all cores)
+    init_from: str = ""            # generator checkpoint (.safetensors) to start from (fine-tuning); "" = fresh init
+    locality: float = 0.0          # synthetic: weight of the locality loss (SyntheticLossWeights.locality; 0 = off)
+    locality_points: int = 512     # synthetic: points per portrait the locality loss uses
     # gan objective
     data: str = ""                 # folder with images/ and masks/ (CelebAMask-HQ labels or 9-region labels)
     mask_format: str = "celebamask"  # or "regions": mask pixels are region indices

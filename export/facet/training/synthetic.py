@@ -21,6 +21,11 @@ class SyntheticLossWeights:
     image: float = 1.0
     mask2d: float = 0.5
     depth: float = 0.5
+    # Locality (opt-in, 0 = off): per step one region's codes are swapped with another portrait's;
+    # at points that neither world gives to that region the fused SDF (as occupancy), masks and
+    # color must not move (see locality_loss). `locality_points`: points per portrait it uses.
+    locality: float = 0.0
+    locality_points: int = 512
 
 
 def sdf_loss(pred_net: Tensor, true_world: Tensor, scale: float, clamp: float = 0.03) -> Tensor:
@@ -29,6 +34,60 @@ def sdf_loss(pred_net: Tensor, true_world: Tensor, scale: float, clamp: float = 
     p = pred_net.clamp(-clamp * scale, clamp * scale)
     w = 1.0 + 4.0 * (true_world.abs() < BAND).float()
     return (w * (p - t).abs()).mean()
+
+
+LOCAL_MARGIN = 2 * BAND   # world units: points this close to the swapped region's body are its own
+
+
+@torch.no_grad()
+def unaffected_points(z: Tensor, z_swap: Tensor, points: Tensor, region: Tensor) -> Tensor:
+    """[B, P] bool: points whose world targets (scene SDF, label, color) are the same whether
+    portrait i has region `region[i]`'s own parameters (z) or another portrait's (z_swap): that
+    region's body is not the nearest one in either world nor within LOCAL_MARGIN of the point,
+    and the other bodies' nearest distance is the same in both worlds."""
+    from facet.world import latent_to_params, region_sdf
+
+    keep = torch.ones(points.shape[:2], dtype=torch.bool)
+    idx = (region.cpu() - 1).view(-1, 1, 1).expand(-1, points.shape[1], 1)
+    others = None
+    for zz in (z, z_swap):
+        fld = region_sdf(points.cpu(), latent_to_params(zz.cpu()))[..., 1:]     # bodies [B, P, K-1]
+        own = fld.gather(-1, idx).squeeze(-1)
+        rest = fld.scatter(-1, idx, float("inf")).min(-1).values
+        keep &= (own > LOCAL_MARGIN) & (own > rest)
+        if others is None:
+            others = rest
+        else:
+            keep &= (rest - others).abs() < 1e-6
+    return keep.to(points.device)
+
+
+def locality_loss(g: Generator, batch: dict, codes: Tensor, f: dict, n_points: int,
+                  gen: torch.Generator) -> Tensor:
+    """Portrait i's region r_i (drawn uniformly, never the background, whose shape code drives the
+    base SDF) takes the next portrait's codes; where neither world has r_i (unaffected_points) the
+    fused fields must stay as they were: L1 of occupancy sigmoid(-d / beta), of the softmax masks
+    and of the color (at visible points). `f`: the step's fields at batch["points"] with `codes`;
+    one extra fields() pass over the first `n_points` of those points a portrait."""
+    b, k = codes.shape[0], g.cfg.num_regions
+    region = torch.randint(1, k, (b,), generator=gen)
+    perm = torch.roll(torch.arange(b), 1)
+    rows = (torch.arange(2 * k) // 2).unsqueeze(0) == region.unsqueeze(1)            # [B, 2K]
+    rows = rows.unsqueeze(-1).to(codes.device)
+    swapped = torch.where(rows, codes[perm.to(codes.device)], codes)
+    z = batch["z"]
+    z_swap = torch.where(rows, z[perm.to(z.device)], z)
+    pts = batch["points"][:, :n_points]
+    keep = unaffected_points(z, z_swap, pts, region).float()
+    n = pts.shape[1]
+    f0 = {"d": f["d"][:, :n], "m": f["m"][..., :n], "c": f["c"][:, :n]}
+    f1 = g.fields(pts, swapped)
+    beta = g.beta.detach()
+    occ = (torch.sigmoid(-f0["d"] / beta) - torch.sigmoid(-f1["d"] / beta)).abs()
+    masks = (f0["m"] - f1["m"]).abs().sum(-2)
+    visible = (batch["sdf"][:, :n_points] > -BAND).float()
+    color = (torch.sigmoid(f0["c"]) - torch.sigmoid(f1["c"])).abs().mean(-1) * visible
+    return (keep * (occ + masks + color)).sum() / keep.sum().clamp_min(1.0)
 
 
 def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples: int,
@@ -62,6 +121,8 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     out["image"] = (r["image"] - (batch["pixel_rgb"] * 2 - 1)).abs().mean()
     out["mask2d"] = F.nll_loss(torch.log(r["masks"].clamp(1e-6, 1.0)).transpose(1, 2), batch["pixel_label"])
     out["depth"] = ((uniform["depth"] - batch["pixel_depth"][:, :h]).abs() * scale).mean()
+    if w.locality > 0 and b > 1:
+        out["locality"] = locality_loss(g, batch, codes, f, w.locality_points, gen)
     out["total"] = sum(getattr(w, k) * v for k, v in out.items())
     with torch.no_grad():
         mse = ((final["image"] + 1) / 2 - batch["pixel_rgb"][:, h:]).pow(2).mean()

@@ -61,6 +61,8 @@ class Trainer:
         self.g = Generator(self.cfg).to(self.device)
         if tc.objective == "synthetic":
             self.g.mapping.z_mask.copy_(world_z_mask(self.cfg))
+        if tc.init_from:
+            self.init_from(Path(tc.init_from))
         self.model = self.g
         if self.world > 1:
             self.model = torch.nn.parallel.DistributedDataParallel(self.g, find_unused_parameters=True)
@@ -81,8 +83,11 @@ class Trainer:
             from facet.training.synthetic_data import Pool
 
             pool = Pool(tc.pool_size, tc.pool_points, tc.pool_views, tc.view_res, self.cfg.camera, tc.seed + self.rank)
+            from facet.training.synthetic import SyntheticLossWeights
+
+            weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points)
             return SyntheticObjective(self.g, pool, tc.batch, tc.points, tc.rays, tc.samples,
-                                      tc.refresh_per_step, tc.seed * 7919 + self.rank,
+                                      tc.refresh_per_step, tc.seed * 7919 + self.rank, weights=weights,
                                       refresh_every=tc.refresh_every)
         from facet.training.gan import GanObjective
 
@@ -110,6 +115,20 @@ class Trainer:
         from facet.world.params import param_spec_json
 
         return {"sliders": sliders_from_world(param_spec_json())}
+
+    def init_from(self, path: Path) -> None:
+        """Fine-tuning: the generator's weights and buffers from a checkpoint (weights.safetensors
+        or generator.safetensors) with the same model config; the optimiser and step start fresh.
+        A run folder's last.pt, when there is one, still wins (resume)."""
+        from facet.checkpoint import load_generator
+
+        src, _ = load_generator(path)
+        if src.cfg.to_json() != self.cfg.to_json():
+            raise ValueError(f"--init-from {path}: its model config differs from preset {self.tc.model_preset!r} "
+                             f"(preset {src.cfg.preset!r}); fine-tuning keeps the architecture")
+        self.g.load_state_dict(src.state_dict())
+        if self.rank == 0:
+            print(f"initialised from {path}")
 
     def load(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=True)
