@@ -73,6 +73,8 @@ export interface SearchOutcome {
   history: number[];
   /** Mask losses of generation 0's candidates (without the prior). */
   losses0: number[];
+  /** Mask losses of every generation's candidates (without the prior), [generations][batch]. */
+  losses: number[][];
   evaluations: number;
   crop: Crop;
   box: [Vec3, Vec3];
@@ -121,7 +123,7 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
   const search = new EvolutionSearch(problem.x0, { ...RESHAPE.SEARCH, batch });
   const box = problem.box;
   const total = RESHAPE.SEARCH.generations;
-  let losses0: number[] = [];
+  const generations: number[][] = [];
   opts.onProgress?.(0, total);
   while (!search.done) {
     if (opts.signal?.aborted) throw new ReshapeCancelled();
@@ -142,7 +144,7 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
     graphMs += p0 - g0;
     const losses = problem.losses(outputs);
     proxyMs += now() - p0;
-    if (search.generation === 0) losses0 = Array.from(losses);
+    generations.push(Array.from(losses));
     search.tell(losses);
     opts.onProgress?.(search.generation, total);
   }
@@ -161,7 +163,8 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
     loss: res.loss,
     loss0: res.loss0,
     history: res.history,
-    losses0,
+    losses0: generations[0] ?? [],
+    losses: generations,
     evaluations: res.evaluations,
     crop: problem.crop,
     box: [problem.boxMin, problem.boxMax],
