@@ -83,3 +83,17 @@ def test_reshape_bench_table_from_its_record():
     row = {"runs": 24, "note": "n", "median_ms": 2465.2, "max_ms": 3278.1}
     table = reshape_table(rec, "reshape.json", row)
     assert "median 2.47 s, max 3.28 s" in table and "not measured" not in table
+
+
+def test_reshape_fixture_records_the_current_constants():
+    """e2e/fixtures/reshape-tiny.json (the browser parity test's Python side) was written with
+    today's apply.py / proxy.py / search.py constants; if not, re-run the fixture."""
+    import json
+    from pathlib import Path
+
+    from facet.reshape import fixture
+
+    recorded = json.loads(Path(fixture.OUT).read_text())["constants"]
+    assert recorded == fixture.constants(), (
+        "the reshape constants changed since e2e/fixtures/reshape-tiny.json was written: re-run "
+        "`cd export && .venv/bin/python -m facet.reshape.fixture` (and re-sync RESHAPE in src/kernels/reshape.ts)")

@@ -1,0 +1,203 @@
+// Paint to reshape, browser vs Python: one apply on the tiny model with real ONNX Runtime (wasm),
+// compared with the same apply in Python (e2e/fixtures/reshape-tiny.json, written by
+// `cd export && .venv/bin/python -m facet.reshape.fixture`). Codes and bakes come from the
+// model's graphs here as in the app; the rays from kernels/camera; the search from
+// searchReshape (kernels/reshape.ts). What must agree:
+// - the constants (the fixture's record of Python's, Python's source now, and RESHAPE);
+// - the crop (exact; also crop_square on a few smaller paintings) and the world box;
+// - every candidate's mask loss in every generation: a mask loss is a function of the proxy's
+//   64 x 64 label map, so one ray with another label moves it by >= ~1/4096 of an IoU; the
+//   tolerance (1e-9) allows only float64 summation order, i.e. the label maps must be the same;
+// - the best x and the new z (float32 on both sides, from the same float64 search arithmetic);
+// - the history: the loss falls at the same generations to the same values.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cam2world, pixelRays } from '../kernels/camera';
+import { editedRegions, paintEdit, rleDecode } from '../kernels/paint';
+import { cropSquare, RESHAPE, type ReshapeBakes } from '../kernels/reshape';
+import { zFromSeed } from '../kernels/rng';
+import type { LoadedModel } from '../model/loader';
+import type { Manifest, Slider } from '../model/manifest';
+import { loadTinyModel, tinyPresent } from '../testing/tinyModel';
+import { bakeBase, bakeRegion } from '../viewport/bakePreview';
+import { mapZ } from '../viewport/finalRender';
+import { searchReshape, type SearchOutcome } from './reshape';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RERUN = 'cd export && .venv/bin/python -m facet.reshape.fixture';
+
+interface Fixture {
+  model: string;
+  constants: Record<string, unknown>;
+  inputs: {
+    seed: number;
+    psi: number;
+    yaw: number;
+    pitch: number;
+    width: number;
+    height: number;
+    edit: string;
+    sliders: Slider[];
+    before_rle: number[];
+    target_rle: number[];
+    edited: number[];
+  };
+  python: {
+    crop: [number, number, number];
+    crops: { changed: number[]; crop: [number, number, number] }[];
+    box: [number[], number[]];
+    losses0: number[];
+    losses: number[][];
+    loss0: number;
+    loss: number;
+    history: number[];
+    evaluations: number;
+    x: number[];
+    z: number[];
+  };
+}
+
+const fixture = JSON.parse(readFileSync(ROOT + 'e2e/fixtures/reshape-tiny.json', 'utf8')) as Fixture;
+
+/** Python's reshape constants as its source states them now (apply.py, proxy.py, search.py's SearchConfig). */
+function pythonConstants(): Record<string, unknown> {
+  const src = (f: string) => readFileSync(ROOT + 'export/facet/reshape/' + f, 'utf8');
+  const num = (text: string, file: string, name: string, indent = '') => {
+    const m = new RegExp(`^${indent}${name}(?:\\s*:\\s*\\w+)?\\s*=\\s*([-+0-9.eE]+)`, 'm').exec(text);
+    if (!m) throw new Error(`${name} not found in export/facet/reshape/${file}: update src/app/reshape.test.ts`);
+    return Number(m[1]);
+  };
+  const apply = src('apply.py');
+  const proxy = src('proxy.py');
+  const search = src('search.py').split('class SearchConfig')[1] ?? '';
+  const out: Record<string, unknown> = {};
+  for (const n of ['MASK_SIZE', 'STEPS', 'DEPTH_STEPS', 'CROP_MARGIN', 'CROP_PAD', 'BOX_MARGIN']) out[n] = num(apply, 'apply.py', n);
+  for (const n of ['AREA_WEIGHT', 'OTHERS_MAX_WEIGHT']) out[n] = num(proxy, 'proxy.py', n);
+  out.SEARCH = Object.fromEntries(['generations', 'sigma', 'decay', 'clip', 'prior', 'seed'].map((n) => [n, num(search, 'search.py', n, '\\s+')]));
+  return out;
+}
+
+/** The browser's constants in the fixture's shape (maskLoss has no max term over the other regions: weight 0). */
+const browserConstants = { ...RESHAPE, SEARCH: { ...RESHAPE.SEARCH }, OTHERS_MAX_WEIGHT: 0 };
+
+const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+describe('reshape parity with Python (fixture)', () => {
+  it("records Python's constants as its source states them now", () => {
+    expect(fixture.constants, `export/facet/reshape changed its constants since the fixture was written: re-run \`${RERUN}\``).toEqual(pythonConstants());
+  });
+
+  it("has the browser's constants equal to Python's", () => {
+    expect(browserConstants, `src/kernels/reshape.ts RESHAPE differs from Python's constants in e2e/fixtures/reshape-tiny.json: re-sync it (and re-run \`${RERUN}\` after a Python change)`).toEqual(
+      fixture.constants,
+    );
+  });
+});
+
+describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (wasm)', () => {
+  let model: LoadedModel;
+  let out: SearchOutcome;
+  const inp = fixture.inputs;
+  const py = fixture.python;
+  const size = inp.width * inp.height;
+  const before = rleDecode(inp.before_rle, size);
+  const target = rleDecode(inp.target_rle, size);
+
+  beforeAll(async () => {
+    model = await loadTinyModel();
+    const m = model.manifest;
+    expect(fixture.model).toBe(m.id);
+    expect(inp.width).toBe(m.render.resolution);
+    const { latent, bake, camera } = m;
+    const z = zFromSeed(inp.seed, latent.num_codes, latent.z_dim);
+    const codes = await mapZ(model, z, inp.psi);
+    const baked = [];
+    for (let k = 0; k < m.regions.length; k++) baked.push(await bakeRegion(model, codes, k));
+    const bakes: ReshapeBakes = {
+      resolution: bake.resolution,
+      bounds: bake.bounds,
+      base: await bakeBase(model, codes),
+      sdf: baked.map((b) => b.sdf),
+      maskLogit: baked.map((b) => b.maskLogit),
+    };
+    // The tiny model names no sliders: the fixture's are every region's shape slots.
+    const manifest: Manifest = { ...m, latent: { ...latent, sliders: inp.sliders } };
+    const rays = pixelRays(cam2world(inp.yaw, inp.pitch, camera.radius), inp.width, inp.height, camera.fov_deg);
+    out = await searchReshape({
+      manifest,
+      graph: model.graphs.reshape!,
+      z,
+      psi: inp.psi,
+      bakes,
+      origins: rays.origins,
+      dirs: rays.dirs,
+      width: inp.width,
+      height: inp.height,
+      before,
+      target,
+      edited: inp.edited,
+    });
+  }, 120_000);
+  afterAll(async () => model && (await model.dispose()));
+
+  it('paints the same target and edits the same regions (kernels/paint.ts)', () => {
+    const names = model.manifest.regions.map((r) => r.name);
+    expect(Array.from(paintEdit(inp.edit, before, inp.width, inp.height, names))).toEqual(Array.from(target));
+    expect(editedRegions(before, target, names)).toEqual(inp.edited);
+    expect(out.edited).toEqual(inp.edited);
+  });
+
+  it('crops the same pixels and puts the box in the same place', () => {
+    expect([out.crop.row0, out.crop.col0, out.crop.side]).toEqual(py.crop);
+    // the apply's crop is the whole image; smaller paintings on the same labels crop as Python's crop_square
+    const k = model.manifest.regions.length;
+    for (const { changed, crop } of py.crops) {
+      const painted = before.slice();
+      for (const i of changed) painted[i] = (before[i] + 1) % k;
+      const c = cropSquare(before, painted, inp.width, inp.height);
+      expect([c.row0, c.col0, c.side], `crop around pixels ${changed.join(', ')}`).toEqual(crop);
+    }
+    // float64 on both sides from float32 rays (~6e-8 apart at worst at |o| ~ 1) and float32 bakes
+    // (the surface depth moves only if the graphs' float32 rounding moves a first hit): 1e-6 world units
+    const box = [...out.box[0], ...out.box[1]];
+    const d = maxAbs(box, [...py.box[0], ...py.box[1]]);
+    console.info(`reshape parity: box max |diff| ${d.toExponential(2)}`);
+    expect(d).toBeLessThan(1e-6);
+  });
+
+  it("scores every candidate of generation 0 as Python does (the proxy's label maps are the same)", () => {
+    const d = maxAbs(out.losses0, py.losses0);
+    console.info(`reshape parity: generation-0 mask losses max |diff| ${d.toExponential(2)}`);
+    expect(d).toBeLessThan(1e-9);
+  });
+
+  it('searches the same way: losses fall at the same generations, same best x and new z', () => {
+    expect(out.evaluations).toBe(py.evaluations);
+    // every generation's candidates depend on the ranking of the ones before: the same losses
+    // all the way through means the same mean, sigma and candidates in every generation
+    expect(out.losses).toHaveLength(py.losses.length);
+    const dl = maxAbs(out.losses.flat(), py.losses.flat());
+    expect(dl).toBeLessThan(1e-9);
+    expect(out.history).toHaveLength(py.history.length);
+    const dh = maxAbs(out.history, py.history);
+    expect(dh).toBeLessThan(1e-9);
+    expect(Math.abs(out.loss0 - py.loss0)).toBeLessThan(1e-9);
+    expect(Math.abs(out.loss - py.loss)).toBeLessThan(1e-9);
+    // the loss went down (or not) in the same steps
+    const steps = (h: number[]) => h.map((v, i) => (i === 0 ? v < py.loss0 : v < h[i - 1]));
+    expect(steps(out.history)).toEqual(steps(py.history));
+    expect(out.loss < out.loss0).toBe(py.loss < py.loss0);
+    const dx = maxAbs(out.x, py.x);
+    const dz = maxAbs(out.z, py.z);
+    console.info(`reshape parity: all ${out.evaluations} mask losses max |diff| ${dl.toExponential(2)}, history ${dh.toExponential(2)}, x ${dx.toExponential(2)}, z ${dz.toExponential(2)}`);
+    // both float32 of the same float64 candidate
+    expect(dx).toBeLessThan(1e-6);
+    expect(dz).toBeLessThan(1e-6);
+  });
+});
