@@ -34,6 +34,10 @@ class ModelConfig:
     view_dependent: bool = False   # CNeRF feeds the view direction to the mask and feature heads
     sdf_from: Literal["shape", "texture"] = "shape"   # CNeRF: "texture"
     mask_activation: Literal["softmax", "none"] = "softmax"  # CNeRF: "none"
+    # True: a region's SDF offset is multiplied by sigmoid(its own mask logit), so its shape code
+    # moves geometry only where the region is (trained with a per-region BCE on the logits);
+    # CNeRF (False) sums the raw offsets everywhere. No parameters change, only the forward pass.
+    sdf_gate: bool = False
     film_gamma_scale: float = 15.0  # gamma = scale * (A s + c) + offset
     film_gamma_offset: float = 30.0
     film_beta_scale: float = 0.25
@@ -87,7 +91,7 @@ PRESETS: dict[str, ModelConfig] = {
                         resolution=32, tile_rays=256, bake_resolution=16,
                         reshape_resolution=8, reshape_batch=4),
     # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
-    "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32,
+    "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32, sdf_gate=True,
                            resolution=256, tile_rays=4096, bake_resolution=64),
     # The official CNeRF stage-1 architecture (FFHQ 512 release; the 2D decoder is separate).
     "cnerf512": ModelConfig(preset="cnerf512", z_dim=256, code_dim=256, hidden=128,

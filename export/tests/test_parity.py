@@ -32,8 +32,28 @@ def _check(g: Generator, folder: Path, seeds=(0, 1)):
                 assert err <= 1e-4, f"{role}.{name}: max abs error {err}"
 
 
-def test_tiny_parity(tiny, tmp_path):
-    _check(tiny, tmp_path)
+def test_tiny_parity(tiny_any, tmp_path):
+    _check(tiny_any, tmp_path)
+
+
+def test_sdf_gate(tiny, tiny_gated):
+    """With sdf_gate a region's SDF offset is its ungated offset times sigmoid(its mask logit), in the
+    fields, the bake and the reshape graph's fields; masks and colors are unchanged."""
+    gen = torch.Generator().manual_seed(4)
+    z = torch.randn(18, tiny.cfg.z_dim, generator=gen)
+    codes = tiny.mapping(z, 0.7).detach()
+    pts = torch.randn(300, 3, generator=gen) * 0.08
+    with torch.no_grad():
+        a, b = tiny.fields(pts, codes), tiny_gated.fields(pts, codes)
+        assert torch.allclose(b["sdf"], a["sdf"] * torch.sigmoid(a["mask_logit"]), atol=1e-6)
+        assert not torch.allclose(b["sdf"], a["sdf"], atol=1e-4)
+        assert torch.allclose(b["base_sdf"], a["base_sdf"]) and torch.allclose(b["m"], a["m"])
+        assert torch.allclose(b["c"], a["c"])
+        assert torch.allclose(b["d"], b["base_sdf"] + b["sdf"].sum(0), atol=1e-5)
+        k = 7
+        one = tiny_gated.bake(torch.tensor([k]), codes[2 * k:2 * k + 1], codes[2 * k + 1:2 * k + 2])
+        raw = tiny.bake(torch.tensor([k]), codes[2 * k:2 * k + 1], codes[2 * k + 1:2 * k + 2])
+        assert torch.allclose(one["sdf"], raw["sdf"] * torch.sigmoid(raw["mask_logit"]), atol=1e-6)
 
 
 @pytest.mark.slow
@@ -43,10 +63,11 @@ def test_default_parity(tmp_path):
     _check(g, tmp_path, seeds=(3,))
 
 
-def test_bake_matches_fields(tiny):
+def test_bake_matches_fields(tiny_any):
     """The bake graph's per-region fields are the same numbers the final render evaluates."""
     from facet.model.generator import grid_points
 
+    tiny = tiny_any
     gen = torch.Generator().manual_seed(2)
     codes = tiny.mapping(torch.randn(18, tiny.cfg.z_dim, generator=gen), 0.7).detach()
     pts = grid_points(tiny.cfg.bake_resolution, tiny.cfg.bake_bounds)
@@ -89,9 +110,10 @@ def test_bundled_graphs_match_their_weights(model_id):
             assert err <= 1e-4, f"{model_id}/{role}.{name}: max abs error {err}"
 
 
-def test_reshape_matches_bake(tiny):
+def test_reshape_matches_bake(tiny_any):
     """The reshape graph's fields for a region's own z row over the bake's box are the bake's fields;
     another z gives other fields (so the search has something to move)."""
+    tiny = tiny_any
     gen = torch.Generator().manual_seed(6)
     z = torch.randn(18, tiny.cfg.z_dim, generator=gen)
     codes = tiny.mapping(z, 0.7).detach()

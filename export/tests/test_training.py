@@ -97,6 +97,16 @@ def test_locality_fine_tune_two_steps(tmp_path):
         assert "model config differs" in str(e)
     else:
         raise AssertionError("--init-from accepted a checkpoint of another model config")
+    # sdf_gate changes no parameter: a gated model starts from the ungated checkpoint, and trains
+    # with the per-region mask BCE that makes the gate
+    from facet.config import preset
+
+    t = Trainer(tc, tmp_path / "gated", model_cfg=preset("tiny", sdf_gate=True))
+    assert t.g.cfg.sdf_gate and torch.equal(t.g.local.sdf_head.weight, src.local.sdf_head.weight)
+    t.run()
+    header, *rows = (tmp_path / "gated" / "log.csv").read_text().strip().splitlines()
+    col = header.split(",").index("gate")
+    assert len(rows) == 2 and all(0 < float(r.split(",")[col]) < 10 for r in rows)
 
 
 def test_locality_points_match_the_world():

@@ -111,7 +111,12 @@ class LocalGenerators(nn.Module):
         if self.base or self.cfg.sdf_from != "shape" or self.cfg.view_dependent:
             raise ValueError("shape_fields needs a region generator with sdf_from='shape' and no view input")
         h = self._shape_features(x, shape_code, index)
-        return {"sdf": self.sdf_head(h, index).squeeze(-1), "mask_logit": self.mask_head(h, index).squeeze(-1)}
+        mask_logit = self.mask_head(h, index).squeeze(-1)
+        return {"sdf": self._gate(self.sdf_head(h, index).squeeze(-1), mask_logit), "mask_logit": mask_logit}
+
+    def _gate(self, sdf: Tensor, mask_logit: Tensor) -> Tensor:
+        """With `sdf_gate`, the SDF offset acts only where the region is: sigmoid(mask_logit) * sdf."""
+        return sdf * torch.sigmoid(mask_logit) if self.cfg.sdf_gate else sdf
 
     def forward(self, x: Tensor, shape_code: Tensor, texture_code: Tensor | None = None,
                 index: Tensor | None = None, view: Tensor | None = None) -> dict[str, Tensor]:
@@ -129,6 +134,7 @@ class LocalGenerators(nn.Module):
         h_tex = h
         sdf = self.sdf_head(h_shape if self.cfg.sdf_from == "shape" else h_tex, index).squeeze(-1)
         mask_logit = self.mask_head(self._with_view(h_shape, view), index).squeeze(-1)
+        sdf = self._gate(sdf, mask_logit)
         feat = self._with_view(h_tex, view)
         if self.cfg.feature_dim > 0:
             feat = self.feature_head(feat, index)

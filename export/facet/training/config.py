@@ -32,6 +32,7 @@ class TrainConfig:
     init_from: str = ""            # generator checkpoint (.safetensors) to start from (fine-tuning); "" = fresh init
     locality: float = 0.0          # synthetic: weight of the locality loss (SyntheticLossWeights.locality; 0 = off)
     locality_points: int = 512     # synthetic: points per portrait the locality loss uses
+    gate: float = 0.5              # synthetic, models with sdf_gate: weight of the per-region mask BCE
     # gan objective
     data: str = ""                 # folder with images/ and masks/ (CelebAMask-HQ labels or 9-region labels)
     mask_format: str = "celebamask"  # or "regions": mask pixels are region indices

@@ -26,6 +26,10 @@ class SyntheticLossWeights:
     # color must not move (see locality_loss). `locality_points`: points per portrait it uses.
     locality: float = 0.0
     locality_points: int = 512
+    # Models with `sdf_gate`: per-region binary cross-entropy of the mask logits against the label
+    # at the 3D points, so sigmoid(logit) is ~1 where the region is and ~0 elsewhere (the softmax
+    # cross-entropy alone leaves the logits' common level free) and gates the region's SDF offset.
+    gate: float = 0.5
 
 
 def sdf_loss(pred_net: Tensor, true_world: Tensor, scale: float, clamp: float = 0.03) -> Tensor:
@@ -102,6 +106,9 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     logits = f["mask_logit"]                                    # [B, K, P]
     out["mask3d"] = F.cross_entropy(logits, batch["label"]) if g.cfg.mask_activation == "softmax" \
         else F.mse_loss(f["m"], F.one_hot(batch["label"], g.cfg.num_regions).movedim(-1, -2).float())
+    if g.cfg.sdf_gate:
+        onehot = F.one_hot(batch["label"], g.cfg.num_regions).movedim(-1, -2).float()
+        out["gate"] = F.binary_cross_entropy_with_logits(logits, onehot)
     visible = (batch["sdf"] > -BAND).float()[..., None]         # deep inside: color never seen
     out["rgb3d"] = (visible * (torch.sigmoid(f["c"]) - batch["rgb"]).abs()).mean()
 

@@ -85,7 +85,7 @@ class Trainer:
             pool = Pool(tc.pool_size, tc.pool_points, tc.pool_views, tc.view_res, self.cfg.camera, tc.seed + self.rank)
             from facet.training.synthetic import SyntheticLossWeights
 
-            weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points)
+            weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points, gate=tc.gate)
             return SyntheticObjective(self.g, pool, tc.batch, tc.points, tc.rays, tc.samples,
                                       tc.refresh_per_step, tc.seed * 7919 + self.rank, weights=weights,
                                       refresh_every=tc.refresh_every)
@@ -123,7 +123,10 @@ class Trainer:
         from facet.checkpoint import load_generator
 
         src, _ = load_generator(path)
-        if src.cfg.to_json() != self.cfg.to_json():
+        # sdf_gate changes the forward pass only, not the parameters: a gated model may start from
+        # an ungated one
+        same = lambda c: {k: v for k, v in c.to_json().items() if k not in ("sdf_gate", "preset")}  # noqa: E731
+        if same(src.cfg) != same(self.cfg):
             raise ValueError(f"--init-from {path}: its model config differs from preset {self.tc.model_preset!r} "
                              f"(preset {src.cfg.preset!r}); fine-tuning keeps the architecture")
         self.g.load_state_dict(src.state_dict())
