@@ -29,3 +29,20 @@ def test_eval_jobs_give_the_same_result(tiny):
     two = evaluate(tiny, n=2, res=64, locality_n=1, supersample=1, progress=False, jobs=2, model_src=str(TINY))
     for key in ("psnr", "ssim", "miou", "iou", "locality"):
         assert one[key] == pytest.approx(two[key], abs=1e-6), key
+
+
+def test_samples_grid_is_ground_truth_over_the_model(tiny, tmp_path):
+    from PIL import Image
+
+    from facet.cli import main
+
+    out = tmp_path / "s.png"
+    assert main(["samples", "--model", str(TINY), "--out", str(out), "--portraits", "0,1", "--yaws=-30,0,30",
+                 "--res", "32"]) == 0
+    im = Image.open(out)
+    assert im.size == (3 * 32, 4 * 32)      # 3 views; 2 portraits x (ground truth, model)
+    import numpy as np
+
+    a = np.asarray(im).astype(float)
+    # the ground-truth and model rows differ (an untrained model does not draw the world)
+    assert np.abs(a[:32] - a[32:64]).mean() > 5

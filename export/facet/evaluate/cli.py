@@ -148,6 +148,50 @@ def add_parser(sub) -> None:
                    "the result is the same as with 1")
     p.set_defaults(fn=_with_default_model)
 
+    s = sub.add_parser("samples", help="a PNG grid: held-out portraits from several views, ground truth over the model")
+    s.add_argument("--model", default=None, help="model folder or checkpoint; default: index.json's default")
+    s.add_argument("--out", default="samples.png")
+    s.add_argument("--portraits", default="3,5,8", help="held-out portrait indices (seeds EVAL_SEED_BASE + i)")
+    s.add_argument("--yaws", default="-50,-25,0,25,50", help="degrees")
+    s.add_argument("--pitch", type=float, default=5.0, help="degrees")
+    s.add_argument("--res", type=int, default=128)
+    s.add_argument("--threads", type=int, default=1)
+    s.set_defaults(fn=_with_default_model, run=run_samples)
+
+
+@torch.no_grad()
+def samples_grid(g, portraits: list[int], yaws_deg: list[float], pitch_deg: float, res: int):
+    """[3, 2 P res, V res] in [0, 1]: per held-out portrait a row of ground truth and a row of the
+    model's final render (at psi 1, as `facet eval` scores it), one column per yaw."""
+    from facet.evaluate.render import render_image
+    from facet.training.synthetic_data import EVAL_SEED_BASE
+    from facet.world import params_to_latent, render, sample_params
+
+    rows = []
+    for i in portraits:
+        params = sample_params(EVAL_SEED_BASE + i, 1)
+        codes = g.mapping(params_to_latent(params)[0], 1.0)
+        gt, pred = [], []
+        for y in yaws_deg:
+            yaw, pitch = math.radians(y), math.radians(pitch_deg)
+            gt.append(render(params, yaw, pitch, res, res, supersample=2)["image"][0])
+            pred.append(render_image(g, codes, yaw, pitch, res)["image"].clamp(0, 1))
+        rows += [torch.cat(gt, 2), torch.cat(pred, 2)]
+    return torch.cat(rows, 1)
+
+
+def run_samples(a: argparse.Namespace) -> int:
+    import numpy as np
+    from PIL import Image
+
+    torch.set_num_threads(a.threads or torch.get_num_threads())
+    g = load_model(a.model)
+    grid = samples_grid(g, [int(v) for v in a.portraits.split(",")], [float(v) for v in a.yaws.split(",")],
+                        a.pitch, a.res)
+    Image.fromarray((grid.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(a.out)
+    print(f"wrote {a.out}")
+    return 0
+
 
 def _with_default_model(a: argparse.Namespace) -> int:
     if a.model is None:
@@ -155,4 +199,4 @@ def _with_default_model(a: argparse.Namespace) -> int:
 
         index = json.loads((MODELS_DIR / "index.json").read_text())
         a.model = str(MODELS_DIR / index["default"])
-    return run(a)
+    return getattr(a, "run", run)(a)
