@@ -25,7 +25,7 @@ const SEED = Number(process.env.FACET_RESHAPE_SEED ?? 20);
 const SAME_TOL = 2;
 const DILATE_PX = 3;
 /** Outside the union of the hair masks before and after (dilated), at least this fraction unchanged. */
-const MIN_UNCHANGED_OUTSIDE_HAIR = 0.95;
+const MIN_UNCHANGED_OUTSIDE_HAIR = 0.98;
 /** Every other region's mask against before the mouth edit. */
 const MIN_OTHERS_IOU = 0.95;
 const APPLY_TIMEOUT_MS = 180_000;
