@@ -46,3 +46,21 @@ def test_samples_grid_is_ground_truth_over_the_model(tiny, tmp_path):
     a = np.asarray(im).astype(float)
     # the ground-truth and model rows differ (an untrained model does not draw the world)
     assert np.abs(a[:32] - a[32:64]).mean() > 5
+
+
+def test_slider_response_compares_model_and_world(tiny, tmp_path):
+    import json
+
+    from facet.cli import main
+
+    out = tmp_path / "r.json"
+    assert main(["slider-response", "--model", str(TINY), "--out", str(out), "--portraits", "0",
+                 "--regions", "hair,ear", "--res", "32"]) == 0
+    r = json.loads(out.read_text())
+    names = [(s["region"], s["name"]) for s in r["sliders"]]
+    assert ("hair", "length") in names and ("ear", "size") in names
+    assert {s["region"] for s in r["sliders"]} == {"hair", "ear"}
+    hair_length = next(s for s in r["sliders"] if s["name"] == "length")
+    # the world's hair length moves many labels; every share is a fraction
+    assert hair_length["world"] > 0.02
+    assert all(0 <= s["model"] <= 1 and 0 <= s["world"] <= 1 for s in r["sliders"])

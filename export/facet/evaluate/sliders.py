@@ -1,0 +1,82 @@
+"""`facet slider-response`: does each named shape slider move the model's masks as much as it moves
+the synthetic world's?
+
+Per shape parameter of the world and held-out portrait (seeds EVAL_SEED_BASE + i, as `facet eval`),
+the parameter's z slot is set to -z and +z and the label map rendered at one view, by the model
+(final render at psi 1) and by the world. The response is the share of pixels whose label differs
+between the two ends; `ratio` is the model's mean response over the world's. A ratio near 0 is a
+slider that exists but does nothing in the model (the editor's "controls that do nothing").
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import torch
+
+
+@torch.no_grad()
+def slider_response(g, portraits: list[int], z_end: float = 2.0, yaw_deg: float = 20.0, pitch_deg: float = 0.0,
+                    res: int = 96, regions: list[str] | None = None) -> dict:
+    from facet.evaluate.render import render_image
+    from facet.training.synthetic_data import EVAL_SEED_BASE
+    from facet.world import params_to_latent, render, sample_params
+    from facet.world.params import PARAM_SPEC, latent_to_params
+
+    names = list(g.cfg.regions)
+    yaw, pitch = math.radians(yaw_deg), math.radians(pitch_deg)
+    bases = [params_to_latent(sample_params(EVAL_SEED_BASE + i, 1))[0] for i in portraits]
+    rows = []
+    for d in PARAM_SPEC:
+        if d.kind != "shape" or (regions and d.region not in regions):
+            continue
+        k = names.index(d.region)
+        model, world = [], []
+        for z0 in bases:
+            lm, lw = [], []
+            for v in (-z_end, z_end):
+                z = z0.clone()
+                z[2 * k, d.slot] = v
+                lm.append(render_image(g, g.mapping(z, 1.0), yaw, pitch, res)["labels"])
+                lw.append(render(latent_to_params(z[None]), yaw, pitch, res, res)["labels"][0])
+            model.append(float((lm[0] != lm[1]).float().mean()))
+            world.append(float((lw[0] != lw[1]).float().mean()))
+        m, w = sum(model) / len(model), sum(world) / len(world)
+        rows.append({"region": d.region, "name": d.name, "label": d.label, "slot": d.slot,
+                     "model": m, "world": w, "ratio": (m / w) if w > 0 else None})
+    return {"portraits": portraits, "z": z_end, "yaw_deg": yaw_deg, "pitch_deg": pitch_deg, "res": res,
+            "sliders": rows}
+
+
+def run(a: argparse.Namespace) -> int:
+    from facet.evaluate.cli import load_model
+
+    torch.set_num_threads(a.threads or torch.get_num_threads())
+    g = load_model(a.model)
+    out = slider_response(g, [int(v) for v in a.portraits.split(",")], a.z, a.yaw, a.pitch, a.res,
+                          a.regions.split(",") if a.regions else None)
+    for r in out["sliders"]:
+        ratio = "n/a" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        print(f"{r['region']:11s} {r['name']:12s} model {100 * r['model']:6.2f}%  world {100 * r['world']:6.2f}%  ratio {ratio}")
+    if a.out:
+        Path(a.out).write_text(json.dumps(out, indent=2) + "\n")
+        print(f"wrote {a.out}")
+    return 0
+
+
+def add_parser(sub) -> None:
+    from facet.evaluate.cli import _with_default_model
+
+    p = sub.add_parser("slider-response", help="per named shape slider: share of mask pixels it moves, model vs world")
+    p.add_argument("--model", default=None, help="model folder or checkpoint; default: index.json's default")
+    p.add_argument("--out", default=None, help="JSON file (optional)")
+    p.add_argument("--portraits", default="0,1", help="held-out portrait indices (seeds EVAL_SEED_BASE + i)")
+    p.add_argument("--regions", default=None, help="comma-separated regions (default: all)")
+    p.add_argument("--z", type=float, default=2.0, help="the slot is set to -z and +z")
+    p.add_argument("--yaw", type=float, default=20.0, help="degrees")
+    p.add_argument("--pitch", type=float, default=0.0, help="degrees")
+    p.add_argument("--res", type=int, default=96)
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(fn=_with_default_model, run=run)
