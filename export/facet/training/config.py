@@ -33,6 +33,7 @@ class TrainConfig:
     locality: float = 0.0          # synthetic: weight of the locality loss (SyntheticLossWeights.locality; 0 = off)
     locality_points: int = 512     # synthetic: points per portrait the locality loss uses
     gate: float = 0.5              # synthetic, models with sdf_gate: weight of the per-region mask BCE
+    small_share: float = 0.0       # synthetic: share of near-surface 3D points reserved for eye, brow, mouth, nose, ear
     # gan objective
     data: str = ""                 # folder with images/ and masks/ (CelebAMask-HQ labels or 9-region labels)
     mask_format: str = "celebamask"  # or "regions": mask pixels are region indices

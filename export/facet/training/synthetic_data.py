@@ -35,11 +35,17 @@ def pose_prior(n: int, g: torch.Generator, spec: CameraSpec) -> tuple[Tensor, Te
     return torch.rand(n, generator=g) * (y1 - y0) + y0, torch.rand(n, generator=g) * (p1 - p0) + p0
 
 
+SMALL_REGIONS = (2, 3, 4, 5, 6)   # eye, brow, mouth, nose, ear: small surfaces, few random points
+
+
 @torch.no_grad()
-def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: float = 0.75) -> dict:
+def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: float = 0.75,
+                  small_share: float = 0.0) -> dict:
     """Points in the ball [n, P, 3] with scene SDF (world units), label and color targets.
 
-    `near_frac` of them lie within BAND of a surface (rejection sampling), the rest uniform."""
+    `near_frac` of them lie within BAND of a surface (rejection sampling), the rest uniform.
+    `small_share` of the near points are drawn near SMALL_REGIONS instead (`_near_small`): by
+    rejection alone their share follows their surface area, about 1% for an ear."""
     n = params["face"]["shape"].shape[0]
     ball = world_sdf.BALL
     cand = 3 * n_points
@@ -48,12 +54,17 @@ def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: fl
     fld = region_sdf(p, params)
     d = fld[..., 1:].min(-1).values
     n_near = int(near_frac * n_points)
+    n_small = int(small_share * n_near)
     near_score = (d.abs() < BAND).float() + torch.rand(n, cand, generator=g) * 0.5
-    near_idx = near_score.topk(n_near, dim=1).indices
+    near_idx = near_score.topk(n_near - n_small, dim=1).indices
     uni_idx = torch.randint(0, cand, (n, n_points - n_near), generator=g)
     idx = torch.cat([near_idx, uni_idx], 1)
-    p = p.gather(1, idx[..., None].expand(-1, -1, 3))
-    fld = fld.gather(1, idx[..., None].expand(-1, -1, fld.shape[-1]))
+    pc, fc = p, fld
+    p = pc.gather(1, idx[..., None].expand(-1, -1, 3))
+    fld = fc.gather(1, idx[..., None].expand(-1, -1, fc.shape[-1]))
+    if n_small:
+        ps, fs = _near_small(params, pc, fc, n_small, g)
+        p, fld = torch.cat([ps, p], 1), torch.cat([fs, fld], 1)
     d = fld[..., 1:].min(-1).values
     body = fld[..., 1:].argmin(-1) + 1
     label = torch.where(d < BAND, body, torch.full_like(body, BACKGROUND))
@@ -61,6 +72,40 @@ def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: fl
     normal = _normals(p, q)
     rgb = shade(p, normal, label, q)
     return {"points": p, "sdf": d, "label": label, "rgb": rgb}
+
+
+def _near_small(params: dict, p: Tensor, fld: Tensor, total: int, g: torch.Generator,
+                jitter: float = 0.004) -> tuple[Tensor, Tensor]:
+    """`total` points per portrait near SMALL_REGIONS' surfaces, an even quota per region: jittered
+    copies of the candidates that already lie there, with their own world SDFs, those that are
+    still near that region first. A region with no such candidate (an ear under the hair) leaves
+    its quota to the others; a portrait with none at all gets jittered copies of any candidate."""
+    d = fld[..., 1:].min(-1).values
+    body = fld[..., 1:].argmin(-1) + 1
+    near = d.abs() < BAND
+    out_p, out_f = [], []
+    for i in range(p.shape[0]):
+        groups = [(near[i] & (body[i] == r), r) for r in SMALL_REGIONS if bool((near[i] & (body[i] == r)).any())]
+        if not groups:
+            groups = [(torch.ones_like(near[i]), None)]
+        qi = take(params, torch.tensor([i]))
+        got_p, got_f = [], []
+        for j, (src_mask, r) in enumerate(groups):
+            quota = total // len(groups) + (1 if j < total % len(groups) else 0)
+            src = src_mask.nonzero().squeeze(1)
+            pick = src[torch.randint(0, src.numel(), (4 * quota,), generator=g)]
+            q = p[i, pick] + jitter * torch.randn(4 * quota, 3, generator=g)
+            q = q * (world_sdf.BALL / q.norm(dim=-1, keepdim=True).clamp(min=world_sdf.BALL)).clamp(max=1.0)
+            f = region_sdf(q[None], qi)[0]
+            hit = f[:, 1:].min(-1).values.abs() < BAND
+            if r is not None:
+                hit = hit & (f[:, 1:].argmin(-1) + 1 == r)
+            best = (hit.float() + torch.rand(4 * quota, generator=g) * 0.5).topk(quota).indices
+            got_p.append(q[best])
+            got_f.append(f[best])
+        out_p.append(torch.cat(got_p))
+        out_f.append(torch.cat(got_f))
+    return torch.stack(out_p), torch.stack(out_f)
 
 
 def _normals(p: Tensor, q: dict, h: float = 2e-4) -> Tensor:
@@ -84,13 +129,14 @@ class Portraits:
 
 
 @torch.no_grad()
-def make_portraits(seeds: list[int], points: int, views: int, res: int, spec: CameraSpec) -> Portraits:
+def make_portraits(seeds: list[int], points: int, views: int, res: int, spec: CameraSpec,
+                   small_share: float = 0.0) -> Portraits:
     """Everything one pool slot holds, for portraits drawn from the given seeds."""
     parts = []
     for s in seeds:
         g = torch.Generator().manual_seed(s)
         params = sample_params(s, 1)
-        pts = point_targets(params, points, g)
+        pts = point_targets(params, points, g, small_share=small_share)
         yaw, pitch = pose_prior(views, g, spec)
         rep = take(params, torch.zeros(views, dtype=torch.long))
         r = render(rep, yaw, pitch, res, res)
@@ -102,8 +148,10 @@ def make_portraits(seeds: list[int], points: int, views: int, res: int, spec: Ca
 class Pool:
     """A fixed-size pool of portraits; `refresh(k)` replaces the k oldest with new ones."""
 
-    def __init__(self, size: int, points: int, views: int, res: int, spec: CameraSpec, seed: int):
+    def __init__(self, size: int, points: int, views: int, res: int, spec: CameraSpec, seed: int,
+                 small_share: float = 0.0):
         self.size, self.points, self.views, self.res, self.spec = size, points, views, res, spec
+        self.small_share = small_share
         self.next_seed = seed * 10_000_000
         assert self.next_seed + 10_000_000 < EVAL_SEED_BASE
         self.data: Portraits | None = None
@@ -117,13 +165,14 @@ class Pool:
     def fill(self, progress=None) -> None:
         chunks = []
         for i in range(0, self.size, 8):
-            chunks.append(make_portraits(self._seeds(min(8, self.size - i)), self.points, self.views, self.res, self.spec))
+            chunks.append(make_portraits(self._seeds(min(8, self.size - i)), self.points, self.views, self.res, self.spec,
+                                         self.small_share))
             if progress:
                 progress(min(i + 8, self.size))
         self.data = Portraits(*(torch.cat([getattr(c, f) for c in chunks]) for f in Portraits.__dataclass_fields__))
 
     def refresh(self, k: int) -> None:
-        new = make_portraits(self._seeds(k), self.points, self.views, self.res, self.spec)
+        new = make_portraits(self._seeds(k), self.points, self.views, self.res, self.spec, self.small_share)
         for f in Portraits.__dataclass_fields__:
             buf = getattr(self.data, f)
             for j in range(k):

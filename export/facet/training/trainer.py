@@ -82,7 +82,8 @@ class Trainer:
             from facet.training.synthetic import SyntheticObjective
             from facet.training.synthetic_data import Pool
 
-            pool = Pool(tc.pool_size, tc.pool_points, tc.pool_views, tc.view_res, self.cfg.camera, tc.seed + self.rank)
+            pool = Pool(tc.pool_size, tc.pool_points, tc.pool_views, tc.view_res, self.cfg.camera, tc.seed + self.rank,
+                        tc.small_share)
             from facet.training.synthetic import SyntheticLossWeights
 
             weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points, gate=tc.gate)
