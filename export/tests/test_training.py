@@ -136,6 +136,7 @@ def test_small_share_reserves_near_points_for_the_small_regions():
     old sampling."""
     import torch
 
+    from facet.regions import REGIONS
     from facet.training.synthetic_data import BAND, SMALL_REGIONS, point_targets
     from facet.world import sample_params
 
@@ -146,7 +147,7 @@ def test_small_share_reserves_near_points_for_the_small_regions():
         near = t["sdf"][0].abs() < BAND
         small = torch.isin(t["label"][0], torch.tensor(SMALL_REGIONS)) & near
         shares[s] = float(small.sum()) / float(near.sum())
-        ears = int(((t["label"][0] == 6) & near).sum())
+        ears = int(((t["label"][0] == REGIONS.index("ear")) & near).sum())
         assert t["points"].shape == (1, 2048, 3)
         if s:   # the ear's even quota of the reserved points, most of them still on the ear
             assert ears >= int(0.4 * 0.75 * 2048 / 5) // 2, ears

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from facet.camera import CameraSpec, rays_for_pose
+from facet.regions import REGIONS
 from facet.world import params_to_latent, region_sdf, render, sample_params
 from facet.world import sdf as world_sdf
 from facet.world.shade import background, shade
@@ -35,7 +36,8 @@ def pose_prior(n: int, g: torch.Generator, spec: CameraSpec) -> tuple[Tensor, Te
     return torch.rand(n, generator=g) * (y1 - y0) + y0, torch.rand(n, generator=g) * (p1 - p0) + p0
 
 
-SMALL_REGIONS = (2, 3, 4, 5, 6)   # eye, brow, mouth, nose, ear: small surfaces, few random points
+# Small surfaces, few random points: their region indices (the world's labels follow REGIONS).
+SMALL_REGIONS = tuple(REGIONS.index(r) for r in ("eye", "brow", "mouth", "nose", "ear"))
 
 
 @torch.no_grad()
@@ -59,12 +61,11 @@ def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: fl
     near_idx = near_score.topk(n_near - n_small, dim=1).indices
     uni_idx = torch.randint(0, cand, (n, n_points - n_near), generator=g)
     idx = torch.cat([near_idx, uni_idx], 1)
-    pc, fc = p, fld
-    p = pc.gather(1, idx[..., None].expand(-1, -1, 3))
-    fld = fc.gather(1, idx[..., None].expand(-1, -1, fc.shape[-1]))
-    if n_small:
-        ps, fs = _near_small(params, pc, fc, n_small, g)
-        p, fld = torch.cat([ps, p], 1), torch.cat([fs, fld], 1)
+    small = _near_small(params, p, fld, n_small, g) if n_small else None
+    p = p.gather(1, idx[..., None].expand(-1, -1, 3))
+    fld = fld.gather(1, idx[..., None].expand(-1, -1, fld.shape[-1]))
+    if small:
+        p, fld = torch.cat([small[0], p], 1), torch.cat([small[1], fld], 1)
     d = fld[..., 1:].min(-1).values
     body = fld[..., 1:].argmin(-1) + 1
     label = torch.where(d < BAND, body, torch.full_like(body, BACKGROUND))
@@ -85,9 +86,8 @@ def _near_small(params: dict, p: Tensor, fld: Tensor, total: int, g: torch.Gener
     near = d.abs() < BAND
     out_p, out_f = [], []
     for i in range(p.shape[0]):
-        groups = [(near[i] & (body[i] == r), r) for r in SMALL_REGIONS if bool((near[i] & (body[i] == r)).any())]
-        if not groups:
-            groups = [(torch.ones_like(near[i]), None)]
+        groups = [(m, r) for r in SMALL_REGIONS if bool((m := near[i] & (body[i] == r)).any())]
+        groups = groups or [(torch.ones_like(near[i]), None)]
         qi = take(params, torch.tensor([i]))
         got_p, got_f = [], []
         for j, (src_mask, r) in enumerate(groups):
