@@ -3,10 +3,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
 from facet.checkpoint import load_generator
+from facet.config import preset
+from facet.model.generator import Generator
 from facet.regions import REGIONS
 from facet.training.cli import add_parser  # noqa: F401  (the CLI module imports cleanly)
 from facet.training.config import TRAIN_PRESETS
@@ -153,3 +156,36 @@ def test_small_share_reserves_near_points_for_the_small_regions():
             assert ears >= int(0.4 * 0.75 * 2048 / 5) // 2, ears
     assert shares[0.0] < 0.2
     assert shares[0.4] > shares[0.0] + 0.2, shares
+
+
+def test_rebalance_shape_codes_keeps_the_model_and_spreads_the_codes(tiny_gated):
+    """--set rebalance_codes=S: every shape-code row (but the background's) with a spread under S is
+    scaled up to S, its FiLM weights down by the same factor: the fields do not change."""
+    import copy
+
+    from facet.model.field import rebalance_shape_codes
+
+    g = copy.deepcopy(tiny_gated)
+    k = 3
+    with torch.no_grad():   # make one row near-constant, as the bundled model's ear row was
+        g.mapping.layers[-1].weight[2 * k] *= 0.01
+    z = torch.randn(3, g.cfg.num_codes, g.cfg.z_dim, generator=torch.Generator().manual_seed(1))
+    pts = torch.rand(3, 500, 3, generator=torch.Generator().manual_seed(2)) * 0.2 - 0.1
+    zs = torch.randn(2000, g.cfg.num_codes, g.cfg.z_dim, generator=torch.Generator().manual_seed(3))
+    spread = lambda: g.mapping(zs).std(0).mean(-1)  # noqa: E731
+    with torch.no_grad():
+        before = g.fields(pts, g.mapping(z, 0.7))
+        s0 = spread()
+        target = float(s0[2::2].max()) * 1.5
+        scaled = rebalance_shape_codes(g.mapping, g.local, target)
+        after = g.fields(pts, g.mapping(z, 0.7))
+        s1 = spread()
+    assert 0 not in scaled and k in scaled and scaled[k] > 50
+    for row in range(2, g.cfg.num_codes, 2):
+        assert abs(float(s1[row]) - target) < 0.1 * target, row
+    assert torch.equal(s1[1::2], s0[1::2]) and float(s1[0]) == float(s0[0])   # texture rows, background
+    for key in ("d", "mask_logit", "m", "c"):
+        assert torch.allclose(before[key], after[key], atol=1e-4, rtol=1e-4), key
+    with pytest.raises(ValueError, match="per-code mapping rows"):
+        shared = Generator(preset("tiny", mapping_shared=True))
+        rebalance_shape_codes(shared.mapping, shared.local, 0.2)

@@ -188,3 +188,39 @@ class Mapping(nn.Module):
         z = torch.randn(samples, *self.z_mask.shape, generator=g)
         self.code_mean.zero_()
         self.code_mean.copy_(self.forward(z, 1.0).mean(0))
+
+
+@torch.no_grad()
+def rebalance_shape_codes(mapping: Mapping, local: LocalGenerators, target_std: float, samples: int = 4000,
+                          seed: int = 0) -> dict[int, float]:
+    """Scale each region's shape code up to a spread of `target_std` without changing the model.
+
+    A region whose mapping row learnt a near-constant code (the ear's: std 0.02 against the hair's
+    0.2) leaves its FiLM layers nearly blind to z, and training cannot easily leave that saddle:
+    the code's spread grows with the FiLM's response to it and vice versa. For region k >= 1 (the
+    background's shape code drives the base SDF and is constant) with std s < target, the last
+    mapping layer's row 2k and code_mean[2k] are multiplied by a = target / s and the region's
+    shape FiLM weights by 1 / a: FiLM is linear in the code (and leaky ReLU commutes with a > 0),
+    so every output is the same, but an optimiser step now moves the region's response to its
+    code a times faster. Returns {region: a} for the rows it scaled."""
+    if mapping.layers[-1].weight.shape[0] == 1:
+        raise ValueError("rebalance_shape_codes needs per-code mapping rows (mapping_shared=False)")
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(samples, *mapping.z_mask.shape, generator=g)
+    codes = mapping(z, 1.0)
+    scaled = {}
+    for k in range(1, local.count):
+        row = 2 * k
+        s = float(codes[:, row].std(0).mean())
+        if s <= 0 or s >= target_std:
+            continue
+        a = target_std / s
+        last = mapping.layers[-1]
+        last.weight[row] *= a
+        last.bias[row] *= a
+        mapping.code_mean[row] *= a
+        for layer in local.shape:
+            layer.film.weight[k] /= a
+        scaled[k] = a
+    return scaled
+

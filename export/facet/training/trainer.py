@@ -63,6 +63,13 @@ class Trainer:
             self.g.mapping.z_mask.copy_(world_z_mask(self.cfg))
         if tc.init_from:
             self.init_from(Path(tc.init_from))
+        if tc.rebalance_codes > 0:
+            from facet.model.field import rebalance_shape_codes
+
+            scaled = rebalance_shape_codes(self.g.mapping, self.g.local, tc.rebalance_codes)
+            if self.rank == 0:
+                names = ", ".join(f"{self.cfg.regions[k]} x{a:.1f}" for k, a in scaled.items())
+                print(f"rebalanced shape codes to std {tc.rebalance_codes}: {names or 'none below it'}")
         self.model = self.g
         if self.world > 1:
             self.model = torch.nn.parallel.DistributedDataParallel(self.g, find_unused_parameters=True)
