@@ -189,3 +189,38 @@ def test_rebalance_shape_codes_keeps_the_model_and_spreads_the_codes(tiny_gated)
     with pytest.raises(ValueError, match="per-code mapping rows"):
         shared = Generator(preset("tiny", mapping_shared=True))
         rebalance_shape_codes(shared.mapping, shared.local, 0.2)
+
+
+def test_train_regions_freezes_everything_else(tmp_path):
+    """--set train_regions=ear: two steps change the ear's slices of the local generators and its
+    mapping rows, and leave every other weight bit-identical; small_regions names the regions
+    small_share draws near; an unknown region is refused by name."""
+    import dataclasses
+
+    first = tmp_path / "first"
+    Trainer(TRAIN_PRESETS["smoke"], first).run()
+    src, _ = load_generator(first / "generator.safetensors")
+    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
+                             train_regions="ear", small_regions="ear", small_share=0.5)
+    t = Trainer(tc, tmp_path / "ft")
+    t.run()
+    k = t.cfg.regions.index("ear")
+    before, after = src.state_dict(), t.g.state_dict()
+    changed = []
+    for name, v in before.items():
+        if name.startswith("mapping.code_mean") or name == "mapping.z_mask":
+            continue
+        w = after[name]
+        if name.startswith("local."):
+            others = [i for i in range(t.cfg.num_regions) if i != k]
+            assert torch.equal(w[others], v[others]), name
+            changed.append(not torch.equal(w[k], v[k]))
+        elif name.startswith("mapping."):
+            others = [i for i in range(t.cfg.num_codes) if i // 2 != k]
+            assert torch.equal(w[others], v[others]), name
+            changed.append(not torch.equal(w[2 * k:2 * k + 2], v[2 * k:2 * k + 2]))
+        else:
+            assert torch.equal(w, v), name
+    assert sum(changed) > len(changed) // 2
+    with pytest.raises(ValueError, match="unknown region 'ears'"):
+        Trainer(dataclasses.replace(tc, train_regions="ears"), tmp_path / "bad")

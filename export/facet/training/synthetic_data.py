@@ -42,12 +42,12 @@ SMALL_REGIONS = tuple(REGIONS.index(r) for r in ("eye", "brow", "mouth", "nose",
 
 @torch.no_grad()
 def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: float = 0.75,
-                  small_share: float = 0.0) -> dict:
+                  small_share: float = 0.0, small_regions: tuple[int, ...] = SMALL_REGIONS) -> dict:
     """Points in the ball [n, P, 3] with scene SDF (world units), label and color targets.
 
     `near_frac` of them lie within BAND of a surface (rejection sampling), the rest uniform.
-    `small_share` of the near points are drawn near SMALL_REGIONS instead (`_near_small`): by
-    rejection alone their share follows their surface area, about 1% for an ear."""
+    `small_share` of the near points are drawn near `small_regions` (default SMALL_REGIONS) instead
+    (`_near_small`): by rejection alone their share follows their surface area, about 1% for an ear."""
     n = params["face"]["shape"].shape[0]
     ball = world_sdf.BALL
     cand = 3 * n_points
@@ -61,7 +61,7 @@ def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: fl
     near_idx = near_score.topk(n_near - n_small, dim=1).indices
     uni_idx = torch.randint(0, cand, (n, n_points - n_near), generator=g)
     idx = torch.cat([near_idx, uni_idx], 1)
-    small = _near_small(params, p, fld, n_small, g) if n_small else None
+    small = _near_small(params, p, fld, n_small, g, small_regions) if n_small else None
     p = p.gather(1, idx[..., None].expand(-1, -1, 3))
     fld = fld.gather(1, idx[..., None].expand(-1, -1, fld.shape[-1]))
     if small:
@@ -76,8 +76,8 @@ def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: fl
 
 
 def _near_small(params: dict, p: Tensor, fld: Tensor, total: int, g: torch.Generator,
-                jitter: float = 0.004) -> tuple[Tensor, Tensor]:
-    """`total` points per portrait near SMALL_REGIONS' surfaces, an even quota per region: jittered
+                regions: tuple[int, ...] = SMALL_REGIONS, jitter: float = 0.004) -> tuple[Tensor, Tensor]:
+    """`total` points per portrait near the `regions`' surfaces, an even quota per region: jittered
     copies of the candidates that already lie there, with their own world SDFs, those that are
     still near that region first. A region with no such candidate (an ear under the hair) leaves
     its quota to the others; a portrait with none at all gets jittered copies of any candidate."""
@@ -86,7 +86,7 @@ def _near_small(params: dict, p: Tensor, fld: Tensor, total: int, g: torch.Gener
     near = d.abs() < BAND
     out_p, out_f = [], []
     for i in range(p.shape[0]):
-        groups = [(m, r) for r in SMALL_REGIONS if bool((m := near[i] & (body[i] == r)).any())]
+        groups = [(m, r) for r in regions if bool((m := near[i] & (body[i] == r)).any())]
         groups = groups or [(torch.ones_like(near[i]), None)]
         qi = take(params, torch.tensor([i]))
         got_p, got_f = [], []
@@ -130,13 +130,13 @@ class Portraits:
 
 @torch.no_grad()
 def make_portraits(seeds: list[int], points: int, views: int, res: int, spec: CameraSpec,
-                   small_share: float = 0.0) -> Portraits:
+                   small_share: float = 0.0, small_regions: tuple[int, ...] = SMALL_REGIONS) -> Portraits:
     """Everything one pool slot holds, for portraits drawn from the given seeds."""
     parts = []
     for s in seeds:
         g = torch.Generator().manual_seed(s)
         params = sample_params(s, 1)
-        pts = point_targets(params, points, g, small_share=small_share)
+        pts = point_targets(params, points, g, small_share=small_share, small_regions=small_regions)
         yaw, pitch = pose_prior(views, g, spec)
         rep = take(params, torch.zeros(views, dtype=torch.long))
         r = render(rep, yaw, pitch, res, res)
@@ -149,9 +149,9 @@ class Pool:
     """A fixed-size pool of portraits; `refresh(k)` replaces the k oldest with new ones."""
 
     def __init__(self, size: int, points: int, views: int, res: int, spec: CameraSpec, seed: int,
-                 small_share: float = 0.0):
+                 small_share: float = 0.0, small_regions: tuple[int, ...] = SMALL_REGIONS):
         self.size, self.points, self.views, self.res, self.spec = size, points, views, res, spec
-        self.small_share = small_share
+        self.small_share, self.small_regions = small_share, small_regions
         self.next_seed = seed * 10_000_000
         assert self.next_seed + 10_000_000 < EVAL_SEED_BASE
         self.data: Portraits | None = None
@@ -166,13 +166,14 @@ class Pool:
         chunks = []
         for i in range(0, self.size, 8):
             chunks.append(make_portraits(self._seeds(min(8, self.size - i)), self.points, self.views, self.res, self.spec,
-                                         self.small_share))
+                                         self.small_share, self.small_regions))
             if progress:
                 progress(min(i + 8, self.size))
         self.data = Portraits(*(torch.cat([getattr(c, f) for c in chunks]) for f in Portraits.__dataclass_fields__))
 
     def refresh(self, k: int) -> None:
-        new = make_portraits(self._seeds(k), self.points, self.views, self.res, self.spec, self.small_share)
+        new = make_portraits(self._seeds(k), self.points, self.views, self.res, self.spec, self.small_share,
+                             self.small_regions)
         for f in Portraits.__dataclass_fields__:
             buf = getattr(self.data, f)
             for j in range(k):

@@ -50,6 +50,38 @@ def world_z_mask(cfg: ModelConfig) -> torch.Tensor:
     return mask
 
 
+def region_indices(cfg: ModelConfig, names: str, option: str) -> tuple[int, ...]:
+    out = []
+    for n in (v.strip() for v in names.split(",") if v.strip()):
+        if n not in cfg.regions:
+            raise ValueError(f"{option}: unknown region {n!r}; the model's regions: {', '.join(cfg.regions)}")
+        out.append(cfg.regions.index(n))
+    if not out:
+        raise ValueError(f"{option}: no region named")
+    return tuple(out)
+
+
+def freeze_all_but(g: Generator, regions: tuple[int, ...]) -> None:
+    """Only the given regions' local generators (their slices of the stacked weights) and mapping
+    rows (shape and texture) get gradients; the base SDF, beta and every other region stay as they
+    are (gradient hooks zero the rest, so a fresh Adam leaves it exactly unchanged)."""
+    if g.mapping.layers[-1].weight.shape[0] == 1:
+        raise ValueError("train_regions needs per-code mapping rows (mapping_shared=False)")
+    keep_local = torch.zeros(g.cfg.num_regions)
+    keep_local[list(regions)] = 1.0
+    keep_rows = keep_local.repeat_interleave(2)
+    for name, p in g.named_parameters():
+        if name.startswith("local."):
+            mask = keep_local
+        elif name.startswith("mapping."):
+            mask = keep_rows
+        else:
+            p.requires_grad_(False)
+            continue
+        mask = mask.view(-1, *([1] * (p.dim() - 1))).to(p.device)
+        p.register_hook(lambda grad, m=mask: grad * m)
+
+
 class Trainer:
     def __init__(self, tc: TrainConfig, out: Path, model_cfg: ModelConfig | None = None, resume: bool = True):
         self.tc, self.out = tc, Path(out)
@@ -70,6 +102,8 @@ class Trainer:
             if self.rank == 0:
                 names = ", ".join(f"{self.cfg.regions[k]} x{a:.1f}" for k, a in scaled.items())
                 print(f"rebalanced shape codes to std {tc.rebalance_codes}: {names or 'none below it'}")
+        if tc.train_regions:
+            freeze_all_but(self.g, region_indices(self.cfg, tc.train_regions, "train_regions"))
         self.model = self.g
         if self.world > 1:
             self.model = torch.nn.parallel.DistributedDataParallel(self.g, find_unused_parameters=True)
@@ -89,8 +123,11 @@ class Trainer:
             from facet.training.synthetic import SyntheticObjective
             from facet.training.synthetic_data import Pool
 
+            from facet.training.synthetic_data import SMALL_REGIONS
+
+            small = region_indices(self.cfg, tc.small_regions, "small_regions") if tc.small_regions else SMALL_REGIONS
             pool = Pool(tc.pool_size, tc.pool_points, tc.pool_views, tc.view_res, self.cfg.camera, tc.seed + self.rank,
-                        tc.small_share)
+                        tc.small_share, small)
             from facet.training.synthetic import SyntheticLossWeights
 
             weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points, gate=tc.gate)
