@@ -77,10 +77,12 @@ def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: fl
 
 def _near_small(params: dict, p: Tensor, fld: Tensor, total: int, g: torch.Generator,
                 regions: tuple[int, ...] = SMALL_REGIONS, jitter: float = 0.004) -> tuple[Tensor, Tensor]:
-    """`total` points per portrait near the `regions`' surfaces, an even quota per region: jittered
-    copies of the candidates that already lie there, with their own world SDFs, those that are
-    still near that region first. A region with no such candidate (an ear under the hair) leaves
-    its quota to the others; a portrait with none at all gets jittered copies of any candidate."""
+    """`total` points per portrait around the `regions`' surfaces, an even quota per region: jittered
+    copies of the candidates that lie on it, with their own world SDFs and labels, those near any
+    surface first. The pick never looks at the label: preferring points still on the region would
+    teach the mask head that the region is bigger than it is (it did: the ears grew). A region
+    with no such candidate (an ear under the hair) leaves its quota to the others; a portrait with
+    none at all gets jittered copies of any candidate."""
     d = fld[..., 1:].min(-1).values
     body = fld[..., 1:].argmin(-1) + 1
     near = d.abs() < BAND
@@ -98,8 +100,6 @@ def _near_small(params: dict, p: Tensor, fld: Tensor, total: int, g: torch.Gener
             q = q * (world_sdf.BALL / q.norm(dim=-1, keepdim=True).clamp(min=world_sdf.BALL)).clamp(max=1.0)
             f = region_sdf(q[None], qi)[0]
             hit = f[:, 1:].min(-1).values.abs() < BAND
-            if r is not None:
-                hit = hit & (f[:, 1:].argmin(-1) + 1 == r)
             best = (hit.float() + torch.rand(4 * quota, generator=g) * 0.5).topk(quota).indices
             got_p.append(q[best])
             got_f.append(f[best])
