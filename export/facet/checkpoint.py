@@ -27,5 +27,13 @@ def load_generator(path: Path | str) -> tuple[Generator, dict]:
         raise ValueError(f"{path}: not a Facet generator checkpoint (metadata format={meta.get('format')!r})")
     cfg = ModelConfig.from_json(json.loads(meta["config"]))
     g = Generator(cfg)
-    g.load_state_dict(load_file(str(path)))
+    load_weights(g, load_file(str(path)))
     return g, json.loads(meta.get("extra", "{}"))
+
+
+def load_weights(g: Generator, state: dict) -> None:
+    """Strict load, except that checkpoints older than the FiLM code centres (every
+    `*.code_center` missing) load with the centres at zero, the same function they had."""
+    missing, unexpected = g.load_state_dict(state, strict=False)
+    if unexpected or any(not k.endswith(".code_center") for k in missing):
+        raise RuntimeError(f"weights do not match the model: missing {missing}, unexpected {unexpected}")

@@ -184,6 +184,10 @@ def test_rebalance_shape_codes_keeps_the_model_and_spreads_the_codes(tiny_gated)
     for row in range(2, g.cfg.num_codes, 2):
         assert abs(float(s1[row]) - target) < 0.1 * target, row
     assert torch.equal(s1[1::2], s0[1::2]) and float(s1[0]) == float(s0[0])   # texture rows, background
+    with torch.no_grad():   # the shape FiLM layers read centred codes
+        mean = g.mapping(zs)[:, 2 * k].mean(0)
+    for layer in g.local.shape:
+        assert torch.allclose(layer.code_center[k], mean, atol=1e-3 * float(mean.norm()))
     for key in ("d", "mask_logit", "m", "c"):
         assert torch.allclose(before[key], after[key], atol=1e-4, rtol=1e-4), key
     with pytest.raises(ValueError, match="per-code mapping rows"):

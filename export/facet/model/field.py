@@ -55,11 +55,15 @@ class FiLMSiren(nn.Module):
         super().__init__()
         self.linear = StackedLinear(count, fin, fout, "siren_first" if first else "siren")
         self.film = StackedLinear(count, code_dim, 2 * fout, scale=0.25)
+        # FiLM reads code - code_center (zeros unless rebalance_shape_codes set it): the same
+        # function, but the FiLM weights' gradients see the codes' variation, not their mean
+        self.register_buffer("code_center", torch.zeros(count, code_dim))
         self.gs, self.go, self.bs = cfg.film_gamma_scale, cfg.film_gamma_offset, cfg.film_beta_scale
 
     def forward(self, x: Tensor, code: Tensor, index: Tensor | None = None) -> Tensor:
         """x [..., B|1, P, in], code [..., B, C] -> [..., B, P, out]."""
-        gb = self.film(code.unsqueeze(-2), index)          # [..., B, 1, 2 out]
+        center = self.code_center if index is None else nn.functional.embedding(index, self.code_center)
+        gb = self.film((code - center).unsqueeze(-2), index)          # [..., B, 1, 2 out]
         gamma, beta = gb.chunk(2, dim=-1)
         gamma = self.gs * gamma + self.go
         beta = self.bs * beta
@@ -193,16 +197,19 @@ class Mapping(nn.Module):
 @torch.no_grad()
 def rebalance_shape_codes(mapping: Mapping, local: LocalGenerators, target_std: float, samples: int = 4000,
                           seed: int = 0) -> dict[int, float]:
-    """Scale each region's shape code up to a spread of `target_std` without changing the model.
+    """Centre every region's shape code for its FiLM layers and scale its spread up to
+    `target_std`, without changing the model.
 
-    A region whose mapping row learnt a near-constant code (the ear's: std 0.02 against the hair's
-    0.2) leaves its FiLM layers nearly blind to z, and training cannot easily leave that saddle:
-    the code's spread grows with the FiLM's response to it and vice versa. For region k >= 1 (the
-    background's shape code drives the base SDF and is constant) with std s < target, the last
-    mapping layer's row 2k and code_mean[2k] are multiplied by a = target / s and the region's
-    shape FiLM weights by 1 / a: FiLM is linear in the code (and leaky ReLU commutes with a > 0),
-    so every output is the same, but an optimiser step now moves the region's response to its
-    code a times faster. Returns {region: a} for the rows it scaled."""
+    A region whose mapping row learnt a near-constant code (the ear's: std 0.02 around a mean of
+    norm 0.7, the hair's std 0.2) leaves its FiLM layers nearly blind to z, and training does not
+    leave that saddle: a FiLM weight's gradient is (output gradient) x code, dominated by the
+    constant mean, so Adam's normalised steps barely follow the part that varies with z. For region
+    k >= 1 (the background's shape code drives the base SDF and is constant), with mean m and
+    spread s over random z: the last mapping layer's row 2k and code_mean[2k] are multiplied by
+    a = max(1, target / s) (leaky ReLU commutes with a > 0), and each shape FiLM layer of region k
+    gets W' = W / a, code_center = a m and bias b + W m, so W' (a c - a m) + b + W m = W c + b:
+    every output is the same, but the FiLM gradients now see the centred, a-times larger
+    variation. Returns {region: a} for every region it centred."""
     if mapping.layers[-1].weight.shape[0] == 1:
         raise ValueError("rebalance_shape_codes needs per-code mapping rows (mapping_shared=False)")
     g = torch.Generator().manual_seed(seed)
@@ -212,15 +219,19 @@ def rebalance_shape_codes(mapping: Mapping, local: LocalGenerators, target_std: 
     for k in range(1, local.count):
         row = 2 * k
         s = float(codes[:, row].std(0).mean())
-        if s <= 0 or s >= target_std:
+        if s <= 0:
             continue
-        a = target_std / s
+        a = max(1.0, target_std / s)
+        m = codes[:, row].mean(0)                                  # in the old code units
         last = mapping.layers[-1]
         last.weight[row] *= a
         last.bias[row] *= a
         mapping.code_mean[row] *= a
         for layer in local.shape:
-            layer.film.weight[k] /= a
+            w = layer.film.weight[k]                                # [2 out, C]
+            old_center = layer.code_center[k].clone()
+            layer.film.bias[k] += w @ (m - old_center)
+            layer.film.weight[k] = w / a
+            layer.code_center[k] = a * m
         scaled[k] = a
     return scaled
-
