@@ -194,6 +194,12 @@ class Mapping(nn.Module):
         self.code_mean.copy_(self.forward(z, 1.0).mean(0))
 
 
+def require_per_code_rows(mapping: Mapping, what: str) -> None:
+    """Options that treat one region's codes on their own need a mapping row per code."""
+    if mapping.layers[-1].weight.shape[0] == 1:
+        raise ValueError(f"{what} needs per-code mapping rows (mapping_shared=False)")
+
+
 @torch.no_grad()
 def rebalance_shape_codes(mapping: Mapping, local: LocalGenerators, target_std: float, samples: int = 4000,
                           seed: int = 0) -> dict[int, float]:
@@ -210,8 +216,7 @@ def rebalance_shape_codes(mapping: Mapping, local: LocalGenerators, target_std: 
     gets W' = W / a, code_center = a m and bias b + W m, so W' (a c - a m) + b + W m = W c + b:
     every output is the same, but the FiLM gradients now see the centred, a-times larger
     variation. Returns {region: a} for every region it centred."""
-    if mapping.layers[-1].weight.shape[0] == 1:
-        raise ValueError("rebalance_shape_codes needs per-code mapping rows (mapping_shared=False)")
+    require_per_code_rows(mapping, "rebalance_shape_codes")
     g = torch.Generator().manual_seed(seed)
     z = torch.randn(samples, *mapping.z_mask.shape, generator=g)
     codes = mapping(z, 1.0)

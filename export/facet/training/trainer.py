@@ -65,8 +65,9 @@ def freeze_all_but(g: Generator, regions: tuple[int, ...]) -> None:
     """Only the given regions' local generators (their slices of the stacked weights) and mapping
     rows (shape and texture) get gradients; the base SDF, beta and every other region stay as they
     are (gradient hooks zero the rest, so a fresh Adam leaves it exactly unchanged)."""
-    if g.mapping.layers[-1].weight.shape[0] == 1:
-        raise ValueError("train_regions needs per-code mapping rows (mapping_shared=False)")
+    from facet.model.field import require_per_code_rows
+
+    require_per_code_rows(g.mapping, "train_regions")
     keep_local = torch.zeros(g.cfg.num_regions)
     keep_local[list(regions)] = 1.0
     keep_rows = keep_local.repeat_interleave(2)
@@ -95,13 +96,14 @@ class Trainer:
             self.g.mapping.z_mask.copy_(world_z_mask(self.cfg))
         if tc.init_from:
             self.init_from(Path(tc.init_from))
-        if tc.rebalance_codes > 0:
+        resuming = resume and (self.out / "last.pt").exists()
+        if tc.rebalance_codes > 0 and not resuming:   # a resume's last.pt holds the rebalanced weights
             from facet.model.field import rebalance_shape_codes
 
             scaled = rebalance_shape_codes(self.g.mapping, self.g.local, tc.rebalance_codes)
             if self.rank == 0:
                 names = ", ".join(f"{self.cfg.regions[k]} x{a:.1f}" for k, a in scaled.items())
-                print(f"rebalanced shape codes to std {tc.rebalance_codes}: {names or 'none below it'}")
+                print(f"rebalanced shape codes to std {tc.rebalance_codes}: {names}")
         if tc.train_regions:
             freeze_all_but(self.g, region_indices(self.cfg, tc.train_regions, "train_regions"))
         self.model = self.g
@@ -114,7 +116,7 @@ class Trainer:
         self.base_lrs = [grp["lr"] for grp in groups]
         self.step = 0
         self.objective = self._objective()
-        if resume and (self.out / "last.pt").exists():
+        if resuming:
             self.load(self.out / "last.pt")
 
     def _objective(self):
