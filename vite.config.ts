@@ -31,6 +31,8 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'bench/**/*.test.ts'],
+    // `npm run bench` copies the app (tests included) into bench/build/app: not ours to run twice
+    exclude: ['**/node_modules/**', 'bench/build/**'],
     environment: 'node',
   },
 });

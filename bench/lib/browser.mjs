@@ -193,16 +193,20 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
           return out;
         }, c);
         done.push({ ...c, ...r });
-        log(`  ${backend}: reshape ${c.edit} (seed ${c.seed}): ${Math.round(r.ms)} ms, target IoU ${r.target_iou_before?.toFixed?.(3)} -> ${r.target_iou?.toFixed?.(3)}`);
+        log(`  ${backend}: reshape ${c.edit} (seed ${c.seed}): ${Math.round(r.ms)} ms (graph ${Math.round(r.graphMs)}, proxy ${Math.round(r.proxyMs)}, commit ${Math.round(r.commitMs)}), target IoU ${r.target_iou_before?.toFixed?.(3)} -> ${r.target_iou?.toFixed?.(3)}`);
       } catch (e) {
         log(`  ${backend}: reshape ${c.edit} (seed ${c.seed}) failed: ${String(e.message ?? e).split('\n')[0]}`);
       }
     }
     if (done.length) {
       const mean = (k) => done.reduce((a, r) => a + (r[k] ?? 0), 0) / done.length;
+      const median = (k) => {
+        const v = done.map((r) => r[k] ?? 0).sort((a, b) => a - b);
+        return v[Math.floor(v.length / 2)];
+      };
       push(`reshape apply (${done.length} painted edits of bench/reshape-cases.json)`, done.map((r) => r.ms), {
         compare: true,
-        note: `target IoU ${mean('target_iou_before').toFixed(3)} -> ${mean('target_iou').toFixed(3)}, others IoU mean ${mean('others_iou').toFixed(3)}; window.facet.applyMask`,
+        note: `target IoU ${mean('target_iou_before').toFixed(3)} -> ${mean('target_iou').toFixed(3)}, others IoU mean ${mean('others_iou').toFixed(3)}; median ms in the reshape graph ${Math.round(median('graphMs'))}, the TypeScript proxy ${Math.round(median('proxyMs'))}, the commit (re-bake, preview) ${Math.round(median('commitMs'))}; window.facet.applyMask`,
       });
     } else skip('reshape apply', 'every case failed (see the log)');
   }

@@ -125,7 +125,7 @@ describe('PaintTool', () => {
           grow();
           store.getState().setPortraits({ A: { ...store.getState().portraits.A } }); // the engine's undoable edit
         }
-        return Promise.resolve({ edited: mode === 'change' ? ['face'] : [], locked: [], changed: mode === 'change', loss0: 1, loss: 0.5, evaluations: 24, ms: 1830, message: '' });
+        return Promise.resolve({ edited: mode === 'change' ? ['face'] : [], locked: [], changed: mode === 'change', loss0: 1, loss: 0.5, evaluations: 24, ms: 1830, graphMs: 900, proxyMs: 500, commitMs: 400, message: '' });
       },
     });
     store.getState().setPaint({ region: 'face', size: 2 });

@@ -34,6 +34,11 @@ export interface ReshapeResult {
   /** Candidates rendered by the reshape graph. */
   evaluations: number;
   ms: number;
+  /** Where the time went: the reshape graph's runs, the TypeScript proxy (fixed part, box, candidate
+   * label maps, losses), and the commit (re-bake of the edited regions and their new preview). */
+  graphMs: number;
+  proxyMs: number;
+  commitMs: number;
   /** Whether a new shape was committed (false: nothing beat the current codes). */
   changed: boolean;
   /** The outcome in words (for the status line). */
@@ -240,17 +245,22 @@ export async function reshapePortrait(host: ReshapeHost, id: PortraitId, target:
   );
   const searched = out.edited;
   const names = searched.map((e) => m.regions[e].name);
-  const base = { edited: names, locked: locked.map((e) => m.regions[e].name), loss0: out.loss0, loss: out.loss, evaluations: out.evaluations };
+  const base = {
+    edited: names, locked: locked.map((e) => m.regions[e].name), loss0: out.loss0, loss: out.loss, evaluations: out.evaluations,
+    graphMs: out.graphMs, proxyMs: out.proxyMs, commitMs: 0,
+  };
   const skipped = locked.length ? ` (${label(locked)} locked, left as it is)` : '';
   if (!(out.loss < out.loss0)) {
     return { ...base, ms: now() - start, changed: false, message: `No shape of ${label(searched)} fits the painting better than the current one; nothing changed${skipped}` };
   }
   if (host.currentKey(id) !== key) throw new Error('The portrait changed while the reshape ran; nothing was applied');
   const zDim = m.latent.z_dim;
+  const c0 = now();
   await host.commit(
     id,
     searched.map((e) => ({ region: m.regions[e].name, shape: out.z.subarray(2 * e * zDim, (2 * e + 1) * zDim) })),
     `reshape ${names.join(' + ')}`,
   );
+  base.commitMs = now() - c0;
   return { ...base, ms: now() - start, changed: true, message: `Reshaped ${label(searched)}: mask loss ${out.loss0.toFixed(3)} -> ${out.loss.toFixed(3)}${skipped}` };
 }

@@ -49,31 +49,39 @@ export interface Corners {
 /** Trilinear corners of world points [N * 3] on an R^3 grid over [-bounds, bounds]^3 (clamp to edge). */
 export function cornerWeights(points: ArrayLike<number>, resolution: number, bounds: number): Corners {
   const n = points.length / 3;
-  const r = resolution;
   const idx = new Int32Array(n * 8);
   const w = new Float32Array(n * 8);
-  const i0 = [0, 0, 0];
-  const i1 = [0, 0, 0];
-  const t = [0, 0, 0];
-  for (let p = 0; p < n; p++) {
-    for (let a = 0; a < 3; a++) {
-      let f = ((points[p * 3 + a] + bounds) / (2 * bounds)) * r - 0.5;
-      f = f < 0 ? 0 : f > r - 1 ? r - 1 : f;
-      const fl = Math.floor(f);
-      i0[a] = fl;
-      i1[a] = Math.min(fl + 1, r - 1);
-      t[a] = f32(f - fl);
-    }
-    const u = [f32(1 - t[0]), f32(1 - t[1]), f32(1 - t[2])];
-    for (let c = 0; c < 8; c++) {
-      const ix = c & 1 ? i1[0] : i0[0];
-      const iy = c & 2 ? i1[1] : i0[1];
-      const iz = c & 4 ? i1[2] : i0[2];
-      idx[p * 8 + c] = (iz * r + iy) * r + ix;
-      w[p * 8 + c] = f32(f32((c & 1 ? t[0] : u[0]) * (c & 2 ? t[1] : u[1])) * (c & 4 ? t[2] : u[2]));
-    }
-  }
+  for (let p = 0; p < n; p++) cornersInto(points[p * 3], points[p * 3 + 1], points[p * 3 + 2], resolution, bounds, idx, w, p * 8);
   return { idx, w };
+}
+
+/** One point's 8 trilinear corners written at `at` (cornerWeights' inner step, no allocation: the proxy's hot loop). */
+export function cornersInto(x: number, y: number, z: number, r: number, bounds: number, idx: Int32Array, w: Float32Array, at: number): void {
+  let fx = ((x + bounds) / (2 * bounds)) * r - 0.5;
+  let fy = ((y + bounds) / (2 * bounds)) * r - 0.5;
+  let fz = ((z + bounds) / (2 * bounds)) * r - 0.5;
+  fx = fx < 0 ? 0 : fx > r - 1 ? r - 1 : fx;
+  fy = fy < 0 ? 0 : fy > r - 1 ? r - 1 : fy;
+  fz = fz < 0 ? 0 : fz > r - 1 ? r - 1 : fz;
+  const x0 = Math.floor(fx);
+  const y0 = Math.floor(fy);
+  const z0 = Math.floor(fz);
+  const x1 = Math.min(x0 + 1, r - 1);
+  const y1 = Math.min(y0 + 1, r - 1);
+  const z1 = Math.min(z0 + 1, r - 1);
+  const tx = f32(fx - x0);
+  const ty = f32(fy - y0);
+  const tz = f32(fz - z0);
+  const ux = f32(1 - tx);
+  const uy = f32(1 - ty);
+  const uz = f32(1 - tz);
+  for (let c = 0; c < 8; c++) {
+    const ix = c & 1 ? x1 : x0;
+    const iy = c & 2 ? y1 : y0;
+    const iz = c & 4 ? z1 : z0;
+    idx[at + c] = (iz * r + iy) * r + ix;
+    w[at + c] = f32(f32((c & 1 ? tx : ux) * (c & 2 ? ty : uy)) * (c & 4 ? tz : uz));
+  }
 }
 
 /** One point of a grid (starting at `offset`) at its corners, float32 as numpy sums 8 terms. */
@@ -378,6 +386,8 @@ export class ReshapeProblem {
   private readonly sCorners: Corners; // [rays * STEPS] points in the box grid
   private readonly fixedSamples: Float32Array; // [rays * STEPS]
   private readonly logits: Float32Array; // [K, R^3]
+  private readonly centre: Float64Array; // the box's centre and half size (boxCornerWeights' mapping)
+  private readonly half: Float64Array;
   private current: Uint8Array | null = null;
 
   constructor(readonly setup: ReshapeSetup) {
@@ -404,19 +414,28 @@ export class ReshapeProblem {
     }
     const { o, d } = this;
 
-    // the current surface along the crop's rays, on the cached bakes
+    // the current surface along the crop's rays, on the cached bakes: each ray marched until its
+    // first sample with sdf <= 0 (firstHit's answer, without reading the samples after it)
     const ts = linspace(setup.near, setup.far, DEPTH_STEPS);
-    const tFull = new Float64Array(n * DEPTH_STEPS);
-    const pts = new Float64Array(n * DEPTH_STEPS * 3);
+    const fused = baseplus(bakes.base, bakes.sdf);
+    const hit = new Uint8Array(n);
+    const tHit = new Float64Array(n);
+    const ci = new Int32Array(8);
+    const cw = new Float32Array(8);
     for (let i = 0; i < n; i++) {
+      let prev = 0;
       for (let j = 0; j < DEPTH_STEPS; j++) {
-        const q = i * DEPTH_STEPS + j;
-        tFull[q] = ts[j];
-        for (let a = 0; a < 3; a++) pts[q * 3 + a] = o[i * 3 + a] + d[i * 3 + a] * ts[j];
+        const t = ts[j];
+        cornersInto(o[i * 3] + d[i * 3] * t, o[i * 3 + 1] + d[i * 3 + 1] * t, o[i * 3 + 2] + d[i * 3 + 2] * t, bakes.resolution, bakes.bounds, ci, cw, 0);
+        const v = sampleAt(fused, 0, ci, cw, 0);
+        if (v <= 0) {
+          hit[i] = 1;
+          tHit[i] = refine(j > 0 ? prev : v, v, j, ts[Math.max(j - 1, 0)], t);
+          break;
+        }
+        prev = v;
       }
     }
-    const fused = baseplus(bakes.base, bakes.sdf);
-    const { hit, tHit } = firstHit(resample(fused, bakes.resolution, bakes.bounds, pts), tFull, n, DEPTH_STEPS);
     let tLo = Infinity;
     let tHi = -Infinity;
     for (let i = 0; i < n; i++) {
@@ -462,6 +481,8 @@ export class ReshapeProblem {
       }
     }
     this.sCorners = boxCornerWeights(spts, this.boxMin, this.boxMax, r);
+    this.centre = Float64Array.from([0, 1, 2], (a) => (this.boxMin[a] + this.boxMax[a]) / 2);
+    this.half = Float64Array.from([0, 1, 2], (a) => (this.boxMax[a] - this.boxMin[a]) / 2);
     this.fixedSamples = sample(fixed, this.sCorners);
   }
 
@@ -484,49 +505,63 @@ export class ReshapeProblem {
   }
 
   /**
-   * The proxy's label map [MASK_SIZE^2] of candidate c, from each edited region's graph outputs
-   * (sdf and mask_logit [batch, R^3] in `edited` order).
+   * The proxy's label maps [batch][MASK_SIZE^2] of every candidate, from each edited region's graph
+   * outputs (sdf and mask_logit [batch, R^3] in `edited` order). Per ray the candidates march in
+   * step, so each sample's corner weights are read once for all of them (they are the same: the
+   * box does not move), each until its first sample with sdf <= 0.
    */
-  labels(outputs: { sdf: Float32Array; maskLogit: Float32Array }[], c: number): Uint8Array {
+  labelsAll(outputs: { sdf: Float32Array; maskLogit: Float32Array }[]): Uint8Array[] {
     const { STEPS } = RESHAPE;
-    const { edited, resolution: r, numRegions: k } = this.setup;
+    const { edited, resolution: r, numRegions: k, batch } = this.setup;
     const cells = r * r * r;
     const { idx, w } = this.sCorners;
-    const out = new Uint8Array(this.rays);
+    const out = Array.from({ length: batch }, () => new Uint8Array(this.rays));
     const point = new Float64Array(3);
+    const hi = new Int32Array(8);
+    const hw = new Float32Array(8);
+    const prev = new Float64Array(batch);
+    const d1 = new Float64Array(batch);
+    const first = new Int32Array(batch);
+    const sdfs = outputs.map((o) => o.sdf);
+    const logitOf = Array.from({ length: k }, (_, g) => edited.indexOf(g));
     for (let i = 0; i < this.rays; i++) {
       if (!this.through[i]) continue; // a ray that misses the box is the background
-      let prev = 0;
-      let first = -1;
-      let d1 = 0;
-      for (let j = 0; j < STEPS; j++) {
+      first.fill(-1);
+      prev.fill(0);
+      let left = batch;
+      for (let j = 0; j < STEPS && left > 0; j++) {
         const q = i * STEPS + j;
-        let v = this.fixedSamples[q];
-        for (const o of outputs) v = f32(v + sampleAt(o.sdf, c * cells, idx, w, q));
-        if (v <= 0) {
-          first = j;
-          d1 = v;
-          break;
-        }
-        prev = v;
-      }
-      if (first < 0) continue; // a miss is the background
-      const q0 = i * STEPS + Math.max(first - 1, 0);
-      const d0 = first > 0 ? prev : d1;
-      const t = refine(d0, d1, first, this.tBox[q0], this.tBox[i * STEPS + first]);
-      for (let a = 0; a < 3; a++) point[a] = this.o[i * 3 + a] + this.d[i * 3 + a] * t;
-      const cw = boxCornerWeights(point, this.boxMin, this.boxMax, r);
-      let best = -Infinity;
-      let label = 0;
-      for (let g = 0; g < k; g++) {
-        const which = edited.indexOf(g);
-        const v = which >= 0 ? sampleAt(outputs[which].maskLogit, c * cells, cw.idx, cw.w, 0) : sampleAt(this.logits, g * cells, cw.idx, cw.w, 0);
-        if (v > best) {
-          best = v;
-          label = g;
+        const fixed = this.fixedSamples[q];
+        for (let c = 0; c < batch; c++) {
+          if (first[c] >= 0) continue;
+          let v = fixed;
+          for (let e = 0; e < sdfs.length; e++) v = f32(v + sampleAt(sdfs[e], c * cells, idx, w, q));
+          if (v <= 0) {
+            first[c] = j;
+            d1[c] = v;
+            left--;
+          } else prev[c] = v;
         }
       }
-      out[i] = label;
+      for (let c = 0; c < batch; c++) {
+        const f = first[c];
+        if (f < 0) continue; // a miss is the background
+        const q0 = i * STEPS + Math.max(f - 1, 0);
+        const t = refine(f > 0 ? prev[c] : d1[c], d1[c], f, this.tBox[q0], this.tBox[i * STEPS + f]);
+        for (let a = 0; a < 3; a++) point[a] = (this.o[i * 3 + a] + this.d[i * 3 + a] * t - this.centre[a]) / this.half[a];
+        cornersInto(point[0], point[1], point[2], r, 1.0, hi, hw, 0); // boxCornerWeights of the hit
+        let best = -Infinity;
+        let label = 0;
+        for (let g = 0; g < k; g++) {
+          const which = logitOf[g];
+          const v = which >= 0 ? sampleAt(outputs[which].maskLogit, c * cells, hi, hw, 0) : sampleAt(this.logits, g * cells, hi, hw, 0);
+          if (v > best) {
+            best = v;
+            label = g;
+          }
+        }
+        out[c][i] = label;
+      }
     }
     return out;
   }
@@ -540,8 +575,9 @@ export class ReshapeProblem {
     const { batch, edited, numRegions } = this.setup;
     const result = new Float64Array(batch);
     const merged = new Uint8Array(this.rays);
+    const all = this.labelsAll(outputs);
     for (let c = 0; c < batch; c++) {
-      const lab = this.labels(outputs, c);
+      const lab = all[c];
       if (!this.current) this.current = lab;
       for (let i = 0; i < this.rays; i++) merged[i] = lab[i] !== this.current[i] ? lab[i] : this.goalBefore[i];
       result[c] = maskLoss(merged, this.goalPainted, edited, numRegions);

@@ -83,6 +83,10 @@ export interface MaskApply {
   edited: string[];
   /** ms from the painted target to the committed codes and their new preview. */
   ms: number;
+  /** Of which: the reshape graph, the TypeScript proxy, the commit (re-bake and new preview). */
+  graphMs: number;
+  proxyMs: number;
+  commitMs: number;
   changed: boolean;
   evaluations: number;
   message: string;
@@ -264,7 +268,7 @@ export function createTestApi(controller: FacetController, paint: PaintTool): Fa
         if (a.some(Boolean) || b.some(Boolean)) others = Math.min(others, iou(a, b));
       }
       return {
-        edit, edited: edited.map((e) => names[e]), ms, changed: r.changed, evaluations: r.evaluations, message: r.message,
+        edit, edited: edited.map((e) => names[e]), ms, graphMs: r.graphMs, proxyMs: r.proxyMs, commitMs: r.commitMs, changed: r.changed, evaluations: r.evaluations, message: r.message,
         target_iou_before: meanIou(before.labels), target_iou: meanIou(after.labels), others_iou: others,
       };
     },
