@@ -45,7 +45,7 @@ interface Fixture {
   };
   python: {
     crop: [number, number, number];
-    crops: { changed: number[]; crop: [number, number, number] }[];
+    crops: { changed: number[]; edited: number[]; crop: [number, number, number] }[];
     box: [number[], number[]];
     losses0: number[];
     losses: number[][];
@@ -157,11 +157,11 @@ describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (was
     expect([out.crop.row0, out.crop.col0, out.crop.side]).toEqual(py.crop);
     // the apply's crop is the whole image; smaller paintings on the same labels crop as Python's crop_square
     const k = model.manifest.regions.length;
-    for (const { changed, crop } of py.crops) {
+    for (const { changed, edited, crop } of py.crops) {
       const painted = before.slice();
       for (const i of changed) painted[i] = (before[i] + 1) % k;
-      const c = cropSquare(before, painted, inp.width, inp.height);
-      expect([c.row0, c.col0, c.side], `crop around pixels ${changed.join(', ')}`).toEqual(crop);
+      const c = cropSquare(before, painted, inp.width, inp.height, edited);
+      expect([c.row0, c.col0, c.side], `crop around pixels ${changed.join(', ')} and regions [${edited.join(', ')}]`).toEqual(crop);
     }
     // float64 on both sides from float32 rays (~6e-8 apart at worst at |o| ~ 1) and float32 bakes
     // (the surface depth moves only if the graphs' float32 rounding moves a first hit): 1e-6 world units

@@ -131,6 +131,16 @@ describe('apply', () => {
     expect(cropSquare(before, t2, w, w)).toMatchObject({ row0: 0, col0: 0 });
     // nothing painted: the whole image
     expect(cropSquare(before, before, w, w)).toEqual({ row0: 0, col0: 0, side: w });
+    // the edited region's own pixels count too (before or painted): the region 3 blob at rows
+    // 40-60 and the stroke at rows 100-110 give one square around both
+    const withRegion = before.slice();
+    for (let r = 40; r < 60; r++) for (let c = 120; c < 140; c++) withRegion[r * w + c] = 3;
+    const t3 = withRegion.slice();
+    for (let r = 100; r < 110; r++) for (let c = 120; c < 140; c++) t3[r * w + c] = 3;
+    const both = cropSquare(withRegion, t3, w, w, [3]);
+    expect(both.side).toBe(Math.ceil(70 * 1.5) + 24);
+    expect(both.row0).toBe(Math.floor(75 - both.side / 2));
+    expect(cropSquare(withRegion, t3, w, w, [])).toEqual(crop); // painted pixels alone
   });
 
   it('crop pixels: the nearest pixel of each proxy ray, row-major', () => {

@@ -279,8 +279,14 @@ export interface Crop {
   side: number;
 }
 
-/** The square around the painted pixels (+ margin), inside the image. */
-export function cropSquare(before: ArrayLike<number>, target: ArrayLike<number>, width: number, height: number): Crop {
+/**
+ * The square around the painted pixels and every pixel of the `edited` regions before and in the
+ * painting (+ margin), inside the image: the proxy sees all of the region, so a candidate that
+ * changes it away from the stroke pays for it.
+ */
+export function cropSquare(before: ArrayLike<number>, target: ArrayLike<number>, width: number, height: number, edited: readonly number[] = []): Crop {
+  const mark = new Uint8Array(256);
+  for (const e of edited) mark[e] = 1;
   let r0 = Infinity;
   let r1 = -Infinity;
   let c0 = Infinity;
@@ -288,7 +294,7 @@ export function cropSquare(before: ArrayLike<number>, target: ArrayLike<number>,
   for (let row = 0; row < height; row++) {
     for (let col = 0; col < width; col++) {
       const i = row * width + col;
-      if (before[i] === target[i]) continue;
+      if (before[i] === target[i] && !mark[before[i]] && !mark[target[i]]) continue;
       r0 = Math.min(r0, row);
       r1 = Math.max(r1, row + 1);
       c0 = Math.min(c0, col);
@@ -397,7 +403,7 @@ export class ReshapeProblem {
     this.x0 = Float64Array.from(edited.flatMap((e, i) => slots[i].map((s) => z[2 * e * zDim + s])));
     this.dims = this.x0.length;
     if (this.dims === 0) throw new Error('the edited regions have no shape directions to search');
-    this.crop = cropSquare(setup.before, setup.target, width, height);
+    this.crop = cropSquare(setup.before, setup.target, width, height, edited);
     const pix = (this.pixels = cropPixels(this.crop, width, MASK_SIZE));
     const n = (this.rays = pix.length);
     this.o = new Float64Array(n * 3);

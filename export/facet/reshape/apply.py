@@ -28,7 +28,7 @@ from facet.reshape.search import SearchConfig, search
 MASK_SIZE = 64       # proxy rays per side of the crop
 STEPS = 64           # proxy samples per ray through the box
 DEPTH_STEPS = 128    # samples per ray over [near, far] when locating the current surface
-CROP_MARGIN = 0.25   # crop: bounding square of the painted pixels + 25% + CROP_PAD px per side
+CROP_MARGIN = 0.25   # crop: bounding square of the painted pixels and edited regions + 25% + CROP_PAD px per side
 CROP_PAD = 12
 BOX_MARGIN = 0.03    # world units around the surface
 
@@ -49,9 +49,12 @@ def active_slots(manifest: dict, region: str) -> list[int]:
 
 
 def crop_square(before: np.ndarray, target: np.ndarray, edited: list[int]) -> tuple[int, int, int]:
-    """(row0, col0, side) of the crop, inside the image."""
+    """(row0, col0, side) of the crop, inside the image: the square around the painted pixels and
+    every pixel of the edited regions before and in the painting, so the proxy sees all of the
+    region, and a candidate that changes it away from the stroke (hair shortened at the tips but
+    fuller on top) pays for it."""
     h, w = before.shape
-    sel = before != target
+    sel = (before != target) | np.isin(before, edited) | np.isin(target, edited)
     rows, cols = np.nonzero(sel.any(1))[0], np.nonzero(sel.any(0))[0]
     if rows.size == 0:
         return 0, 0, min(h, w)

@@ -123,7 +123,9 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
     for changed in ([0], [res * res - 1], [16 * w + 16], rect, [5 * w + 30, 20 * w + 2], [2 * w + 2, 3 * w + 4]):
         t = before.copy().reshape(-1)
         t[changed] = (t[changed] + 1) % k
-        crops.append({"changed": changed, "crop": [int(v) for v in apply_mod.crop_square(before, t.reshape(before.shape), edited)]})
+        for regions in ([], [int(t[changed[0]])], [int(v) for v in edited]):   # painted pixels alone; + a region
+            crop = apply_mod.crop_square(before, t.reshape(before.shape), regions)
+            crops.append({"changed": changed, "edited": regions, "crop": [int(v) for v in crop]})
 
     return {
         "model": model.name,
