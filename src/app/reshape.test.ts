@@ -78,8 +78,8 @@ function pythonConstants(): Record<string, unknown> {
   return out;
 }
 
-/** The browser's constants in the fixture's shape (maskLoss has no max term over the other regions: weight 0). */
-const browserConstants = { ...RESHAPE, SEARCH: { ...RESHAPE.SEARCH }, OTHERS_MAX_WEIGHT: 0 };
+/** The browser's constants in the fixture's shape. */
+const browserConstants = { ...RESHAPE, SEARCH: { ...RESHAPE.SEARCH } };
 
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);

@@ -102,15 +102,16 @@ describe('proxy', () => {
     expect(iou([1, 1, 0, 0], [0, 1, 1, 0])).toBeCloseTo(1 / 3, 12);
   });
 
-  it('mask loss: edited regions count fully (IoU and area), the others at half their mean', () => {
+  it('mask loss: edited regions count fully (IoU and area), the others at half their mean + OTHERS_MAX_WEIGHT x their worst', () => {
+    const wMax = RESHAPE.OTHERS_MAX_WEIGHT;
     // labels 0..2; edited [1]: 1 - IoU(1) = 1 - 1/3; others present 0 and 2
     const labels = [0, 1, 1, 2];
     const target = [0, 0, 1, 1];
     const l0 = 1 - iou(labels.map((v) => v === 0), target.map((v) => v === 0));
     const l2 = 1; // 2 is absent from the target
-    expect(maskLoss(labels, target, [1], 3, 0)).toBeCloseTo(1 - 1 / 3 + 0.5 * ((l0 + l2) / 2), 12);
+    expect(maskLoss(labels, target, [1], 3, 0)).toBeCloseTo(1 - 1 / 3 + 0.5 * ((l0 + l2) / 2) + wMax * Math.max(l0, l2), 12);
     // area: 3 px of region 1 where 1 px is painted -> 0.5 x |3 - 1| / 1; region 0: IoU 1/3
-    expect(maskLoss([1, 1, 1, 0], [0, 0, 1, 0], [1], 3, 0.5)).toBeCloseTo(2 / 3 + 1 + 0.5 * (2 / 3), 12);
+    expect(maskLoss([1, 1, 1, 0], [0, 0, 1, 0], [1], 3, 0.5)).toBeCloseTo(2 / 3 + 1 + 0.5 * (2 / 3) + wMax * (2 / 3), 12);
     expect(maskLoss(target, target, [1], 3)).toBe(0);
   });
 });

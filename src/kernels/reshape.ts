@@ -25,6 +25,7 @@ export const RESHAPE = {
   CROP_PAD: 12,
   BOX_MARGIN: 0.03, // world units around the surface
   AREA_WEIGHT: 0.5, // proxy.py mask_loss: weight of |area - painted area| / painted area per edited region
+  OTHERS_MAX_WEIGHT: 0.25, // proxy.py mask_loss: weight of the max over the other regions of (1 - IoU)
   SEARCH: {
     generations: 6,
     sigma: 1.0,
@@ -237,7 +238,7 @@ export function labelIous(
 
 /**
  * sum over edited regions of (1 - IoU) + AREA_WEIGHT x |area - painted area| / painted area,
- * + 0.5 x mean over the other regions present of (1 - IoU).
+ * + 0.5 x mean + OTHERS_MAX_WEIGHT x max over the other regions present of (1 - IoU).
  */
 export function maskLoss(
   labels: ArrayLike<number>,
@@ -251,12 +252,14 @@ export function maskLoss(
   for (const e of edited) loss += 1 - ious[e] + (areaWeight * Math.abs(areaA[e] - areaB[e])) / Math.max(areaB[e], 1);
   let sum = 0;
   let count = 0;
+  let worst = 0;
   for (let k = 0; k < numLabels; k++) {
     if (edited.includes(k) || !present[k]) continue;
     sum += 1 - ious[k];
+    worst = Math.max(worst, 1 - ious[k]);
     count++;
   }
-  if (count) loss += 0.5 * (sum / count);
+  if (count) loss += 0.5 * (sum / count) + RESHAPE.OTHERS_MAX_WEIGHT * worst;
   return loss;
 }
 
