@@ -200,10 +200,7 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
     }
     if (done.length) {
       const mean = (k) => done.reduce((a, r) => a + (r[k] ?? 0), 0) / done.length;
-      const median = (k) => {
-        const v = done.map((r) => r[k] ?? 0).sort((a, b) => a - b);
-        return v[Math.floor(v.length / 2)];
-      };
+      const median = (k) => summarize(done.map((r) => r[k] ?? 0)).median_ms;
       push(`reshape apply (${done.length} painted edits of bench/reshape-cases.json)`, done.map((r) => r.ms), {
         compare: true,
         note: `target IoU ${mean('target_iou_before').toFixed(3)} -> ${mean('target_iou').toFixed(3)}, others IoU mean ${mean('others_iou').toFixed(3)}; median ms in the reshape graph ${Math.round(median('graphMs'))}, the TypeScript proxy ${Math.round(median('proxyMs'))}, the commit (re-bake, preview) ${Math.round(median('commitMs'))}; window.facet.applyMask`,

@@ -247,11 +247,11 @@ export async function reshapePortrait(host: ReshapeHost, id: PortraitId, target:
   const names = searched.map((e) => m.regions[e].name);
   const base = {
     edited: names, locked: locked.map((e) => m.regions[e].name), loss0: out.loss0, loss: out.loss, evaluations: out.evaluations,
-    graphMs: out.graphMs, proxyMs: out.proxyMs, commitMs: 0,
+    graphMs: out.graphMs, proxyMs: out.proxyMs,
   };
   const skipped = locked.length ? ` (${label(locked)} locked, left as it is)` : '';
   if (!(out.loss < out.loss0)) {
-    return { ...base, ms: now() - start, changed: false, message: `No shape of ${label(searched)} fits the painting better than the current one; nothing changed${skipped}` };
+    return { ...base, commitMs: 0, ms: now() - start, changed: false, message: `No shape of ${label(searched)} fits the painting better than the current one; nothing changed${skipped}` };
   }
   if (host.currentKey(id) !== key) throw new Error('The portrait changed while the reshape ran; nothing was applied');
   const zDim = m.latent.z_dim;
@@ -261,6 +261,5 @@ export async function reshapePortrait(host: ReshapeHost, id: PortraitId, target:
     searched.map((e) => ({ region: m.regions[e].name, shape: out.z.subarray(2 * e * zDim, (2 * e + 1) * zDim) })),
     `reshape ${names.join(' + ')}`,
   );
-  base.commitMs = now() - c0;
-  return { ...base, ms: now() - start, changed: true, message: `Reshaped ${label(searched)}: mask loss ${out.loss0.toFixed(3)} -> ${out.loss.toFixed(3)}${skipped}` };
+  return { ...base, commitMs: now() - c0, ms: now() - start, changed: true, message: `Reshaped ${label(searched)}: mask loss ${out.loss0.toFixed(3)} -> ${out.loss.toFixed(3)}${skipped}` };
 }

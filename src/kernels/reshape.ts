@@ -132,12 +132,19 @@ export function boxPoints(boxMin: Vec3, boxMax: Vec3, resolution: number): Float
   return out;
 }
 
+/** A box's centre and half size: (point - centre) / half maps it to [-1, 1]^3. */
+export function boxFrame(boxMin: Vec3, boxMax: Vec3): { centre: Float64Array; half: Float64Array } {
+  return {
+    centre: Float64Array.from([0, 1, 2], (a) => (boxMin[a] + boxMax[a]) / 2),
+    half: Float64Array.from([0, 1, 2], (a) => (boxMax[a] - boxMin[a]) / 2),
+  };
+}
+
 /** cornerWeights for a grid over a box: points mapped to the box's [-1, 1]^3 first. */
 export function boxCornerWeights(points: ArrayLike<number>, boxMin: Vec3, boxMax: Vec3, resolution: number): Corners {
   const n = points.length / 3;
   const q = new Float64Array(n * 3);
-  const centre = [0, 1, 2].map((a) => (boxMin[a] + boxMax[a]) / 2);
-  const half = [0, 1, 2].map((a) => (boxMax[a] - boxMin[a]) / 2);
+  const { centre, half } = boxFrame(boxMin, boxMax);
   for (let p = 0; p < n; p++) for (let a = 0; a < 3; a++) q[p * 3 + a] = (points[p * 3 + a] - centre[a]) / half[a];
   return cornerWeights(q, resolution, 1.0);
 }
@@ -150,21 +157,26 @@ export function firstHit(sdf: ArrayLike<number>, t: ArrayLike<number>, n: number
   const hit = new Uint8Array(n);
   const tHit = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    let first = -1;
-    for (let j = 0; j < s; j++) {
-      if (sdf[i * s + j] <= 0) {
-        first = j;
-        break;
-      }
-    }
-    if (first < 0) {
-      tHit[i] = t[i * s + s - 1];
-      continue;
-    }
-    hit[i] = 1;
-    tHit[i] = refine(sdf[i * s + Math.max(first - 1, 0)], sdf[i * s + first], first, t[i * s + Math.max(first - 1, 0)], t[i * s + first]);
+    const th = rayFirstHit(s, (j) => sdf[i * s + j], (j) => t[i * s + j]);
+    hit[i] = Number.isNaN(th) ? 0 : 1;
+    tHit[i] = hit[i] ? th : t[i * s + s - 1];
   }
   return { hit, tHit };
+}
+
+/**
+ * One ray of firstHit with its samples read on demand: the depth of the first of `s` samples with
+ * sdfAt(j) <= 0, refined linearly towards the sample before; NaN on a miss. No sample after the
+ * hit is read (the proxy's depth march stops there).
+ */
+export function rayFirstHit(s: number, sdfAt: (j: number) => number, tAt: (j: number) => number): number {
+  let prev = 0;
+  for (let j = 0; j < s; j++) {
+    const v = sdfAt(j);
+    if (v <= 0) return refine(j > 0 ? prev : v, v, j, tAt(Math.max(j - 1, 0)), tAt(j));
+    prev = v;
+  }
+  return NaN;
 }
 
 /** The linear refinement of a first hit at sample `first` (sdf d0 before it, d1 at it; float32 as numpy). */
@@ -424,7 +436,7 @@ export class ReshapeProblem {
     const { o, d } = this;
 
     // the current surface along the crop's rays, on the cached bakes: each ray marched until its
-    // first sample with sdf <= 0 (firstHit's answer, without reading the samples after it)
+    // first sample with sdf <= 0 (firstHit, without reading the samples after it)
     const ts = linspace(setup.near, setup.far, DEPTH_STEPS);
     const fused = baseplus(bakes.base, bakes.sdf);
     const hit = new Uint8Array(n);
@@ -432,18 +444,13 @@ export class ReshapeProblem {
     const ci = new Int32Array(8);
     const cw = new Float32Array(8);
     for (let i = 0; i < n; i++) {
-      let prev = 0;
-      for (let j = 0; j < DEPTH_STEPS; j++) {
+      const sdfAt = (j: number) => {
         const t = ts[j];
         cornersInto(o[i * 3] + d[i * 3] * t, o[i * 3 + 1] + d[i * 3 + 1] * t, o[i * 3 + 2] + d[i * 3 + 2] * t, bakes.resolution, bakes.bounds, ci, cw, 0);
-        const v = sampleAt(fused, 0, ci, cw, 0);
-        if (v <= 0) {
-          hit[i] = 1;
-          tHit[i] = refine(j > 0 ? prev : v, v, j, ts[Math.max(j - 1, 0)], t);
-          break;
-        }
-        prev = v;
-      }
+        return sampleAt(fused, 0, ci, cw, 0);
+      };
+      tHit[i] = rayFirstHit(DEPTH_STEPS, sdfAt, (j) => ts[j]);
+      hit[i] = Number.isNaN(tHit[i]) ? 0 : 1;
     }
     let tLo = Infinity;
     let tHi = -Infinity;
@@ -490,8 +497,7 @@ export class ReshapeProblem {
       }
     }
     this.sCorners = boxCornerWeights(spts, this.boxMin, this.boxMax, r);
-    this.centre = Float64Array.from([0, 1, 2], (a) => (this.boxMin[a] + this.boxMax[a]) / 2);
-    this.half = Float64Array.from([0, 1, 2], (a) => (this.boxMax[a] - this.boxMin[a]) / 2);
+    ({ centre: this.centre, half: this.half } = boxFrame(this.boxMin, this.boxMax));
     this.fixedSamples = sample(fixed, this.sCorners);
   }
 

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from facet.checkpoint import save_generator
 from facet.config import ModelConfig, preset
+from facet.model.field import require_per_code_rows
 from facet.model.generator import Generator
 from facet.training.config import TrainConfig
 
@@ -65,8 +66,6 @@ def freeze_all_but(g: Generator, regions: tuple[int, ...]) -> None:
     """Only the given regions' local generators (their slices of the stacked weights) and mapping
     rows (shape and texture) get gradients; the base SDF, beta and every other region stay as they
     are (gradient hooks zero the rest, so a fresh Adam leaves it exactly unchanged)."""
-    from facet.model.field import require_per_code_rows
-
     require_per_code_rows(g.mapping, "train_regions")
     keep_local = torch.zeros(g.cfg.num_regions)
     keep_local[list(regions)] = 1.0
