@@ -12,8 +12,10 @@ const ARGS = ['--no-sandbox', '--headless', '--disable-gpu-sandbox', '--no-first
   '--disable-component-update', '--disable-sync'];
 const MISSING = 'not available in this build';
 
-export async function launch(executablePath, webgpu) {
-  return chromium.launch({ executablePath, args: webgpu ? [...ARGS, '--enable-unsafe-webgpu'] : ARGS });
+/** extraArgs and env (e.g. LD_LIBRARY_PATH for a carried Chromium) are for scripts/bench-gpu.mjs. */
+export async function launch(executablePath, webgpu, { extraArgs = [], env } = {}) {
+  const args = [...ARGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : []), ...extraArgs];
+  return chromium.launch({ executablePath, args, ...(env ? { env } : {}) });
 }
 
 /** The WebGPU adapter as the bench page sees it (Chromium started with --enable-unsafe-webgpu). */

@@ -65,8 +65,8 @@ const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function markdown(results) {
   const h = results.header;
   const lines = [
-    `Measured by \`npm run bench${h.quick ? ' -- --quick' : ''}\` on ${h.date.slice(0, 10)}: ${h.cpu}, ${h.cores} cores, ${h.os}; ` +
-      `Node ${h.node}, onnxruntime-node ${h.ort_node}, ${h.chromium ? `Chromium ${h.chromium}, onnxruntime-web ${h.ort_web}` : 'no Chromium'}. ` +
+    `Measured by \`${h.command ?? `npm run bench${h.quick ? ' -- --quick' : ''}`}\` on ${h.date.slice(0, 10)}: ${h.cpu}, ${h.cores} cores, ${h.os}; ` +
+      `Node ${h.node}, ${h.ort_node ? `onnxruntime-node ${h.ort_node}, ` : ''}${h.chromium ? `Chromium ${h.chromium}, onnxruntime-web ${h.ort_web}` : 'no Chromium'}. ` +
       `Backends: ${h.backends.join(', ')}. Each row: median, min and max of its warm runs (column runs) after an untimed warm-up; ` +
       'vs naive frame = the naive frame\'s median / the row\'s median, same model, backend and run.',
     '',

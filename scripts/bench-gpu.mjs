@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// The browser rows of `npm run bench` on a machine with a real GPU, without vite, Python or the
+// rest of node_modules: serves an already built app folder (`--build` makes it here: the app and
+// the bench page, as `npm run bench` builds them), starts the given Chromium with WebGPU and with
+// WebGL on the GPU (several flag sets are probed; the first whose WebGPU adapter is not a software
+// one is used), and runs bench/lib/browser.mjs `appRows` on the webgpu backend: cold start, final
+// render, one-region bake, orbit (preview) frame, slider edit, swap, the 24 reshape cases and the
+// naive frame on the same backend in the same run (the baseline of every ratio). Writes JSON and
+// markdown (format.mjs, the same table as bench/results.md). See docs/benchmarks.md.
+//   node scripts/bench-gpu.mjs --build                      (here: bench/build/dist + naive graphs)
+//   node scripts/bench-gpu.mjs --dist DIR --chromium PATH [--models DIR] [--model ID] [--out FILE]
+//        [--lib DIR] [--quick] [--allow-software] [--variant NAME] [--probe-only] [--port N]
+import { createServer } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, totalmem } from 'node:os';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applySpeedups, markdown } from '../bench/lib/format.mjs';
+import { appRows, launch, probeAdapter } from '../bench/lib/browser.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const log = (s) => console.log(s);
+
+/** Flag sets tried in order: Dawn (WebGPU) and ANGLE (WebGL, the preview) on the GPU's Vulkan, then EGL. */
+export const VARIANTS = [
+  { name: 'vulkan', args: ['--ignore-gpu-blocklist', '--use-angle=vulkan', '--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--disable-vulkan-surface'] },
+  { name: 'angle-vulkan', args: ['--ignore-gpu-blocklist', '--use-angle=vulkan'] },
+  { name: 'angle-egl', args: ['--ignore-gpu-blocklist', '--use-gl=angle', '--use-angle=gl-egl'] },
+  { name: 'default', args: ['--ignore-gpu-blocklist'] },
+];
+
+function parseArgs(argv) {
+  const a = { model: 'facet-default', out: 'bench/results-gpu.json', port: 4320, quick: false, allowSoftware: false };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    const next = () => argv[++i];
+    if (x === '--build') a.build = true;
+    else if (x === '--dist') a.dist = next();
+    else if (x === '--chromium') a.chromium = next();
+    else if (x === '--models') a.models = next();
+    else if (x === '--model') a.model = next();
+    else if (x === '--out') a.out = next();
+    else if (x === '--lib') a.lib = next();
+    else if (x === '--port') a.port = Number(next());
+    else if (x === '--quick') a.quick = true;
+    else if (x === '--allow-software') a.allowSoftware = true;
+    else if (x === '--variant') a.variant = next();
+    else if (x === '--probe-only') a.probeOnly = true;
+    else throw new Error(`unknown argument: ${x}`);
+  }
+  return a;
+}
+
+/** The app and the bench page as `npm run bench --worktree` builds them, with the naive graphs. */
+function build(model) {
+  const run = (cmd, args, cwd = root) => {
+    const r = spawnSync(cmd, args, { cwd, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`);
+  };
+  run(join(root, 'export', '.venv', 'bin', 'facet'), ['bench', '--model', model, '--build-naive'], join(root, 'export'));
+  run(join(root, 'node_modules', '.bin', 'vite'), ['build', '--config', 'bench/vite.config.ts', '--logLevel', 'warn']);
+  const to = join(root, 'bench', 'build', 'dist', 'bench', 'page', 'naive', model);
+  mkdirSync(to, { recursive: true });
+  for (const f of ['naive.onnx', 'naive.json']) cpSync(join(root, 'bench', 'build', model, f), join(to, f));
+  const version = (pkg) => JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  writeFileSync(join(root, 'bench', 'build', 'dist', 'bench-info.json'), JSON.stringify({ ort_web: version('onnxruntime-web'), app_source: `working tree at ${git}` }));
+  log(`built bench/build/dist (app, bench page, naive graph of ${model})`);
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
+  '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.onnx': 'application/octet-stream' };
+
+/** A static server with the headers vite preview sends (cross-origin isolation, for wasm threads). */
+export function serve(dist, models, port) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const base = models && path.startsWith('/models/') ? models : dist;
+    const rel = models && path.startsWith('/models/') ? path.slice('/models/'.length) : path.slice(1);
+    let file = normalize(join(base, rel));
+    if (!file.startsWith(resolve(base))) { res.writeHead(403).end(); return; }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) { res.writeHead(404).end(`not found: ${path}`); return; }
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': statSync(file).size,
+      'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-cache' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((ok) => server.listen(port, '127.0.0.1', () => ok(server)));
+}
+
+async function webglRenderer(browser, baseUrl) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${baseUrl}/bench/page/naive.html`);
+    return await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      if (!gl) return 'no WebGL2';
+      const d = gl.getExtension('WEBGL_debug_renderer_info');
+      return d ? gl.getParameter(d.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+    });
+  } finally {
+    await page.close();
+  }
+}
+
+const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, no) => setTimeout(() => no(new Error(`${what}: no answer in ${ms / 1000} s`)), ms))]);
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2));
+  if (a.build) return build(a.model);
+  if (!a.dist || !a.chromium) throw new Error('--dist DIR and --chromium PATH are needed (or --build)');
+  const models = a.models ?? join(a.dist, 'models');
+  const manifest = JSON.parse(readFileSync(join(models, a.model, 'manifest.json'), 'utf8'));
+  const env = { ...process.env };
+  if (a.lib) env.LD_LIBRARY_PATH = [resolve(a.lib), env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const server = await serve(resolve(a.dist), resolve(models), a.port);
+  const baseUrl = `http://localhost:${a.port}`;
+  const started = Date.now();
+  const c = cpus();
+  const info = existsSync(join(a.dist, 'bench-info.json')) ? JSON.parse(readFileSync(join(a.dist, 'bench-info.json'), 'utf8')) : {};
+  const header = { command: `node scripts/bench-gpu.mjs${a.quick ? ' --quick' : ''}`, ...info, date: new Date().toISOString(), quick: a.quick, cpu: c[0]?.model?.trim() ?? 'unknown CPU', cores: c.length,
+    os: `${platform()} ${release()}`, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.versions.node, chromium: null,
+    webgpu_adapter: null, webgl_renderer: null, variant: null, backends: [], models: [a.model], probes: [] };
+  const notes = [];
+  let rows = [];
+  try {
+    // Probe every flag set, then use the best: a hardware WebGPU adapter first, then WebGL on the GPU
+    // (the preview), then any WebGL at all.
+    const soft = (s) => /swiftshader|llvmpipe|software|no WebGL2/i.test(s ?? '');
+    const score = (p) => (p.adapter?.available && (!p.adapter.software || a.allowSoftware) ? 4 : 0) + (p.webgl && p.webgl !== 'no WebGL2' ? 1 : 0) + (p.webgl && !soft(p.webgl) ? 2 : 0);
+    for (const v of VARIANTS.filter((v) => !a.variant || v.name === a.variant)) {
+      let browser = null;
+      try {
+        browser = await withTimeout(launch(a.chromium, true, { extraArgs: v.args, env }), 30_000, `launch (${v.name})`);
+        const ad = await withTimeout(probeAdapter(browser, baseUrl), 30_000, `WebGPU probe (${v.name})`);
+        const gl = await withTimeout(webglRenderer(browser, baseUrl), 30_000, `WebGL probe (${v.name})`);
+        header.chromium = browser.version();
+        header.probes.push({ variant: v.name, args: v.args, adapter: ad, webgl: gl });
+        log(`probe ${v.name}: WebGPU ${ad.available ? `${ad.description}${ad.software ? ' (software)' : ''}` : `none (${ad.reason})`}; WebGL ${gl}`);
+      } catch (e) {
+        header.probes.push({ variant: v.name, args: v.args, error: String(e.message ?? e).split('\n')[0] });
+        log(`probe ${v.name} failed: ${String(e.message ?? e).split('\n')[0]}`);
+      } finally {
+        if (browser) await withTimeout(browser.close(), 20_000, 'close').catch(() => {});
+      }
+      if (score(header.probes.at(-1)) === 7) break; // WebGPU and WebGL both on the GPU: no need to try the others
+    }
+    const best = [...header.probes].filter((p) => score(p) >= 4).sort((x, y) => score(y) - score(x))[0];
+    let chosen = null;
+    if (a.probeOnly) notes.push(`--probe-only: best flag set ${best?.variant ?? 'none'}`);
+    else if (best) {
+      const v = VARIANTS.find((x) => x.name === best.variant);
+      chosen = { v, ad: best.adapter, gl: best.webgl, browser: await launch(a.chromium, true, { extraArgs: v.args, env }) };
+    }
+    if (!chosen) {
+      if (!a.probeOnly) notes.push('No flag set gave a hardware WebGPU adapter: nothing measured (see header.probes).');
+    } else {
+      const { v, ad, gl, browser } = chosen;
+      Object.assign(header, { variant: v.name, webgpu_adapter: ad.description, webgl_renderer: gl });
+      header.backends.push(`chromium webgpu (${ad.description}; WebGL: ${gl})`);
+      try {
+        const cfg = a.quick ? { runs: 1, coldRuns: 1, naiveTiles: 4 } : { runs: 5, coldRuns: 2, naiveTiles: 16 };
+        header.settings = cfg;
+        rows = await appRows({ browser, baseUrl, model: a.model, manifest, backend: 'webgpu', quick: a.quick, runs: cfg.runs,
+          coldRuns: cfg.coldRuns, naiveTiles: cfg.naiveTiles, log });
+      } finally {
+        await browser.close();
+      }
+      for (const r of rows) if (r.baseline && r.macs == null) {
+        const naive = join(a.dist, 'bench', 'page', 'naive', a.model, 'naive.json');
+        if (existsSync(naive)) r.macs = JSON.parse(readFileSync(naive, 'utf8')).macs_per_frame;
+      }
+      rows = applySpeedups(rows);
+    }
+  } finally {
+    server.close();
+  }
+  header.wall_s = Math.round((Date.now() - started) / 1000);
+  const results = { header, notes, rows: rows.map(({ baseline, compare, ...r }) => ({ ...r, baseline: Boolean(baseline) })) };
+  mkdirSync(dirname(resolve(a.out)), { recursive: true });
+  writeFileSync(a.out, JSON.stringify(results, null, 2) + '\n');
+  const md = markdown(results);
+  writeFileSync(a.out.replace(/\.json$/, '') + '.md', md + '\n');
+  log(`\n${md}\n\nwrote ${a.out} in ${header.wall_s} s`);
+  if (!rows.length) process.exit(2);
+}
+
+main().catch((e) => {
+  console.error(`bench-gpu: ${e.stack ?? e}`);
+  process.exit(1);
+});
