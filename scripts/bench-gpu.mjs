@@ -9,14 +9,16 @@
 // markdown (format.mjs, the same table as bench/results.md). See docs/benchmarks.md.
 //   node scripts/bench-gpu.mjs --build                      (here: bench/build/dist + naive graphs)
 //   node scripts/bench-gpu.mjs --dist DIR --chromium PATH [--models DIR] [--model ID] [--out FILE]
-//        [--lib DIR] [--quick] [--allow-software] [--variant NAME] [--probe-only] [--port N]
+//        [--lib DIR] [--quick] [--allow-software] [--variant NAME] [--probe-only] [--graphs] [--no-app] [--port N]
+// --graphs adds, per graph of the model, run() with outputs read back against outputs left on the GPU
+// (bench/page/naive.ts graphs()); --no-app skips the app rows.
 import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applySpeedups, markdown } from '../bench/lib/format.mjs';
+import { applySpeedups, markdown, summarize } from '../bench/lib/format.mjs';
 import { appRows, launch, probeAdapter } from '../bench/lib/browser.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +49,8 @@ function parseArgs(argv) {
     else if (x === '--allow-software') a.allowSoftware = true;
     else if (x === '--variant') a.variant = next();
     else if (x === '--probe-only') a.probeOnly = true;
+    else if (x === '--graphs') a.graphs = true;
+    else if (x === '--no-app') a.noApp = true;
     else throw new Error(`unknown argument: ${x}`);
   }
   return a;
@@ -99,6 +103,29 @@ async function webglRenderer(browser, baseUrl) {
       const d = gl.getExtension('WEBGL_debug_renderer_info');
       return d ? gl.getParameter(d.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
     });
+  } finally {
+    await page.close();
+  }
+}
+
+/** Per graph: run() as the app runs it (outputs read back) and with the outputs left on the GPU. */
+async function graphRows(browser, baseUrl, model) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${baseUrl}/bench/page/naive.html`);
+    await page.waitForFunction(() => window.facetBench !== undefined);
+    const gs = await page.evaluate((m) => window.facetBench.graphs(m), model);
+    const rows = [];
+    const label = 'chromium webgpu';
+    for (const g of gs) {
+      for (const [what, times] of [['outputs read back (as the app runs it)', g.readback], ['outputs left on the GPU, until run() returns', g.submit],
+        ['outputs left on the GPU, until the GPU is idle', g.done]]) {
+        const r = { model, name: `graph ${g.graph}: ${what}`, backend: label, ...summarize(times), macs: g.macs, speedup_vs_naive: null };
+        rows.push(r);
+        log(`  ${label}: ${r.name}: median ${r.median_ms.toFixed(1)} ms`);
+      }
+    }
+    return rows;
   } finally {
     await page.close();
   }
@@ -162,8 +189,9 @@ async function main() {
       try {
         const cfg = a.quick ? { runs: 1, coldRuns: 1, naiveTiles: 4 } : { runs: 5, coldRuns: 2, naiveTiles: 16 };
         header.settings = cfg;
-        rows = await appRows({ browser, baseUrl, model: a.model, manifest, backend: 'webgpu', quick: a.quick, runs: cfg.runs,
-          coldRuns: cfg.coldRuns, naiveTiles: cfg.naiveTiles, log });
+        if (a.graphs) rows.push(...await graphRows(browser, baseUrl, a.model));
+        if (!a.noApp) rows.push(...await appRows({ browser, baseUrl, model: a.model, manifest, backend: 'webgpu', quick: a.quick, runs: cfg.runs,
+          coldRuns: cfg.coldRuns, naiveTiles: cfg.naiveTiles, log }));
       } finally {
         await browser.close();
       }

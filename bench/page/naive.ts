@@ -4,6 +4,7 @@
  * app would use, so the browser rows have a baseline from the same run. Also reports the WebGPU
  * adapter, so software adapters can be told apart.
  */
+import * as ort from 'onnxruntime-web/webgpu';
 import { describeAdapter, detectBackends, wasmThreadCount, type Backend } from '../../src/runtime/backend';
 import { configureRuntime, GraphSession } from '../../src/runtime/graphSession';
 import type { Feeds, GraphSpec } from '../../src/runtime/tensors';
@@ -67,10 +68,78 @@ async function naive(model: string, backend: Backend, tiles: number, runs: numbe
   }
 }
 
+export interface GraphTimes {
+  graph: string;
+  macs: number;
+  readback: number[];   // run() with outputs copied to the CPU (what the app does)
+  submit: number[];     // run() with outputs left on the GPU (preferredOutputLocation 'gpu-buffer'): until run() returns
+  done: number[];       // the same run until the GPU queue is idle (onSubmittedWorkDone)
+}
+
+function graphFeeds(spec: GraphSpec): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
+  for (const i of spec.inputs) {
+    const n = i.shape.reduce((a, b) => a * b, 1);
+    if (i.dtype === 'int64') out[i.name] = new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => 3n), i.shape);
+    else {
+      const d = new Float32Array(n);
+      if (i.name === 't_bounds') for (let k = 0; k < n; k += 2) d.set([0.5, 1.5], k);
+      else if (i.name === 'ray_origins') for (let k = 0; k < n; k += 3) d[k + 2] = 1;
+      else if (i.name === 'ray_dirs') for (let k = 0; k < n; k += 3) d[k + 2] = -1;
+      else if (i.name === 'box_min') d.fill(-0.1);
+      else if (i.name === 'box_max') d.fill(0.1);
+      else if (i.name === 'psi') d.fill(0.7);
+      else for (let k = 0; k < n; k++) d[k] = Math.sin(k * 12.9898) * 0.5;
+      out[i.name] = new ort.Tensor('float32', d, i.shape);
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a graph's time goes on WebGPU (scripts/bench-gpu.mjs --graphs): each of the model's
+ * graphs run as the app runs it (outputs read back), and with its outputs left on the GPU, both
+ * until run() returns and until the GPU has finished. Needs the webgpu backend.
+ */
+async function graphs(model: string, runs = 10): Promise<GraphTimes[]> {
+  configureRuntime(1);
+  const base = new URL(`../../models/${model}/`, location.href);
+  const manifest = await (await fetch(new URL('manifest.json', base))).json();
+  const out: GraphTimes[] = [];
+  for (const [name, spec] of Object.entries(manifest.graphs as Record<string, GraphSpec & { file: string; macs: number }>)) {
+    const bytes = new Uint8Array(await (await fetch(new URL(spec.file, base))).arrayBuffer());
+    const feeds = graphFeeds(spec);
+    const time = async (gpu: boolean) => {
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all',
+        ...(gpu ? { preferredOutputLocation: 'gpu-buffer' as const } : {}) });
+      const device = (await ort.env.webgpu.device) as GPUDevice;
+      const a: number[] = [], b: number[] = [];
+      try {
+        for (let r = 0; r < runs + 2; r++) {
+          const t0 = performance.now();
+          const res = await session.run(feeds);
+          const t1 = performance.now();
+          if (gpu) await device.queue.onSubmittedWorkDone();
+          const t2 = performance.now();
+          for (const t of Object.values(res)) t.dispose();
+          if (r >= 2) { a.push(t1 - t0); b.push(t2 - t0); }
+        }
+      } finally {
+        await session.release();
+      }
+      return [a, b];
+    };
+    const [readback] = await time(false);
+    const [submit, done] = await time(true);
+    out.push({ graph: name, macs: spec.macs, readback, submit, done });
+  }
+  return out;
+}
+
 declare global {
   interface Window {
-    facetBench: { adapter: typeof adapter; naive: typeof naive };
+    facetBench: { adapter: typeof adapter; naive: typeof naive; graphs: typeof graphs };
   }
 }
 
-window.facetBench = { adapter, naive };
+window.facetBench = { adapter, naive, graphs };
