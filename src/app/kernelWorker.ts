@@ -1,10 +1,11 @@
 /**
  * The JS kernels that would block the page for a few hundred ms each (the fuse of a portrait's
  * bakes into the preview volume, the march that bounds the final render's rays) run here, off
- * the main thread. The worker keeps each portrait's region bakes, so an edit sends only the
- * regions that changed. Protocol: kernelClient.ts.
+ * the main thread. The worker keeps each portrait's region bakes and fuse sums, so an edit sends
+ * only the regions that changed, and a change of one region is fused without the others
+ * (kernels/fuse.ts updateRegion). Protocol: kernelClient.ts.
  */
-import { fuse, type MaskActivation, type RegionBake } from '../kernels/fuse';
+import { fuseState, updateBase, updateRegion, type FuseState, type MaskActivation, type RegionBake } from '../kernels/fuse';
 import { marchDepth, minPool3, surfaceBounds } from '../kernels/surface';
 
 export interface FuseRequest {
@@ -40,6 +41,8 @@ interface PortraitCache {
   base: Float32Array | null;
   bakes: RegionBake[];
   fused: { key: string; volume: Float32Array } | null;
+  /** The last fuse's sums, with what it was made of (colors and activation as a key). */
+  state: { st: FuseState; how: string } | null;
 }
 
 /** The kernels with their per-portrait caches (also used in-thread where no Worker exists). */
@@ -48,18 +51,31 @@ export class KernelHost {
 
   private cache(portrait: string): PortraitCache {
     let c = this.portraits.get(portrait);
-    if (!c) this.portraits.set(portrait, (c = { base: null, bakes: [], fused: null }));
+    if (!c) this.portraits.set(portrait, (c = { base: null, bakes: [], fused: null, state: null }));
     return c;
   }
 
+  /**
+   * The fused volume of the portrait's bakes after this request's changes, as copies: the
+   * worker keeps its own grids for the next update and the bounds march.
+   */
   fuse(r: FuseRequest): { volume: Float32Array; semantic: Float32Array } {
     const c = this.cache(r.portrait);
     if (r.baseSdf) c.base = r.baseSdf;
     for (const { k, bake } of r.changed) c.bakes[k] = bake;
     if (!c.base || c.bakes.length !== r.regions || c.bakes.some((b) => !b)) throw new Error('fuse: the worker is missing bakes');
-    const fused = fuse(c.base, c.bakes, r.colors, r.activation);
-    c.fused = { key: r.key, volume: fused.volume };
-    return fused;
+    const how = `${r.activation}|${JSON.stringify(r.colors)}`;
+    const old = c.state;
+    // Few regions changed on top of the last fuse: update it; else fuse every region.
+    if (old && old.how === how && old.st.regions.length === r.regions && r.changed.length <= 2) {
+      if (r.baseSdf) updateBase(old.st, r.baseSdf);
+      for (const { k, bake } of r.changed) updateRegion(old.st, k, bake);
+    } else {
+      c.state = { st: fuseState(c.base, c.bakes, r.colors, r.activation), how };
+    }
+    const st = c.state!.st;
+    c.fused = { key: r.key, volume: st.volume };
+    return { volume: st.volume.slice(), semantic: st.semantic.slice() };
   }
 
   bounds(r: BoundsRequest): Float32Array {
@@ -79,10 +95,8 @@ if (typeof scope.WorkerGlobalScope !== 'undefined') {
     const r = e.data;
     try {
       if (r.type === 'fuse') {
-        const out = host.fuse(r);
-        // The worker keeps `volume` for the bounds march: send a copy of it, transfer the semantic grid.
-        const volume = out.volume.slice();
-        scope.postMessage({ id: r.id, ok: true, result: { volume, semantic: out.semantic } }, [volume.buffer, out.semantic.buffer]);
+        const { volume, semantic } = host.fuse(r); // copies: transfer them
+        scope.postMessage({ id: r.id, ok: true, result: { volume, semantic } }, [volume.buffer, semantic.buffer]);
       } else {
         const out = host.bounds(r);
         scope.postMessage({ id: r.id, ok: true, result: out }, [out.buffer]);

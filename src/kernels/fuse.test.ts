@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fuse, type RegionBake } from './fuse';
+import fc from 'fast-check';
+import { fuse, fuseState, updateBase, updateRegion, type RegionBake } from './fuse';
 
 function region(sdf: number[], maskLogit: number[], rgb: number[]): RegionBake {
   return { sdf: Float32Array.from(sdf), maskLogit: Float32Array.from(maskLogit), rgb: Float32Array.from(rgb) };
@@ -39,5 +40,70 @@ describe('fuse', () => {
   it('rejects mismatched grids', () => {
     expect(() => fuse(Float32Array.from([0]), regions, colors, 'softmax')).toThrow(/voxels/);
     expect(() => fuse(Float32Array.from([0, 0]), regions, [[0, 0, 0]], 'softmax')).toThrow(/colors/);
+  });
+});
+
+describe('fuseState / updateRegion / updateBase', () => {
+  const P = 12;
+  const regions = [region([0.1, -0.2], [0, 2], [0, 0, 0, 1, 1, 1]), region([0.3, 0.0], [0, 0], [2, 2, 2, -1, -1, -1])];
+  // Logits from a small set (ties are frequent) or spread far apart (terms under NEGLIGIBLE are skipped).
+  const logit = fc.oneof(fc.constantFrom(-50, -3, 0, 0.5, 2, 45), fc.double({ min: -60, max: 60, noNaN: true }));
+  const value = fc.double({ min: -4, max: 4, noNaN: true });
+  const bakeArb = fc.record({
+    sdf: fc.array(value, { minLength: P, maxLength: P }),
+    maskLogit: fc.array(logit, { minLength: P, maxLength: P }),
+    rgb: fc.array(value, { minLength: 3 * P, maxLength: 3 * P }),
+  }).map((b) => region(b.sdf, b.maskLogit, b.rgb));
+  const colorsFor = (k: number) => Array.from({ length: k }, (_, i) => [i / k, 1 - i / k, (i * 7) % 3 / 2]);
+
+  function expectSame(a: { volume: Float32Array; semantic: Float32Array }, b: { volume: Float32Array; semantic: Float32Array }) {
+    for (let i = 0; i < a.volume.length; i++) {
+      expect(Math.abs(a.volume[i] - b.volume[i])).toBeLessThan(1e-5);
+      if (i % 4 === 3) expect(a.semantic[i]).toBe(b.semantic[i]);
+      else expect(Math.abs(a.semantic[i] - b.semantic[i])).toBeLessThan(1e-5);
+    }
+  }
+
+  it('a sequence of one-region updates equals the full fuse of the same bakes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 5 }).chain((k) => fc.tuple(
+          fc.constant(k),
+          fc.array(bakeArb, { minLength: k, maxLength: k }),
+          fc.array(fc.tuple(fc.integer({ min: 0, max: k - 1 }), bakeArb), { minLength: 1, maxLength: 6 }),
+        )),
+        fc.array(value, { minLength: P, maxLength: P }),
+        ([k, bakes, edits], base) => {
+          const colors = colorsFor(k);
+          const st = fuseState(Float32Array.from(base), bakes, colors, 'softmax');
+          const now = [...bakes];
+          for (const [r, bake] of edits) {
+            updateRegion(st, r, bake);
+            now[r] = bake;
+            expectSame(st, fuse(Float32Array.from(base), now, colors, 'softmax'));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('an update to the same bake changes nothing; a new base moves only the SDF', () => {
+    const colors = [[1, 0, 0], [0, 0, 1]];
+    const st = fuseState(Float32Array.from([0, 0]), regions, colors, 'softmax');
+    const before = st.volume.slice();
+    updateRegion(st, 1, regions[1]);
+    expectSame(st, { volume: before, semantic: st.semantic });
+    updateBase(st, Float32Array.from([1, 2]));
+    expectSame(st, fuse(Float32Array.from([1, 2]), regions, colors, 'softmax'));
+  });
+
+  it('updates with mask_activation none as well', () => {
+    const colors = [[1, 0, 0], [0, 0, 1]];
+    const st = fuseState(Float32Array.from([0, 0]), regions, colors, 'none');
+    const other = region([0, 1], [3, -1], [1, 1, 1, 0, 0, 0]);
+    updateRegion(st, 0, other);
+    expectSame(st, fuse(Float32Array.from([0, 0]), [other, regions[1]], colors, 'none'));
+    expect(() => updateRegion(st, 2, other)).toThrow(/no region/);
   });
 });
