@@ -8,6 +8,7 @@
 // naive frame on the same backend in the same run (the baseline of every ratio). Writes JSON and
 // markdown (format.mjs, the same table as bench/results.md). See docs/benchmarks.md.
 //   node scripts/bench-gpu.mjs --build                      (here: bench/build/dist + naive graphs)
+//   node scripts/bench-gpu.mjs --readme [--out FILE]        (here: README's facet:bench-gpu block from FILE)
 //   node scripts/bench-gpu.mjs --dist DIR --chromium PATH [--models DIR] [--model ID] [--out FILE]
 //        [--lib DIR] [--quick] [--allow-software] [--variant NAME] [--probe-only] [--graphs] [--no-app] [--port N]
 // --graphs adds, per graph of the model, run() with outputs read back against outputs left on the GPU
@@ -18,7 +19,7 @@ import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, statSync
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applySpeedups, markdown, summarize } from '../bench/lib/format.mjs';
+import { applySpeedups, markdown, replaceBlock, summarize } from '../bench/lib/format.mjs';
 import { appRows, launch, probeAdapter } from '../bench/lib/browser.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +39,7 @@ function parseArgs(argv) {
     const x = argv[i];
     const next = () => argv[++i];
     if (x === '--build') a.build = true;
+    else if (x === '--readme') a.readme = true;
     else if (x === '--dist') a.dist = next();
     else if (x === '--chromium') a.chromium = next();
     else if (x === '--models') a.models = next();
@@ -136,6 +138,12 @@ const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, no) => set
 async function main() {
   const a = parseArgs(process.argv.slice(2));
   if (a.build) return build(a.model);
+  if (a.readme) {
+    const readme = join(root, 'README.md');
+    const md = markdown(JSON.parse(readFileSync(a.out, 'utf8')));
+    writeFileSync(readme, replaceBlock(readFileSync(readme, 'utf8'), 'bench-gpu', md));
+    return log(`wrote README.md's facet:bench-gpu block from ${a.out}`);
+  }
   if (!a.dist || !a.chromium) throw new Error('--dist DIR and --chromium PATH are needed (or --build)');
   const models = a.models ?? join(a.dist, 'models');
   const manifest = JSON.parse(readFileSync(join(models, a.model, 'manifest.json'), 'utf8'));

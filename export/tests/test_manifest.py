@@ -85,3 +85,14 @@ def test_not_json(copy):
     (copy / "manifest.json").write_text("{ nope")
     with pytest.raises(ManifestError, match="not JSON"):
         validate_manifest_dir(copy)
+
+
+def test_drop_slider_leaves_out_named_directions_and_refuses_unknown_ones():
+    from facet.cli import drop_sliders
+
+    sliders = [{"region": "eye", "kind": "shape", "name": "size"}, {"region": "eye", "kind": "shape", "name": "tilt"},
+               {"region": "hair", "kind": "texture", "name": "tilt"}]
+    assert drop_sliders(sliders, ["eye.tilt"]) == [sliders[0], sliders[2]]
+    assert drop_sliders(sliders, []) == sliders
+    with pytest.raises(SystemExit, match=r"--drop-slider eye\.nope: no such slider \(sliders: eye\.size, eye\.tilt, hair\.tilt\)"):
+        drop_sliders(sliders, ["eye.nope"])
