@@ -183,6 +183,15 @@ test('dragging a slider in the panel is one undo step; the turntable turns the h
   expect((await editor.imagePixels()).rgba).toEqual(base.rgba);
 });
 
+test('a slider the model barely follows is not shown: the eye has size and spacing, no tilt', async () => {
+  const eye = page.getByRole('button', { name: 'Eyes', exact: true });
+  if ((await eye.getAttribute('aria-expanded')) !== 'true') await eye.click();
+  await expect(page.locator('[data-slider="eye:shape:size"]')).toHaveCount(1);
+  await expect(page.locator('[data-slider="eye:shape:spacing"]')).toHaveCount(1);
+  await expect(page.locator('[data-slider="eye:shape:tilt"]')).toHaveCount(0); // hidden: true in the manifest
+  await eye.click();
+});
+
 let beforeSwap: { image: Pixels; labels: Labels };
 
 test("swapping lip appearance with B makes A's lips closer to B's and moves nothing else", async ({}, testInfo) => {

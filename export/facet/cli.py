@@ -15,16 +15,21 @@ RENDER_FIELDS = ("samples_per_ray", "surface_margin", "resolution", "tile_rays",
                  "reshape_resolution", "reshape_batch")
 
 
-def drop_sliders(sliders: list[dict], names: list[str]) -> list[dict]:
-    """`sliders` without the ones named REGION.NAME (every kind); an unknown name is an error."""
+def hide_sliders(sliders: list[dict], names: list[str]) -> list[dict]:
+    """`sliders` with the ones named REGION.NAME (every kind) marked hidden; an unknown name is an error.
+
+    A hidden slider stays in the manifest (paint to reshape still searches its z slot) but the
+    editor does not show it: for a direction the model barely follows (facet slider-response)."""
+    out = [dict(s) for s in sliders]
     for d in names:
         region, _, name = d.partition(".")
-        kept = [s for s in sliders if not (s["region"] == region and s["name"] == name)]
-        if len(kept) == len(sliders):
+        hits = [s for s in out if s["region"] == region and s["name"] == name]
+        if not hits:
             have = ", ".join(f"{s['region']}.{s['name']}" for s in sliders) or "none"
-            raise SystemExit(f"facet export: --drop-slider {d}: no such slider (sliders: {have})")
-        sliders = kept
-    return sliders
+            raise SystemExit(f"facet export: --hide-slider {d}: no such slider (sliders: {have})")
+        for s in hits:
+            s["hidden"] = True
+    return out
 
 
 def cmd_export(a: argparse.Namespace) -> int:
@@ -48,7 +53,7 @@ def cmd_export(a: argparse.Namespace) -> int:
         g = Generator(preset(a.preset))
         g.mapping.update_mean()
         sliders = []
-    sliders = drop_sliders(sliders, a.drop_slider)
+    sliders = hide_sliders(sliders, a.hide_slider)
     if a.dry_run:
         print(g.cfg.dumps())
         return 0
@@ -114,9 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--test-only", action="store_true", help="hide from the app's model picker")
     e.add_argument("--default", action="store_true", help="make it index.json's default model")
     e.add_argument("--dry-run", action="store_true", help="print the resolved config and stop")
-    e.add_argument("--drop-slider", action="append", default=[], metavar="REGION.NAME",
-                   help="leave a named direction out of the manifest's sliders (and the exported weights' list), "
-                        "e.g. one the model did not learn (facet slider-response); repeatable")
+    e.add_argument("--hide-slider", action="append", default=[], metavar="REGION.NAME",
+                   help="mark a named direction hidden: the editor does not show it, paint to reshape still searches "
+                        "its slot (for one the model barely follows: facet slider-response); repeatable")
     e.set_defaults(fn=cmd_export)
 
     v = sub.add_parser("validate", help="validate a model folder's manifest, files and graphs")

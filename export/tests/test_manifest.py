@@ -87,12 +87,23 @@ def test_not_json(copy):
         validate_manifest_dir(copy)
 
 
-def test_drop_slider_leaves_out_named_directions_and_refuses_unknown_ones():
-    from facet.cli import drop_sliders
+def test_hide_slider_marks_named_directions_and_refuses_unknown_ones():
+    from facet.cli import hide_sliders
 
     sliders = [{"region": "eye", "kind": "shape", "name": "size"}, {"region": "eye", "kind": "shape", "name": "tilt"},
                {"region": "hair", "kind": "texture", "name": "tilt"}]
-    assert drop_sliders(sliders, ["eye.tilt"]) == [sliders[0], sliders[2]]
-    assert drop_sliders(sliders, []) == sliders
-    with pytest.raises(SystemExit, match=r"--drop-slider eye\.nope: no such slider \(sliders: eye\.size, eye\.tilt, hair\.tilt\)"):
-        drop_sliders(sliders, ["eye.nope"])
+    out = hide_sliders(sliders, ["eye.tilt"])
+    assert [s.get("hidden", False) for s in out] == [False, True, False]
+    assert "hidden" not in sliders[1]  # the input is not changed
+    assert hide_sliders(sliders, []) == sliders
+    with pytest.raises(SystemExit, match=r"--hide-slider eye\.nope: no such slider \(sliders: eye\.size, eye\.tilt, hair\.tilt\)"):
+        hide_sliders(sliders, ["eye.nope"])
+
+
+def test_a_hidden_slider_validates_and_a_wrong_flag_is_refused(copy):
+    slider = {"region": "hair", "kind": "shape", "name": "length", "label": "Hair length", "slot": 0, "hidden": True}
+    _edit(copy, lambda m: m["latent"].__setitem__("sliders", [slider]))
+    validate_manifest_dir(copy)
+    _edit(copy, lambda m: m["latent"]["sliders"][0].__setitem__("hidden", "yes"))
+    with pytest.raises(ManifestError, match=r"/latent/sliders/0/hidden: 'yes' is not of type 'boolean'"):
+        validate_manifest_dir(copy)

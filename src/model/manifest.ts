@@ -37,6 +37,8 @@ export interface Slider {
   slot: number;
   min?: number;
   max?: number;
+  /** Not shown in the editor (the model barely follows it); paint to reshape still searches its slot. */
+  hidden?: boolean;
 }
 
 export interface CameraSpec {

@@ -119,7 +119,7 @@ function BlendSlider({ region, label }: { region: string; label: string }) {
 
 function SliderGroup({ region, kind }: { region: string; kind: 'shape' | 'texture' }) {
   const sliders = useFacet((s) => s.manifest?.latent.sliders);
-  const mine = sliders?.filter((x) => x.region === region && x.kind === kind) ?? [];
+  const mine = sliders?.filter((x) => x.region === region && x.kind === kind && !x.hidden) ?? [];
   if (mine.length === 0) return null;
   return (
     <div className="slider-group">
