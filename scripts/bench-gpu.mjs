@@ -2,36 +2,29 @@
 // The browser rows of `npm run bench` on a machine with a real GPU, without vite, Python or the
 // rest of node_modules: serves an already built app folder (`--build` makes it here: the app and
 // the bench page, as `npm run bench` builds them), starts the given Chromium with WebGPU and with
-// WebGL on the GPU (several flag sets are probed; the first whose WebGPU adapter is not a software
-// one is used), and runs bench/lib/browser.mjs `appRows` on the webgpu backend: cold start, final
+// WebGL on the GPU (several flag sets are probed; the best is used: a WebGPU adapter that is not a
+// software one, WebGL on the GPU if any), and runs bench/lib/browser.mjs `appRows` on the webgpu backend: cold start, final
 // render, one-region bake, orbit (preview) frame, slider edit, swap, the 24 reshape cases and the
 // naive frame on the same backend in the same run (the baseline of every ratio). Writes JSON and
-// markdown (format.mjs, the same table as bench/results.md). See docs/benchmarks.md.
+// markdown (format.mjs, the same table as bench/results.md). The flag sets, the choice among their
+// probes and the static server are bench/lib/gpu.mjs (tested by bench/gpu.test.ts). See docs/benchmarks.md.
 //   node scripts/bench-gpu.mjs --build                      (here: bench/build/dist + naive graphs)
 //   node scripts/bench-gpu.mjs --readme [--out FILE]        (here: README's facet:bench-gpu block from FILE)
 //   node scripts/bench-gpu.mjs --dist DIR --chromium PATH [--models DIR] [--model ID] [--out FILE]
 //        [--lib DIR] [--quick] [--allow-software] [--variant NAME] [--probe-only] [--graphs] [--no-app] [--port N]
 // --graphs adds, per graph of the model, run() with outputs read back against outputs left on the GPU
 // (bench/page/naive.ts graphs()); --no-app skips the app rows.
-import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applySpeedups, markdown, replaceBlock, summarize } from '../bench/lib/format.mjs';
 import { appRows, launch, probeAdapter } from '../bench/lib/browser.mjs';
+import { bestProbe, serve, VARIANTS } from '../bench/lib/gpu.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (s) => console.log(s);
-
-/** Flag sets tried in order: Dawn (WebGPU) and ANGLE (WebGL, the preview) on the GPU's Vulkan, then EGL. */
-export const VARIANTS = [
-  { name: 'vulkan', args: ['--ignore-gpu-blocklist', '--use-angle=vulkan', '--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--disable-vulkan-surface'] },
-  { name: 'angle-vulkan', args: ['--ignore-gpu-blocklist', '--use-angle=vulkan'] },
-  { name: 'angle-egl', args: ['--ignore-gpu-blocklist', '--use-gl=angle', '--use-angle=gl-egl'] },
-  { name: 'default', args: ['--ignore-gpu-blocklist'] },
-];
 
 function parseArgs(argv) {
   const a = { model: 'facet-default', out: 'bench/results-gpu.json', port: 4320, quick: false, allowSoftware: false };
@@ -73,26 +66,6 @@ function build(model) {
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
   writeFileSync(join(root, 'bench', 'build', 'dist', 'bench-info.json'), JSON.stringify({ ort_web: version('onnxruntime-web'), app_source: `working tree at ${git}` }));
   log(`built bench/build/dist (app, bench page, naive graph of ${model})`);
-}
-
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
-  '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.onnx': 'application/octet-stream' };
-
-/** A static server with the headers vite preview sends (cross-origin isolation, for wasm threads). */
-export function serve(dist, models, port) {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const base = models && path.startsWith('/models/') ? models : dist;
-    const rel = models && path.startsWith('/models/') ? path.slice('/models/'.length) : path.slice(1);
-    let file = normalize(join(base, rel));
-    if (!file.startsWith(resolve(base))) { res.writeHead(403).end(); return; }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) { res.writeHead(404).end(`not found: ${path}`); return; }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': statSync(file).size,
-      'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-cache' });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((ok) => server.listen(port, '127.0.0.1', () => ok(server)));
 }
 
 async function webglRenderer(browser, baseUrl) {
@@ -160,10 +133,6 @@ async function main() {
   const notes = [];
   let rows = [];
   try {
-    // Probe every flag set, then use the best: a hardware WebGPU adapter first, then WebGL on the GPU
-    // (the preview), then any WebGL at all.
-    const soft = (s) => /swiftshader|llvmpipe|software|no WebGL2/i.test(s ?? '');
-    const score = (p) => (p.adapter?.available && (!p.adapter.software || a.allowSoftware) ? 4 : 0) + (p.webgl && p.webgl !== 'no WebGL2' ? 1 : 0) + (p.webgl && !soft(p.webgl) ? 2 : 0);
     for (const v of VARIANTS.filter((v) => !a.variant || v.name === a.variant)) {
       let browser = null;
       try {
@@ -179,9 +148,9 @@ async function main() {
       } finally {
         if (browser) await withTimeout(browser.close(), 20_000, 'close').catch(() => {});
       }
-      if (score(header.probes.at(-1)) === 7) break; // WebGPU and WebGL both on the GPU: no need to try the others
+      if (bestProbe([header.probes.at(-1)], a.allowSoftware)?.full) break; // WebGPU and WebGL both on the GPU: no need to try the others
     }
-    const best = [...header.probes].filter((p) => score(p) >= 4).sort((x, y) => score(y) - score(x))[0];
+    const best = bestProbe(header.probes, a.allowSoftware);
     let chosen = null;
     if (a.probeOnly) notes.push(`--probe-only: best flag set ${best?.variant ?? 'none'}`);
     else if (best) {
