@@ -63,8 +63,9 @@ function build(model) {
   mkdirSync(to, { recursive: true });
   for (const f of ['naive.onnx', 'naive.json']) cpSync(join(root, 'bench', 'build', model, f), join(to, f));
   const version = (pkg) => JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
-  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
-  writeFileSync(join(root, 'bench', 'build', 'dist', 'bench-info.json'), JSON.stringify({ ort_web: version('onnxruntime-web'), app_source: `working tree at ${git}` }));
+  // "<commit>-dirty" when the working tree has uncommitted changes
+  const git = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  writeFileSync(join(root, 'bench', 'build', 'dist', 'bench-info.json'), JSON.stringify({ ort_web: version('onnxruntime-web'), app_source: git }));
   log(`built bench/build/dist (app, bench page, naive graph of ${model})`);
 }
 
