@@ -228,3 +228,22 @@ def test_train_regions_freezes_everything_else(tmp_path):
     assert sum(changed) > len(changed) // 2
     with pytest.raises(ValueError, match="unknown region 'ears'"):
         Trainer(dataclasses.replace(tc, train_regions="ears"), tmp_path / "bad")
+
+
+def test_synthetic_loss_keeps_every_tensor_on_the_model_device():
+    """CUDA training once failed on tensors made on the CPU mid-step (ray steps, jitter, the
+    truncation centre's z). The meta device stands in for a GPU: any CPU tensor that meets the
+    model's in the loss, the mapping or the bake raises the same "two devices" error here."""
+    from facet.training.synthetic import SyntheticLossWeights, synthetic_losses
+    from facet.training.synthetic_data import Pool
+
+    cfg = preset("tiny", sdf_gate=True)
+    pool = Pool(2, 256, 1, 16, cfg.camera, 3, 0.0, ())
+    pool.fill()
+    batch = pool.batch(2, 128, 64, torch.Generator().manual_seed(0))
+    g = Generator(cfg).to("meta")
+    out = synthetic_losses(g, {k: v.to("meta") for k, v in batch.items()}, SyntheticLossWeights(), samples=4)
+    assert out["total"].device.type == "meta"
+    g.mapping.update_mean(samples=64)
+    codes = g.mapping(torch.zeros(1, cfg.num_codes, cfg.z_dim, device="meta"))
+    assert g.bake(torch.tensor([1], device="meta"), codes[:, 2], codes[:, 3])["sdf"].device.type == "meta"

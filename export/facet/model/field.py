@@ -106,7 +106,7 @@ class LocalGenerators(nn.Module):
         if not self.cfg.view_dependent:
             return h
         if view is None:  # the baked (view-independent) approximation: the central ray
-            view = torch.tensor([0.0, 0.0, -1.0], dtype=h.dtype).expand(h.shape[1], 3)
+            view = torch.tensor([0.0, 0.0, -1.0], dtype=h.dtype, device=h.device).expand(h.shape[1], 3)
         return torch.cat([h, view.unsqueeze(0).expand(h.shape[0], -1, -1)], dim=-1)
 
     def _shape_features(self, x: Tensor, shape_code: Tensor, index: Tensor | None) -> Tensor:
@@ -181,7 +181,7 @@ class Mapping(nn.Module):
         the exported graph selects the row with one Gather."""
         if z.dim() != 2 or z.shape[1] != self.z_mask.shape[1]:
             raise ValueError(f"z: expected [B, {self.z_mask.shape[1]}], got {tuple(z.shape)}")
-        index = row if isinstance(row, Tensor) else torch.tensor([row], dtype=torch.int64)
+        index = row if isinstance(row, Tensor) else torch.tensor([row], dtype=torch.int64, device=z.device)
         sel = lambda t: nn.functional.embedding(index, t[offset::stride].flatten(1)).view(1, *t.shape[1:])  # noqa: E731
         h = (z * sel(self.z_mask)).unsqueeze(-2)                      # [B, 1, Z]
         for layer in self.layers:
@@ -195,7 +195,7 @@ class Mapping(nn.Module):
     def update_mean(self, samples: int = 10000, seed: int = 0) -> None:
         """Truncation centre from `samples` random z with a fixed seed (as CNeRF computes w_mean)."""
         g = torch.Generator().manual_seed(seed)
-        z = torch.randn(samples, *self.z_mask.shape, generator=g)
+        z = torch.randn(samples, *self.z_mask.shape, generator=g).to(self.z_mask.device)
         self.code_mean.zero_()
         self.code_mean.copy_(self.forward(z, 1.0).mean(0))
 
@@ -224,7 +224,7 @@ def rebalance_shape_codes(mapping: Mapping, local: LocalGenerators, target_std: 
     variation. Returns {region: a} for every region it centred."""
     require_per_code_rows(mapping, "rebalance_shape_codes")
     g = torch.Generator().manual_seed(seed)
-    z = torch.randn(samples, *mapping.z_mask.shape, generator=g)
+    z = torch.randn(samples, *mapping.z_mask.shape, generator=g).to(mapping.z_mask.device)
     codes = mapping(z, 1.0)
     scaled = {}
     for k in range(1, local.count):

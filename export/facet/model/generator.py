@@ -84,14 +84,14 @@ class Generator(nn.Module):
     def bake(self, region: Tensor, shape_code: Tensor, texture_code: Tensor) -> dict[str, Tensor]:
         """One region's fields on the bake grid: sdf, mask_logit [R, R, R], rgb [R, R, R, 3]."""
         r = self.cfg.bake_resolution
-        x = self.to_net(grid_points(r, self.cfg.bake_bounds))
+        x = self.to_net(grid_points(r, self.cfg.bake_bounds).to(shape_code.device))
         f = self.local(x, shape_code, texture_code, index=region)
         return {"sdf": f["sdf"].reshape(r, r, r), "mask_logit": f["mask_logit"].reshape(r, r, r),
                 "rgb": f["rgb"].reshape(r, r, r, 3)}
 
     def bake_base(self, shape_code: Tensor) -> Tensor:
         r = self.cfg.bake_resolution
-        x = self.to_net(grid_points(r, self.cfg.bake_bounds))
+        x = self.to_net(grid_points(r, self.cfg.bake_bounds).to(shape_code.device))
         return self.base(x, shape_code)["sdf"].reshape(r, r, r)
 
     def reshape_fields(self, region: Tensor, z: Tensor, psi: Tensor, box_min: Tensor, box_max: Tensor,

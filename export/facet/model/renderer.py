@@ -17,9 +17,9 @@ def sample_along_rays(origins: Tensor, dirs: Tensor, t_bounds: Tensor, samples: 
 
     `jitter` [..., N, S] in [-0.5, 0.5] moves interior samples within their bin (training only).
     """
-    steps = torch.linspace(0.0, 1.0, samples, dtype=origins.dtype)
+    steps = torch.linspace(0.0, 1.0, samples, dtype=origins.dtype, device=origins.device)
     if jitter is not None:
-        inner = torch.ones(samples, dtype=origins.dtype)
+        inner = torch.ones(samples, dtype=origins.dtype, device=origins.device)
         inner[0] = inner[-1] = 0.0
         steps = steps + jitter * inner / (samples - 1)
     t0, t1 = t_bounds[..., :1], t_bounds[..., 1:]
@@ -60,10 +60,10 @@ def composite_reference(sigma: Tensor, t: Tensor, rgb_logit: Tensor, masks: Tens
                         delta_scale: float = 1.0) -> dict[str, Tensor]:
     """Straightforward per-ray loop with an explicit running product; the tests' reference."""
     n, s = sigma.shape
-    image = torch.zeros(n, 3, dtype=sigma.dtype)
-    out_masks = torch.zeros(n, masks.shape[-1], dtype=sigma.dtype)
-    depth = torch.zeros(n, dtype=sigma.dtype)
-    weights = torch.zeros(n, s, dtype=sigma.dtype)
+    image = torch.zeros(n, 3, dtype=sigma.dtype, device=sigma.device)
+    out_masks = torch.zeros(n, masks.shape[-1], dtype=sigma.dtype, device=sigma.device)
+    depth = torch.zeros(n, dtype=sigma.dtype, device=sigma.device)
+    weights = torch.zeros(n, s, dtype=sigma.dtype, device=sigma.device)
     for r in range(n):
         transmittance = 1.0
         for i in range(s):

@@ -118,10 +118,11 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     h = n // 2
     cam = g.cfg.camera
     gen = jitter_gen or torch.Generator().manual_seed(0)
+    dev = codes.device  # the random draws come from the CPU generator (same on every device), then move
     uniform = g.render_rays(codes, batch["ray_origins"][:, :h], batch["ray_dirs"][:, :h],
-                            torch.tensor([cam.near, cam.far]).expand(b, h, 2), samples=samples,
-                            jitter=torch.rand(b, h, samples, generator=gen) - 0.5)
-    depth = batch["pixel_depth"][:, h:] + torch.randn(b, n - h, generator=gen) * 0.003
+                            torch.tensor([cam.near, cam.far], device=dev).expand(b, h, 2), samples=samples,
+                            jitter=(torch.rand(b, h, samples, generator=gen) - 0.5).to(dev))
+    depth = batch["pixel_depth"][:, h:] + torch.randn(b, n - h, generator=gen).to(dev) * 0.003
     m = g.cfg.surface_margin
     tb = torch.stack([(depth - m).clamp(cam.near, cam.far), (depth + m).clamp(cam.near, cam.far)], -1)
     tb = torch.minimum(tb, torch.stack([tb[..., 1] - 1e-3, tb[..., 1]], -1))
