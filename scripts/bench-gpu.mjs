@@ -16,12 +16,12 @@
 // (bench/page/naive.ts graphs()); --no-app skips the app rows.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applySpeedups, markdown, replaceBlock, summarize } from '../bench/lib/format.mjs';
 import { appRows, launch, probeAdapter } from '../bench/lib/browser.mjs';
 import { bestProbe, serve, VARIANTS } from '../bench/lib/gpu.mjs';
+import { machineHeader } from '../bench/lib/machine.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (s) => console.log(s);
@@ -126,10 +126,8 @@ async function main() {
   const server = await serve(resolve(a.dist), resolve(models), a.port);
   const baseUrl = `http://localhost:${a.port}`;
   const started = Date.now();
-  const c = cpus();
   const info = existsSync(join(a.dist, 'bench-info.json')) ? JSON.parse(readFileSync(join(a.dist, 'bench-info.json'), 'utf8')) : {};
-  const header = { command: `node scripts/bench-gpu.mjs${a.quick ? ' --quick' : ''}`, ...info, date: new Date().toISOString(), quick: a.quick, cpu: c[0]?.model?.trim() ?? 'unknown CPU', cores: c.length,
-    os: `${platform()} ${release()}`, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.versions.node, chromium: null,
+  const header = { command: `node scripts/bench-gpu.mjs${a.quick ? ' --quick' : ''}`, ...info, ...machineHeader(), quick: a.quick, chromium: null,
     webgpu_adapter: null, webgl_renderer: null, variant: null, backends: [], models: [a.model], probes: [] };
   const notes = [];
   let rows = [];
@@ -152,18 +150,12 @@ async function main() {
       if (bestProbe([header.probes.at(-1)], a.allowSoftware)?.full) break; // WebGPU and WebGL both on the GPU: no need to try the others
     }
     const best = bestProbe(header.probes, a.allowSoftware);
-    let chosen = null;
     if (a.probeOnly) notes.push(`--probe-only: best flag set ${best?.variant ?? 'none'}`);
-    else if (best) {
-      const v = VARIANTS.find((x) => x.name === best.variant);
-      chosen = { v, ad: best.adapter, gl: best.webgl, browser: await launch(a.chromium, true, { extraArgs: v.args, env }) };
-    }
-    if (!chosen) {
-      if (!a.probeOnly) notes.push('No flag set gave a hardware WebGPU adapter: nothing measured (see header.probes).');
-    } else {
-      const { v, ad, gl, browser } = chosen;
-      Object.assign(header, { variant: v.name, webgpu_adapter: ad.description, webgl_renderer: gl });
-      header.backends.push(`chromium webgpu (${ad.description}; WebGL: ${gl})`);
+    else if (!best) notes.push('No flag set gave a hardware WebGPU adapter: nothing measured (see header.probes).');
+    else {
+      Object.assign(header, { variant: best.variant, webgpu_adapter: best.adapter.description, webgl_renderer: best.webgl });
+      header.backends.push(`chromium webgpu (${best.adapter.description}; WebGL: ${best.webgl})`);
+      const browser = await launch(a.chromium, true, { extraArgs: best.args, env });
       try {
         const cfg = a.quick ? { runs: 1, coldRuns: 1, naiveTiles: 4 } : { runs: 5, coldRuns: 2, naiveTiles: 16 };
         header.settings = cfg;

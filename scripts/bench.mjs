@@ -5,11 +5,11 @@
 //   npm run bench [-- --quick] [--model ID]... [--no-browser] [--no-torch] [--no-readme] [--worktree]
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applySpeedups, markdown, replaceBlock, skippedRow } from '../bench/lib/format.mjs';
 import { loadKernels } from '../bench/lib/kernels.mjs';
+import { machineHeader } from '../bench/lib/machine.mjs';
 import { nodeRows } from '../bench/lib/node.mjs';
 import { findChromium } from './lib/chromium.mjs';
 
@@ -168,10 +168,8 @@ async function main() {
   const cfg = a.quick
     ? { runs: 3, frameRuns: 1, naiveTiles: 1, appRuns: 1, coldRuns: 1, browserNaiveTiles: 1, gpuNaiveTiles: 4, torchRuns: 1 }
     : { runs: 5, frameRuns: 3, naiveTiles: 8, appRuns: 3, coldRuns: 2, browserNaiveTiles: 2, gpuNaiveTiles: 16, torchRuns: 3 };
-  const c = cpus();
   const header = {
-    date: new Date().toISOString(), quick: a.quick, runs: cfg.runs, cpu: c[0]?.model?.trim() ?? 'unknown CPU', cores: c.length,
-    os: `${platform()} ${release()}`, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.versions.node,
+    ...machineHeader(), quick: a.quick, runs: cfg.runs,
     ort_node: version('onnxruntime-node'), ort_web: version('onnxruntime-web'), chromium: null, webgpu_adapter: null,
     backends: ['onnxruntime-node cpu'], models, settings: cfg,
   };

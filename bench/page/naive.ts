@@ -31,17 +31,24 @@ async function adapter(): Promise<{ available: boolean; description: string; sof
   return { available: true, description: describeAdapter(a), software, reason: null };
 }
 
+/** Bench values for a float input: rays from +z towards the face, `tBounds` per ray, a box, psi, codes. */
+function floatInput(name: string, n: number, tBounds: readonly number[]): Float32Array {
+  const data = new Float32Array(n);
+  if (name === 't_bounds') for (let i = 0; i < n; i += 2) data.set(tBounds, i);
+  else if (name === 'ray_origins') for (let i = 0; i < n; i += 3) data[i + 2] = 1;      // camera at +z
+  else if (name === 'ray_dirs') for (let i = 0; i < n; i += 3) data[i + 2] = -1;        // towards the face
+  else if (name === 'box_min') data.fill(-0.1);
+  else if (name === 'box_max') data.fill(0.1);
+  else if (name === 'psi') data.fill(0.7);
+  else for (let i = 0; i < n; i++) data[i] = Math.sin(i * 12.9898) * 0.5;                // codes
+  return data;
+}
+
+const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
 function feeds(meta: NaiveMeta): Feeds {
   const out: Feeds = {};
-  for (const spec of meta.inputs) {
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    if (spec.name === 't_bounds') for (let i = 0; i < n; i += 2) data.set(meta.t_bounds, i);
-    else if (spec.name === 'ray_origins') for (let i = 0; i < n; i += 3) data[i + 2] = 1;      // camera at +z
-    else if (spec.name === 'ray_dirs') for (let i = 0; i < n; i += 3) data[i + 2] = -1;        // towards the face
-    else for (let i = 0; i < n; i++) data[i] = Math.sin(i * 12.9898) * 0.5;                     // codes
-    out[spec.name] = { type: 'float32', dims: spec.shape, data };
-  }
+  for (const spec of meta.inputs) out[spec.name] = { type: 'float32', dims: spec.shape, data: floatInput(spec.name, count(spec.shape), meta.t_bounds) };
   return out;
 }
 
@@ -79,19 +86,9 @@ export interface GraphTimes {
 function graphFeeds(spec: GraphSpec): Record<string, ort.Tensor> {
   const out: Record<string, ort.Tensor> = {};
   for (const i of spec.inputs) {
-    const n = i.shape.reduce((a, b) => a * b, 1);
-    if (i.dtype === 'int64') out[i.name] = new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => 3n), i.shape);
-    else {
-      const d = new Float32Array(n);
-      if (i.name === 't_bounds') for (let k = 0; k < n; k += 2) d.set([0.5, 1.5], k);
-      else if (i.name === 'ray_origins') for (let k = 0; k < n; k += 3) d[k + 2] = 1;
-      else if (i.name === 'ray_dirs') for (let k = 0; k < n; k += 3) d[k + 2] = -1;
-      else if (i.name === 'box_min') d.fill(-0.1);
-      else if (i.name === 'box_max') d.fill(0.1);
-      else if (i.name === 'psi') d.fill(0.7);
-      else for (let k = 0; k < n; k++) d[k] = Math.sin(k * 12.9898) * 0.5;
-      out[i.name] = new ort.Tensor('float32', d, i.shape);
-    }
+    const n = count(i.shape);
+    out[i.name] = i.dtype === 'int64' ? new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => 3n), i.shape)
+      : new ort.Tensor('float32', floatInput(i.name, n, [0.5, 1.5]), i.shape);
   }
   return out;
 }

@@ -51,14 +51,9 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
  */
 const NEGLIGIBLE = -12;
 
-function check(count: number, regions: RegionBake[], colors: readonly (readonly number[])[]): void {
-  const k = regions.length;
-  if (colors.length !== k) throw new Error(`fuse: ${k} regions but ${colors.length} colors`);
-  if (k > 255) throw new Error(`fuse: at most 255 regions, got ${k}`);
-  for (const r of regions) {
-    if (r.sdf.length !== count || r.maskLogit.length !== count || r.rgb.length !== count * 3) {
-      throw new Error(`fuse: every region grid must have ${count} voxels`);
-    }
+function checkBake(count: number, r: RegionBake): void {
+  if (r.sdf.length !== count || r.maskLogit.length !== count || r.rgb.length !== count * 3) {
+    throw new Error(`fuse: every region grid must have ${count} voxels`);
   }
 }
 
@@ -129,7 +124,10 @@ export function fuseState(
   activation: MaskActivation,
 ): FuseState {
   const count = baseSdf.length;
-  check(count, regions, colors);
+  const k = regions.length;
+  if (colors.length !== k) throw new Error(`fuse: ${k} regions but ${colors.length} colors`);
+  if (k > 255) throw new Error(`fuse: at most 255 regions, got ${k}`);
+  for (const r of regions) checkBake(count, r);
   const st: FuseState = {
     activation, base: baseSdf, regions: [...regions], colors: Float64Array.from(colors.flatMap((c) => [c[0], c[1], c[2]])),
     max: new Float32Array(count), label: new Uint8Array(count), sum: new Float64Array(count),
@@ -166,7 +164,7 @@ export function updateBase(st: FuseState, base: Float32Array): void {
 export function updateRegion(st: FuseState, k: number, bake: RegionBake): void {
   const count = st.base.length;
   if (k < 0 || k >= st.regions.length) throw new Error(`fuse: no region ${k}`);
-  check(count, [bake], [[0, 0, 0]]);
+  checkBake(count, bake);
   const old = st.regions[k];
   st.regions[k] = bake;
   if (st.activation !== 'softmax') {
