@@ -54,6 +54,12 @@ def cmd_export(a: argparse.Namespace) -> int:
         g.mapping.update_mean()
         sliders = []
     sliders = hide_sliders(sliders, a.hide_slider)
+    if a.final_beta_scale is not None:
+        import dataclasses
+
+        if not 0 < a.final_beta_scale <= 4:
+            raise SystemExit(f"facet export: --final-beta-scale must be in (0, 4], got {a.final_beta_scale}")
+        g.cfg = dataclasses.replace(g.cfg, final_beta_scale=a.final_beta_scale)
     if a.dry_run:
         print(g.cfg.dumps())
         return 0
@@ -122,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--hide-slider", action="append", default=[], metavar="REGION.NAME",
                    help="mark a named direction hidden: the editor does not show it, paint to reshape still searches "
                         "its slot (for one the model barely follows: facet slider-response); repeatable")
+    e.add_argument("--final-beta-scale", type=float, default=None, metavar="S",
+                   help="the final graph's density sharpness, beta * S (facet calibrate chooses S); "
+                        "kept in the config and the weights")
     e.set_defaults(fn=cmd_export)
 
     v = sub.add_parser("validate", help="validate a model folder's manifest, files and graphs")
@@ -146,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.set_defaults(fn=cmd_report)
 
     for mod in ("facet.world.cli", "facet.training.cli", "facet.evaluate.cli", "facet.bench.cli",
-                "facet.reshape.bench", "facet.evaluate.sliders"):
+                "facet.reshape.bench", "facet.evaluate.sliders", "facet.evaluate.calibrate"):
         try:
             __import__(mod, fromlist=["add_parser"]).add_parser(sub)
         except ModuleNotFoundError as err:

@@ -64,3 +64,26 @@ def test_slider_response_compares_model_and_world(tiny, tmp_path):
     # the world's hair length moves many labels; every share is a fraction
     assert hair_length["world"] > 0.02
     assert all(0 <= s["model"] <= 1 and 0 <= s["world"] <= 1 for s in r["sliders"])
+
+
+def test_calibrate_scores_each_scale_on_calibration_seeds_and_restores_the_model(tiny):
+    from facet.evaluate.calibrate import calibrate
+    from facet.training.synthetic_data import CALIBRATION_SEED_BASE, EVAL_SEED_BASE
+
+    before = tiny.cfg
+    r = calibrate(tiny, n=1, scales=[1.0, 0.25], res=32, supersample=1, progress=False)
+    assert tiny.cfg is before
+    assert [row["scale"] for row in r["rows"]] == [1.0, 0.25]
+    assert r["seed_base"] == CALIBRATION_SEED_BASE and CALIBRATION_SEED_BASE > EVAL_SEED_BASE + 10_000_000
+    assert r["rows"][0]["psnr"] != r["rows"][1]["psnr"], "the scale must change the final render"
+    assert r["choice"] in (1.0, 0.25)
+
+
+def test_calibrate_chooses_the_best_iou_within_the_psnr_slack():
+    from facet.evaluate.calibrate import choose
+
+    rows = [{"scale": 1.0, "psnr": 22.0, "miou": 0.70}, {"scale": 0.125, "psnr": 23.95, "miou": 0.79},
+            {"scale": 0.0625, "psnr": 23.90, "miou": 0.80}, {"scale": 0.03, "psnr": 23.70, "miou": 0.81}]
+    assert choose(rows, 0.1) == 0.0625
+    assert choose(rows, 0.0) == 0.125
+    assert choose(rows, 1.0) == 0.03

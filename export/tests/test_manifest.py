@@ -107,3 +107,17 @@ def test_a_hidden_slider_validates_and_a_wrong_flag_is_refused(copy):
     _edit(copy, lambda m: m["latent"]["sliders"][0].__setitem__("hidden", "yes"))
     with pytest.raises(ManifestError, match=r"/latent/sliders/0/hidden: 'yes' is not of type 'boolean'"):
         validate_manifest_dir(copy)
+
+
+def test_export_final_beta_scale_goes_to_the_config_the_manifest_and_the_weights(tmp_path):
+    from facet.checkpoint import load_generator
+    from facet.cli import main
+
+    assert main(["export", "--preset", "tiny", "--id", "sharp", "--out", str(tmp_path), "--final-beta-scale", "0.25"]) == 0
+    m = json.loads((tmp_path / "sharp" / "manifest.json").read_text())
+    assert m["config"]["final_beta_scale"] == 0.25
+    assert m["render"]["final_beta"] == pytest.approx(0.25 * m["render"]["beta"])
+    g, _ = load_generator(tmp_path / "sharp" / "weights.safetensors")
+    assert g.cfg.final_beta_scale == 0.25
+    with pytest.raises(SystemExit, match=r"--final-beta-scale must be in \(0, 4\], got 0.0"):
+        main(["export", "--preset", "tiny", "--id", "bad", "--out", str(tmp_path), "--final-beta-scale", "0"])

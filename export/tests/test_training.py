@@ -110,6 +110,16 @@ def test_locality_fine_tune_two_steps(tmp_path):
     header, *rows = (tmp_path / "gated" / "log.csv").read_text().strip().splitlines()
     col = header.split(",").index("gate")
     assert len(rows) == 2 and all(0 < float(r.split(",")[col]) < 10 for r in rows)
+    # the checkpoint's own final_beta_scale (facet calibrate) is kept by the fine-tune and saved again
+    from facet.checkpoint import save_generator
+
+    src.cfg = dataclasses.replace(src.cfg, final_beta_scale=0.25)
+    save_generator(src, tmp_path / "calibrated.safetensors")
+    t = Trainer(dataclasses.replace(tc, init_from=str(tmp_path / "calibrated.safetensors"), locality=0.0,
+                                    steps=1), tmp_path / "calibrated")
+    assert t.g.cfg.final_beta_scale == 0.25
+    t.run()
+    assert load_generator(tmp_path / "calibrated" / "generator.safetensors")[0].cfg.final_beta_scale == 0.25
 
 
 def test_locality_points_match_the_world():

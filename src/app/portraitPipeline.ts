@@ -8,6 +8,7 @@ import type { Pose } from '../kernels/camera';
 import type { RegionBake } from '../kernels/fuse';
 import { sameValues } from '../kernels/latent';
 import type { LoadedModel } from '../model/loader';
+import { finalBeta } from '../model/manifest';
 import type { PortraitId } from '../store/store';
 import { parseHexColor } from '../kernels/image';
 import { bakeBase, bakeRegion } from '../viewport/bakePreview';
@@ -182,7 +183,7 @@ export class PortraitPipeline implements ViewportSources {
             dirs,
             near: camera.near,
             far: camera.far,
-            beta: render.beta,
+            beta: finalBeta(render),
             coordScale: camera.coord_scale,
             margin: render.surface_margin ?? 0,
             size: render.resolution,

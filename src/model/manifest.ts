@@ -54,7 +54,10 @@ export interface CameraSpec {
 }
 
 export interface RenderSpec {
+  /** The preview's and the depth march's beta (uniform samples over [near, far]). */
   beta: number;
+  /** The final graph's sharper beta (baked into it; informational). Absent: the same as beta. */
+  final_beta?: number;
   mask_activation: 'softmax' | 'none';
   samples_per_ray: number;
   resolution: number;
@@ -62,6 +65,11 @@ export interface RenderSpec {
   /** World units: the final graph samples [depth - m, depth + m] around the preview's surface. */
   surface_margin?: number;
   background: 'last-sample-opaque';
+}
+
+/** The beta of the final render: its graph's and its depth march's (older manifests: `beta`). */
+export function finalBeta(render: RenderSpec): number {
+  return render.final_beta ?? render.beta;
 }
 
 /** The `reshape` graph's grid side and candidates per run (docs/model-format.md). */

@@ -8,6 +8,7 @@ import { zFromSeed } from '../kernels/rng';
 import { marchDepth, minPool3, surfaceBounds, type SdfGrid } from '../kernels/surface';
 import { sliceRows, tilesFor } from '../kernels/tiles';
 import type { LoadedModel } from '../model/loader';
+import { finalBeta } from '../model/manifest';
 
 export interface FinalImage {
   pose: Pose; // the pose it was rendered for
@@ -44,7 +45,7 @@ function rayBounds(model: LoadedModel, origins: Float32Array, dirs: Float32Array
   const { camera, render } = model.manifest;
   const count = origins.length / 3;
   if (render.surface_margin === undefined || !surface) return rayTBounds(count, camera.near, camera.far);
-  const depth = marchDepth(surface, origins, dirs, camera.near, camera.far, render.beta, camera.coord_scale);
+  const depth = marchDepth(surface, origins, dirs, camera.near, camera.far, finalBeta(render), camera.coord_scale);
   return surfaceBounds(minPool3(depth, render.resolution, render.resolution), depth, camera.near, camera.far, render.surface_margin);
 }
 

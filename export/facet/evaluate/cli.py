@@ -41,9 +41,10 @@ def _worker_init(model_src: str) -> None:
 
 
 @torch.no_grad()
-def eval_one(g, i: int, res: int, locality: bool, supersample: int) -> dict:
+def eval_one(g, i: int, res: int, locality: bool, supersample: int, seed_base: int | None = None) -> dict:
     """Held-out portrait i: its metrics against ground truth and, when `locality`, the share of
-    pixels changed outside each region's masks when that region's codes are re-sampled."""
+    pixels changed outside each region's masks when that region's codes are re-sampled.
+    `seed_base` (default EVAL_SEED_BASE): the portrait's seed is seed_base + i."""
     from facet.evaluate.metrics import changed_outside, iou_per_region, psnr, ssim
     from facet.evaluate.render import render_image
     from facet.training.synthetic_data import EVAL_SEED_BASE
@@ -52,7 +53,7 @@ def eval_one(g, i: int, res: int, locality: bool, supersample: int) -> dict:
     g = g if g is not None else _G
     regions = list(g.cfg.regions)
     k = len(regions)
-    seed = EVAL_SEED_BASE + i
+    seed = (EVAL_SEED_BASE if seed_base is None else seed_base) + i
     params = sample_params(seed, 1)
     yaw, pitch = eval_pose(seed, g.cfg.camera)
     gt = render(params, yaw, pitch, res, res, supersample=supersample)

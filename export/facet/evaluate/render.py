@@ -14,11 +14,15 @@ from facet.model.generator import Generator
 @torch.no_grad()
 def coarse_depth(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int, coarse_res: int = 64,
                  samples: int = 32, chunk: int = 4096) -> Tensor:
-    """Depth [res * res] from a coarse uniform render, bilinearly upsampled (min_pool3 then finds edges)."""
+    """Depth [res * res] from a coarse uniform render, bilinearly upsampled (min_pool3 then finds edges).
+    With the final render's beta, as the app's depth march (src/viewport/finalRender.ts): a softer one
+    puts the surface of rays that pass just outside the silhouette at the silhouette, and the final
+    samples there end on an opaque sample next to the head instead of the background."""
     cam = g.cfg.camera
     o, d = rays_for_pose(cam, yaw, pitch, coarse_res, coarse_res)
     tb = torch.tensor([cam.near, cam.far]).expand(o.shape[0], 2)
-    depth = torch.cat([g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples)["depth"]
+    depth = torch.cat([g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples,
+                                     beta_scale=g.cfg.final_beta_scale)["depth"]
                        for i in range(0, o.shape[0], chunk)])
     img = F.interpolate(depth.reshape(1, 1, coarse_res, coarse_res), size=(res, res), mode="bilinear",
                         align_corners=False)
@@ -50,7 +54,8 @@ def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int
     depth0 = coarse_depth(g, codes, yaw, pitch, res) if surface_depth is None else surface_depth
     tb = surface_bounds(min_pool3(depth0, res), depth0, cam.near, cam.far, g.cfg.surface_margin if margin is None else margin)
     o, d = rays_for_pose(cam, yaw, pitch, res, res)
-    parts = [g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples)
+    parts = [g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples,
+                           beta_scale=g.cfg.final_beta_scale)
              for i in range(0, o.shape[0], chunk)]
     image = torch.cat([p["image"] for p in parts]).reshape(res, res, 3).permute(2, 0, 1)
     masks = torch.cat([p["masks"] for p in parts]).reshape(res, res, -1).permute(2, 0, 1)

@@ -54,24 +54,29 @@ class Generator(nn.Module):
     def to_net(self, points: Tensor) -> Tensor:
         return points * self.cfg.camera.coord_scale
 
-    def fields(self, points: Tensor, codes: Tensor, view: Tensor | None = None) -> dict[str, Tensor]:
-        """World points [..., P, 3], codes [..., 2K, C] -> every region's fields and the fused field."""
+    def fields(self, points: Tensor, codes: Tensor, view: Tensor | None = None,
+               beta_scale: float = 1.0) -> dict[str, Tensor]:
+        """World points [..., P, 3], codes [..., 2K, C] -> every region's fields and the fused field
+        (density with beta * beta_scale)."""
         shape, texture = self.split_codes(codes)
         x = self.to_net(points)
         local = self.local(x, shape, texture, view=view)
         base = self.base(x, shape[..., :1, :])["sdf"].squeeze(-2)
-        fused = fuse(base, local["sdf"], local["mask_logit"], local["rgb"], self.beta,
-                     self.cfg.mask_activation)
+        fused = fuse(base, local["sdf"], local["mask_logit"], local["rgb"],
+                     self.beta * beta_scale, self.cfg.mask_activation)
         return {**local, "base_sdf": base, **fused}
 
     def render_rays(self, codes: Tensor, origins: Tensor, dirs: Tensor, t_bounds: Tensor,
-                    samples: int | None = None, jitter: Tensor | None = None) -> dict[str, Tensor]:
+                    samples: int | None = None, jitter: Tensor | None = None,
+                    beta_scale: float = 1.0) -> dict[str, Tensor]:
         """Rays [..., N, 3] x2, t_bounds [..., N, 2] -> image [..., N, 3], masks [..., N, K],
-        depth [..., N] (+ weights, sdf, points). Leading dims: portraits (training)."""
+        depth [..., N] (+ weights, sdf, points). Leading dims: portraits (training).
+        `beta_scale`: cfg.final_beta_scale for rays sampled around the surface as the final render
+        samples them, 1 for uniform ones."""
         *lead, n, _ = origins.shape
         s = samples or self.cfg.samples_per_ray
         points, t = sample_along_rays(origins, dirs, t_bounds, s, jitter)
-        f = self.fields(points.reshape(*lead, n * s, 3), codes)
+        f = self.fields(points.reshape(*lead, n * s, 3), codes, beta_scale=beta_scale)
         k = self.cfg.num_regions
         out = composite(
             f["sigma"].reshape(*lead, n, s), t, f["c"].reshape(*lead, n, s, 3),

@@ -126,7 +126,8 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     m = g.cfg.surface_margin
     tb = torch.stack([(depth - m).clamp(cam.near, cam.far), (depth + m).clamp(cam.near, cam.far)], -1)
     tb = torch.minimum(tb, torch.stack([tb[..., 1] - 1e-3, tb[..., 1]], -1))
-    final = g.render_rays(codes, batch["ray_origins"][:, h:], batch["ray_dirs"][:, h:], tb)
+    final = g.render_rays(codes, batch["ray_origins"][:, h:], batch["ray_dirs"][:, h:], tb,
+                          beta_scale=g.cfg.final_beta_scale)
     r = {k: torch.cat([uniform[k], final[k]], 1) for k in ("image", "masks", "depth")}
     out["image"] = (r["image"] - (batch["pixel_rgb"] * 2 - 1)).abs().mean()
     out["mask2d"] = F.nll_loss(torch.log(r["masks"].clamp(1e-6, 1.0)).transpose(1, 2), batch["pixel_label"])

@@ -21,6 +21,9 @@ from facet.world import sdf as world_sdf
 from facet.world.shade import background, shade
 
 EVAL_SEED_BASE = 1_000_000_000
+# `facet calibrate` picks the final render's sharpness on portraits from here on: neither training
+# (seeds under EVAL_SEED_BASE) nor evaluation (EVAL_SEED_BASE + i, i < a few thousand) draws them.
+CALIBRATION_SEED_BASE = 2_000_000_000
 BAND = 0.006        # world units: points this close to a surface get its label and color
 BACKGROUND = 0
 

@@ -171,11 +171,17 @@ class Trainer:
         src, _ = load_generator(path)
         # sdf_gate changes the forward pass only, not the parameters: a gated model may start from
         # an ungated one
-        same = lambda c: {k: v for k, v in c.to_json().items() if k not in ("sdf_gate", "preset")}  # noqa: E731
+        # final_beta_scale is the model's own calibration (facet calibrate), not the preset's: it is kept
+        free = ("sdf_gate", "preset", "final_beta_scale")
+        same = lambda c: {k: v for k, v in c.to_json().items() if k not in free}  # noqa: E731
         if same(src.cfg) != same(self.cfg):
             raise ValueError(f"--init-from {path}: its model config differs from preset {self.tc.model_preset!r} "
                              f"(preset {src.cfg.preset!r}); fine-tuning keeps the architecture")
         self.g.load_state_dict(src.state_dict())
+        if src.cfg.final_beta_scale != self.cfg.final_beta_scale:
+            import dataclasses
+
+            self.cfg = self.g.cfg = dataclasses.replace(self.cfg, final_beta_scale=src.cfg.final_beta_scale)
         if self.rank == 0:
             print(f"initialised from {path}")
 

@@ -1,0 +1,84 @@
+"""`facet calibrate`: choose a model's final-render sharpness (`final_beta_scale`).
+
+The learned beta is as soft as training's uniform ray samples over [near, far] need (the preview
+samples that way too); the final render samples each ray only within +-surface_margin of the
+surface and can draw a sharper surface. Too sharp, and its `samples_per_ray` samples alias. For
+each candidate scale this renders portraits that neither training nor `facet eval` draws (seeds
+from CALIBRATION_SEED_BASE) at the eval's resolution and scores them against ground truth; the
+choice is the scale with the best mean IoU among those within `psnr_slack` dB of the best PSNR.
+Apply it with `facet export --checkpoint ... --final-beta-scale S`.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+import torch
+
+DEFAULT_SCALES = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
+
+
+def choose(rows: list[dict], psnr_slack: float) -> float:
+    """The scale with the best mean IoU among the rows within psnr_slack dB of the best PSNR."""
+    best = max(r["psnr"] for r in rows)
+    near = [r for r in rows if r["psnr"] >= best - psnr_slack]
+    return max(near, key=lambda r: (r["miou"], r["psnr"]))["scale"]
+
+
+@torch.no_grad()
+def calibrate(g, n: int, scales: list[float], res: int = 256, supersample: int = 2, psnr_slack: float = 0.1,
+              progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    from facet.evaluate.cli import eval_one
+    from facet.training.synthetic_data import CALIBRATION_SEED_BASE
+
+    cfg0 = g.cfg
+    rows = []
+    try:
+        for s in tqdm(scales, desc="calibrate", disable=not progress):
+            g.cfg = dataclasses.replace(cfg0, final_beta_scale=float(s))
+            outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE) for i in range(n)]
+            mean = lambda k: float(sum(o["row"][k] for o in outs) / n)
+            rows.append({"scale": float(s), "final_beta": float(g.beta) * s,
+                         "psnr": mean("psnr"), "ssim": mean("ssim"), "miou": mean("miou")})
+    finally:
+        g.cfg = cfg0
+    return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "beta": float(g.beta),
+            "psnr_slack": psnr_slack, "rows": rows, "choice": choose(rows, psnr_slack)}
+
+
+def run(a: argparse.Namespace) -> int:
+    from facet.evaluate.cli import load_model
+
+    torch.set_num_threads(a.threads or torch.get_num_threads())
+    g = load_model(a.model)
+    scales = [float(v) for v in a.scales.split(",")]
+    if not scales or any(not (0 < s <= 4) for s in scales):
+        raise SystemExit(f"facet calibrate: --scales must be numbers in (0, 4], got {a.scales!r}")
+    res = calibrate(g, a.n, scales, a.res, psnr_slack=a.psnr_slack)
+    for r in res["rows"]:
+        mark = "  <- chosen" if r["scale"] == res["choice"] else ""
+        print(f"final_beta_scale {r['scale']:<8g} psnr {r['psnr']:.2f} dB  ssim {r['ssim']:.3f}  miou {r['miou']:.3f}{mark}")
+    print(f"model's current final_beta_scale: {g.cfg.final_beta_scale:g}; apply with "
+          f"facet export --checkpoint <weights> --final-beta-scale {res['choice']:g} ...")
+    if a.out:
+        Path(a.out).write_text(json.dumps(res, indent=2) + "\n")
+        print(f"wrote {a.out}")
+    return 0
+
+
+def add_parser(sub) -> None:
+    from facet.evaluate.cli import _with_default_model
+
+    p = sub.add_parser("calibrate", help="choose the final render's sharpness (final_beta_scale) on calibration portraits")
+    p.add_argument("--model", default=None, help="model folder or checkpoint; default: index.json's default")
+    p.add_argument("--n", type=int, default=8, help="portraits per scale (seeds from CALIBRATION_SEED_BASE)")
+    p.add_argument("--scales", default=",".join(f"{s:g}" for s in DEFAULT_SCALES))
+    p.add_argument("--res", type=int, default=256)
+    p.add_argument("--psnr-slack", type=float, default=0.1, help="dB under the best PSNR a scale may be and still win on IoU")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--out", default=None, help="write the table as JSON")
+    p.set_defaults(fn=_with_default_model, run=run)
