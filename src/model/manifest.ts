@@ -72,6 +72,17 @@ export function finalBeta(render: RenderSpec): number {
   return render.final_beta ?? render.beta;
 }
 
+/**
+ * The preview's beta for `samples` uniform samples over [near, far]: as sharp as the final render's,
+ * but no sharper than a third of a sample step (sharper, and the surface shows the steps), and
+ * never softer than the learned beta. Older manifests (no final_beta): the learned beta.
+ * Mirrored by export/facet/model/preview.py preview_beta.
+ */
+export function previewBeta(render: RenderSpec, camera: CameraSpec, samples: number): number {
+  const step = ((camera.far - camera.near) / (samples - 1)) * camera.coord_scale;
+  return Math.min(render.beta, Math.max(finalBeta(render), step / 3));
+}
+
 /** The `reshape` graph's grid side and candidates per run (docs/model-format.md). */
 export interface ReshapeSpec {
   resolution: number;

@@ -3,6 +3,7 @@ import { checkContract } from './contract';
 import { ModelError } from './errors';
 import { sha256Hex } from './files';
 import { loadModel, type Graph } from './loader';
+import { finalBeta, previewBeta } from './manifest';
 import { parseIndex, pickModel, visibleModels } from './modelIndex';
 import { testManifest } from './testManifest';
 import { validateManifest } from './validate';
@@ -116,5 +117,29 @@ describe('loadModel', () => {
     const { load, disposed } = await setup({ badSignature: true });
     await expect(load()).rejects.toThrow('mapping.onnx: inputs: manifest says ["z", "psi"], the graph has ["x"]');
     expect(disposed).toEqual(['mapping']);
+  });
+});
+
+describe('render betas', () => {
+  it('the final render uses final_beta, or beta where a manifest has none', () => {
+    const m = testManifest();
+    expect(finalBeta({ ...m.render, final_beta: undefined })).toBe(m.render.beta);
+    expect(finalBeta({ ...m.render, final_beta: 0.002 })).toBe(0.002);
+    expect(validateManifest({ ...m, render: { ...m.render, final_beta: 0.002 } }).render.final_beta).toBe(0.002);
+    expect(message(() => validateManifest({ ...m, render: { ...m.render, final_beta: 0 } }))).toContain(
+      '/render/final_beta',
+    );
+  });
+
+  it('the preview is as sharp as the final render, but not sharper than a third of its sample step', () => {
+    const m = testManifest();
+    const camera = { ...m.camera, near: 0.88, far: 1.12, coord_scale: 2 / 0.24 };
+    const step = (n: number) => (0.24 / (n - 1)) * camera.coord_scale;
+    const render = { ...m.render, beta: 0.0287, final_beta: 0.0018 };
+    expect(previewBeta(render, camera, 96)).toBeCloseTo(step(96) / 3, 12);
+    expect(previewBeta(render, camera, 48)).toBeCloseTo(step(48) / 3, 12);
+    expect(previewBeta(render, camera, 2000)).toBe(0.0018); // fine steps: the final beta itself
+    expect(previewBeta({ ...render, final_beta: undefined }, camera, 96)).toBe(0.0287); // older manifests
+    expect(previewBeta({ ...render, beta: 0.005 }, camera, 48)).toBe(0.005); // never softer than learned
   });
 });

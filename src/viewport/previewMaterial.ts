@@ -7,7 +7,7 @@
  */
 import * as THREE from 'three';
 import { cam2world, type Pose } from '../kernels/camera';
-import type { Manifest } from '../model/manifest';
+import { previewBeta, type Manifest } from '../model/manifest';
 import type { BakedVolume } from './bakePreview';
 
 /**
@@ -203,7 +203,7 @@ export class PreviewMaterial {
     u.tanHalfFov.value = Math.tan((camera.fov_deg * Math.PI) / 360);
     u.near.value = camera.near;
     u.far.value = camera.far;
-    u.beta.value = render.beta;
+    u.beta.value = previewBeta(render, camera, this.samples);
     u.coordScale.value = camera.coord_scale;
   }
 

@@ -33,17 +33,28 @@ def _lookup(grid: Tensor, points: Tensor, bounds: float) -> Tensor:
     return out.reshape(grid.shape[0], -1).T
 
 
+def preview_beta(g: Generator, samples: int) -> Tensor:
+    """The preview's beta for `samples` uniform samples over [near, far] (src/model/manifest.ts
+    previewBeta): the final beta, but no sharper than a third of a sample step, and never softer
+    than the learned beta."""
+    cam = g.cfg.camera
+    step = (cam.far - cam.near) / (samples - 1) * cam.coord_scale
+    return torch.clamp(torch.tensor(step / 3), g.beta * g.cfg.final_beta_scale, g.beta)
+
+
 @torch.no_grad()
 def preview_render(g: Generator, vol: dict[str, Tensor], yaw: float, pitch: float, res: int,
-                   samples: int = 128) -> dict[str, Tensor]:
-    """image [3, res, res] in [0, 1] and depth [res, res] from the fused volume."""
+                   samples: int = 128, beta: Tensor | float | None = None) -> dict[str, Tensor]:
+    """image [3, res, res] in [0, 1] and depth [res, res] from the fused volume; `beta` defaults to
+    the preview's (preview_beta); the final render's depth march uses the final beta and 32 samples."""
     cam = g.cfg.camera
     o, d = rays_for_pose(cam, yaw, pitch, res, res)
     t = torch.linspace(cam.near, cam.far, samples)
     pts = o[:, None] + d[:, None] * t[None, :, None]                         # [N, S, 3]
     grid = torch.cat([vol["color"].permute(3, 0, 1, 2), vol["d"][None]], 0)  # [4, R, R, R]
     v = _lookup(grid, pts.reshape(-1, 3), g.cfg.bake_bounds).reshape(o.shape[0], samples, 4)
-    sigma = torch.sigmoid(-v[..., 3] / g.beta) / g.beta
+    beta = preview_beta(g, samples) if beta is None else beta
+    sigma = torch.sigmoid(-v[..., 3] / beta) / beta
     delta = (t[1] - t[0]) * cam.coord_scale
     alpha = torch.cat([1 - torch.exp(-sigma[:, :-1] * delta), torch.ones_like(sigma[:, :1])], 1)
     trans = torch.cumprod(torch.cat([torch.ones_like(alpha[:, :1]), 1 - alpha[:, :-1]], 1), 1)
