@@ -8,7 +8,7 @@
  */
 import * as THREE from 'three';
 import { parseHexColor } from '../kernels/image';
-import { composeView } from '../kernels/view';
+import { composeView, smoothEdges } from '../kernels/view';
 import type { FacetStore, PortraitId } from '../store/store';
 import { attachOrbit, turntableStep } from './orbit';
 import { PreviewMaterial, previewQuality } from './previewMaterial';
@@ -102,7 +102,9 @@ export class ViewportRenderer {
           backdrop: BACKDROP,
         })
       : image.rgba;
-    flipRows(shown, image.width, image.height, this.texture.image.data as Uint8Array);
+    // one ray per pixel through a sharp surface: smooth the stair-steps of edges for display
+    const drawn = s.view === 'color' ? smoothEdges(shown, image.labels, image.width, image.height) : shown;
+    flipRows(drawn, image.width, image.height, this.texture.image.data as Uint8Array);
     this.texture.needsUpdate = true;
     this.finalMaterial.map = this.texture;
     this.finalMaterial.color.set(0xffffff);
