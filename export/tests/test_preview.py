@@ -37,7 +37,7 @@ def test_preview_matches_final(model_id):
         prev = preview_render(g, vol, yaw, pitch, res, samples=96)     # the app's HARDWARE preview
         # the app places the final render's samples with a depth march over the same volume, 32
         # samples with the final beta (src/viewport/finalRender.ts)
-        march = preview_render(g, vol, yaw, pitch, res, samples=32, beta=g.beta * g.cfg.final_beta_scale)
+        march = preview_render(g, vol, yaw, pitch, res, samples=32, beta=g.final_beta)
         fin = render_image(g, codes, yaw, pitch, res, surface_depth=march["depth"].reshape(-1))
         diffs.append(float((prev["image"] - fin["image"]).abs().mean()))
     print(f"{model_id}: preview vs final mean abs difference {diffs}")

@@ -42,7 +42,7 @@ def calibrate(g, n: int, scales: list[float], res: int = 256, supersample: int =
             g.cfg = dataclasses.replace(cfg0, final_beta_scale=float(s))
             outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE) for i in range(n)]
             mean = lambda k: float(sum(o["row"][k] for o in outs) / n)
-            rows.append({"scale": float(s), "final_beta": float(g.beta) * s,
+            rows.append({"scale": float(s), "final_beta": float(g.final_beta),
                          "psnr": mean("psnr"), "ssim": mean("ssim"), "miou": mean("miou")})
     finally:
         g.cfg = cfg0
@@ -55,7 +55,10 @@ def run(a: argparse.Namespace) -> int:
 
     torch.set_num_threads(a.threads or torch.get_num_threads())
     g = load_model(a.model)
-    scales = [float(v) for v in a.scales.split(",")]
+    try:
+        scales = [float(v) for v in a.scales.split(",")]
+    except ValueError:
+        scales = []
     if not scales or any(not (0 < s <= 4) for s in scales):
         raise SystemExit(f"facet calibrate: --scales must be numbers in (0, 4], got {a.scales!r}")
     res = calibrate(g, a.n, scales, a.res, psnr_slack=a.psnr_slack)

@@ -44,6 +44,11 @@ class Generator(nn.Module):
     def beta(self) -> Tensor:
         return self.log_beta.exp()
 
+    @property
+    def final_beta(self) -> Tensor:
+        """The final render's beta (its graph and its depth march): beta * cfg.final_beta_scale."""
+        return self.beta * self.cfg.final_beta_scale
+
     def split_codes(self, codes: Tensor) -> tuple[Tensor, Tensor]:
         """codes [..., 2K, C] -> shape codes [..., K, C], texture codes [..., K, C]."""
         if tuple(codes.shape[-2:]) != (self.cfg.num_codes, self.cfg.code_dim):

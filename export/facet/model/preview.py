@@ -39,7 +39,7 @@ def preview_beta(g: Generator, samples: int) -> Tensor:
     than the learned beta."""
     cam = g.cfg.camera
     step = (cam.far - cam.near) / (samples - 1) * cam.coord_scale
-    return torch.clamp(torch.tensor(step / 3), g.beta * g.cfg.final_beta_scale, g.beta)
+    return torch.clamp(torch.tensor(step / 3), g.final_beta, g.beta)
 
 
 @torch.no_grad()
