@@ -52,6 +52,9 @@ class ModelConfig:
     # samples need, and at 256 px it draws every silhouette about 2 px too wide. Chosen per model by
     # `facet calibrate` on portraits that are neither training nor evaluation ones.
     final_beta_scale: float = 1.0
+    # the final render's anti-aliasing: pixels next to another label are rendered again with
+    # s * s rays (src/viewport/finalRender.ts, facet.evaluate.render); 1 = one ray per pixel
+    final_edge_supersample: int = 2
     resolution: int = 64            # final image width = height
     tile_rays: int = 4096           # rays per run of the final graph
     bake_resolution: int = 32

@@ -87,3 +87,77 @@ def test_calibrate_chooses_the_best_iou_within_the_psnr_slack():
     assert choose(rows, 0.1) == 0.0625
     assert choose(rows, 0.0) == 0.125
     assert choose(rows, 1.0) == 0.03
+
+
+def test_subpixel_rays_are_the_rays_of_the_finer_image():
+    import torch
+
+    from facet.camera import CameraSpec, rays_for_pose
+    from facet.evaluate.render import subpixel_rays
+
+    spec, res, s = CameraSpec(), 8, 2
+    pixels = torch.tensor([0, 9, 63, 27])
+    o, d = subpixel_rays(spec, 0.4, -0.2, res, pixels, s)
+    fo, fd = rays_for_pose(spec, 0.4, -0.2, res * s, res * s)
+    for k, p in enumerate(pixels.tolist()):
+        r, c = divmod(p, res)
+        fine = [(r * s + a) * res * s + c * s + b for a in range(s) for b in range(s)]
+        assert torch.allclose(d[k * s * s:(k + 1) * s * s], fd[fine], atol=1e-6)
+        assert torch.allclose(o[k * s * s:(k + 1) * s * s], fo[fine])
+
+
+def test_edge_pixels_are_those_with_another_label_among_8_neighbours():
+    import torch
+
+    from facet.evaluate.render import edge_pixels
+
+    lab = torch.zeros(5, 5, dtype=torch.int64)
+    lab[2, 2] = 3
+    assert sorted(edge_pixels(lab).tolist()) == sorted(r * 5 + c for r in (1, 2, 3) for c in (1, 2, 3))
+    assert edge_pixels(torch.ones(4, 4, dtype=torch.int64)).numel() == 0
+
+
+def test_edge_supersampling_redraws_only_edge_pixels_with_the_mean_of_their_subpixel_rays(tiny):
+    import torch
+
+    from facet.camera import rays_for_pose
+    from facet.evaluate.render import edge_pixels, render_image
+
+    torch.manual_seed(0)
+    codes = tiny.mapping(torch.randn(tiny.cfg.num_codes, tiny.cfg.z_dim), 0.7)
+    res, s, yaw, pitch = 24, 2, 0.3, -0.1
+    cam = tiny.cfg.camera
+    tb = torch.tensor([cam.near, cam.far]).expand(res * res, 2)
+    one = render_image(tiny, codes, yaw, pitch, res, t_bounds=tb, edge_supersample=1)
+    aa = render_image(tiny, codes, yaw, pitch, res, t_bounds=tb, edge_supersample=s)
+    edges = edge_pixels(one["labels"])
+    assert 0 < edges.numel() < res * res
+    inner = torch.ones(res * res, dtype=torch.bool)
+    inner[edges] = False
+    flat = lambda x: x.reshape(x.shape[0], -1) if x.dim() == 3 else x.reshape(-1)
+    assert torch.equal(flat(one["image"])[:, inner], flat(aa["image"])[:, inner])
+    assert torch.equal(flat(one["labels"])[inner], flat(aa["labels"])[inner])
+    # an edge pixel is the mean of the 2x2 pixels of a 2x finer render inside it
+    o, d = rays_for_pose(cam, yaw, pitch, res * s, res * s)
+    fine = tiny.render_rays(codes, o, d, torch.tensor([cam.near, cam.far]).expand(o.shape[0], 2),
+                            beta_scale=tiny.cfg.final_beta_scale)
+    fine_img = ((fine["image"].reshape(res, s, res, s, 3).mean((1, 3)) + 1) / 2).clamp(0, 1)
+    want = fine_img.reshape(-1, 3)[edges].T
+    assert torch.allclose(flat(aa["image"])[:, edges], want, atol=1e-5)
+    assert not torch.allclose(flat(one["image"])[:, edges], want, atol=1e-3)
+
+
+def test_final_aa_fixture_is_current():
+    """e2e/fixtures/final-aa-tiny.json (the browser's render is compared with it in
+    src/viewport/pipeline.test.ts) is what facet.evaluate.render gives now; rerun `facet fixtures`."""
+    import json
+
+    from facet.fixtures import final_aa_case
+
+    path = TINY.parents[2] / "e2e" / "fixtures" / "final-aa-tiny.json"
+    have = json.loads(path.read_text())
+    now = final_aa_case(TINY)
+    assert {k: have[k] for k in ("seed", "yaw", "pitch", "edge_supersample", "resolution", "edges")} == \
+        {k: now[k] for k in ("seed", "yaw", "pitch", "edge_supersample", "resolution", "edges")}
+    assert max(abs(a - b) for a, b in zip(have["rgba"], now["rgba"])) <= 1
+    assert max(abs(a - b) for a, b in zip(have["codes"], now["codes"])) < 1e-5

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cam2world, cameraPosition, clampPose, lookAt, pixelRays, rayTBounds } from './camera';
+import { cam2world, cameraPosition, clampPose, lookAt, pixelRays, rayTBounds, subpixelRays } from './camera';
 import { readFixture } from '../testing/fixtures';
 
 interface CameraCase {
@@ -81,5 +81,29 @@ describe.skipIf(!fixture)('camera matches e2e/fixtures/camera-cases.json (Python
         expect(Math.abs(dirs[o + r] - px.dir[r])).toBeLessThan(1e-5);
       }
     }
+  });
+});
+
+describe('subpixelRays', () => {
+  it('gives each pixel the rays of the s x s pixels of an s-times finer image inside it', () => {
+    const c2w = cam2world(0.4, -0.2, 1.2);
+    const [w, h, s] = [6, 4, 2];
+    const pixels = Int32Array.of(0, 7, 23, 14);
+    const sub = subpixelRays(c2w, w, h, 12, pixels, s);
+    const fine = pixelRays(c2w, w * s, h * s, 12);
+    expect(sub.dirs.length).toBe(pixels.length * s * s * 3);
+    pixels.forEach((p, k) => {
+      const [row, col] = [Math.floor(p / w), p % w];
+      for (let a = 0; a < s; a++) {
+        for (let b = 0; b < s; b++) {
+          const f = ((row * s + a) * w * s + col * s + b) * 3;
+          const r = (k * s * s + a * s + b) * 3;
+          for (let c = 0; c < 3; c++) {
+            expect(sub.dirs[r + c]).toBeCloseTo(fine.dirs[f + c], 6);
+            expect(sub.origins[r + c]).toBeCloseTo(fine.origins[f + c], 6);
+          }
+        }
+      }
+    });
   });
 });

@@ -95,6 +95,39 @@ export function pixelRays(c2w: Mat4, width: number, height: number, fovDeg: numb
   return { origins, dirs };
 }
 
+/**
+ * The s x s rays of each of `pixels` (row-major indices into a width x height image): the rays of
+ * the pixels of a (width * s) x (height * s) image that lie inside it, pixel-major, each pixel's
+ * rays row-major. Mirrored by export/facet/evaluate/render.py subpixel_rays.
+ */
+export function subpixelRays(c2w: Mat4, width: number, height: number, fovDeg: number, pixels: Int32Array, s: number): Rays {
+  const t = Math.tan((fovDeg * Math.PI) / 180 / 2);
+  const aspect = width / height;
+  const count = pixels.length * s * s;
+  const origins = new Float32Array(count * 3);
+  const dirs = new Float32Array(count * 3);
+  let ray = 0;
+  for (const p of pixels) {
+    const row = Math.floor(p / width);
+    const col = p - row * width;
+    for (let a = 0; a < s; a++) {
+      const j = ((row * s + a + 0.5) / (height * s)) * 2 - 1;
+      for (let b = 0; b < s; b++, ray++) {
+        const i = ((col * s + b + 0.5) / (width * s)) * 2 - 1;
+        const dx = i * t * aspect;
+        const dy = -j * t;
+        const n = Math.hypot(dx, dy, 1);
+        const d = [dx / n, dy / n, -1 / n];
+        for (let r = 0; r < 3; r++) {
+          dirs[ray * 3 + r] = c2w[r * 4] * d[0] + c2w[r * 4 + 1] * d[1] + c2w[r * 4 + 2] * d[2];
+          origins[ray * 3 + r] = c2w[r * 4 + 3];
+        }
+      }
+    }
+  }
+  return { origins, dirs };
+}
+
 const DEG = Math.PI / 180;
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { marchDepth, minPool3, sampleSdf, surfaceBounds, type SdfGrid } from './surface';
+import { edgePixels, marchDepth, minPool3, sampleSdf, surfaceBounds, type SdfGrid } from './surface';
 
 /** A sphere of radius `radius` (SDF in network units = world x scale) on an R^3 grid. */
 function sphereGrid(r: number, bounds: number, radius: number, scale: number): SdfGrid {
@@ -53,5 +53,17 @@ describe('surface', () => {
     const sil = surfaceBounds(Float32Array.from([1.0]), Float32Array.from([1.15]), 0.85, 1.15, 0.02);
     expect(sil[0]).toBeCloseTo(0.98);
     expect(sil[1]).toBeCloseTo(1.15);
+  });
+});
+
+describe('edgePixels', () => {
+  it('lists the pixels with another label among their 8 neighbours (image borders included)', () => {
+    const labels = new Uint8Array(25);
+    labels[12] = 3; // the centre of a 5 x 5 image
+    const want = [6, 7, 8, 11, 12, 13, 16, 17, 18];
+    expect(Array.from(edgePixels(labels, 5, 5))).toEqual(want);
+    labels[0] = 1; // a corner: its three neighbours and itself
+    expect(Array.from(edgePixels(labels, 5, 5))).toEqual([0, 1, 5, ...want]);
+    expect(edgePixels(new Uint8Array(16).fill(2), 4, 4).length).toBe(0);
   });
 });

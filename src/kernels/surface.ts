@@ -62,6 +62,34 @@ export function marchDepth(
   return out;
 }
 
+/**
+ * Row-major indices of the pixels with a differently labelled pixel among their 8 neighbours: the
+ * pixels the final render draws again with several rays each (export/facet/evaluate/render.py
+ * edge_pixels).
+ */
+export function edgePixels(labels: Uint8Array, width: number, height: number): Int32Array {
+  const out: number[] = [];
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const l = labels[row * width + col];
+      let edge = false;
+      for (let dy = -1; dy <= 1 && !edge; dy++) {
+        const r = row + dy;
+        if (r < 0 || r >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const c = col + dx;
+          if (c >= 0 && c < width && labels[r * width + c] !== l) {
+            edge = true;
+            break;
+          }
+        }
+      }
+      if (edge) out.push(row * width + col);
+    }
+  }
+  return Int32Array.from(out);
+}
+
 /** The nearer of each pixel's 3x3 neighbours, so silhouette edges are not missed. */
 export function minPool3(depth: Float32Array, width: number, height: number): Float32Array {
   const out = new Float32Array(depth.length);

@@ -64,6 +64,11 @@ export interface RenderSpec {
   tile_rays: number;
   /** World units: the final graph samples [depth - m, depth + m] around the preview's surface. */
   surface_margin?: number;
+  /**
+   * Anti-aliasing: the final render draws each pixel next to another label again with s x s rays
+   * (in that pixel's own t_bounds) and keeps their mean image and masks. Absent or 1: off.
+   */
+  edge_supersample?: number;
   background: 'last-sample-opaque';
 }
 

@@ -102,8 +102,10 @@ export class ViewportRenderer {
           backdrop: BACKDROP,
         })
       : image.rgba;
-    // one ray per pixel through a sharp surface: smooth the stair-steps of edges for display
-    const drawn = s.view === 'color' ? smoothEdges(shown, image.labels, image.width, image.height) : shown;
+    // a model whose final render takes one ray per pixel (no render.edge_supersample) draws stair-steps
+    // at its sharp edges: smooth them for display; the others are anti-aliased already
+    const aliased = (manifest?.render.edge_supersample ?? 1) <= 1;
+    const drawn = s.view === 'color' && aliased ? smoothEdges(shown, image.labels, image.width, image.height) : shown;
     flipRows(drawn, image.width, image.height, this.texture.image.data as Uint8Array);
     this.texture.needsUpdate = true;
     this.finalMaterial.map = this.texture;

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from facet.camera import rays_for_pose
+from facet.camera import cam2world, camera_dirs, rays_for_pose
 from facet.model.generator import Generator
 
 
@@ -43,16 +43,47 @@ def surface_bounds(nearest: Tensor, own: Tensor, near: float, far: float, margin
     return torch.stack([t0, t1], -1)
 
 
+def edge_pixels(labels: Tensor) -> Tensor:
+    """Indices (row-major) of the pixels of labels [H, W] with a differently labelled pixel among
+    their 8 neighbours (src/kernels/surface.ts edgePixels)."""
+    lab = labels[None, None].float()
+    hi = F.max_pool2d(lab, 3, stride=1, padding=1)
+    lo = -F.max_pool2d(-lab, 3, stride=1, padding=1)
+    return torch.nonzero((hi != lo).reshape(-1)).squeeze(1)
+
+
+def subpixel_rays(spec, yaw: float, pitch: float, res: int, pixels: Tensor, s: int) -> tuple[Tensor, Tensor]:
+    """The s * s rays of each pixel in `pixels` (the pixels of a res * s image inside it),
+    [len(pixels) * s * s, 3] each, pixel-major (src/kernels/camera.ts subpixelRays)."""
+    c2w = cam2world(yaw, pitch, spec.radius)
+    row, col = pixels // res, pixels % res
+    sub = torch.arange(s)
+    r = (row[:, None, None] * s + sub[None, :, None]).expand(-1, s, s).reshape(-1)
+    c = (col[:, None, None] * s + sub[None, None, :]).expand(-1, s, s).reshape(-1)
+    d_cam = camera_dirs(res * s, res * s, spec.fov_deg).reshape(res * s, res * s, 3)[r, c]
+    d = d_cam @ c2w[:3, :3].T
+    return c2w[:3, 3].expand_as(d).float(), d.float()
+
+
 @torch.no_grad()
 def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int = 256,
                  samples: int | None = None, margin: float | None = None, chunk: int = 8192,
-                 surface_depth: Tensor | None = None) -> dict[str, Tensor]:
+                 surface_depth: Tensor | None = None, edge_supersample: int | None = None,
+                 t_bounds: Tensor | None = None) -> dict[str, Tensor]:
     """image [3, res, res] in [0, 1], labels [res, res], masks [K, res, res], depth [res, res].
     `surface_depth` [res * res]: where the surface is (the app passes the preview's depth);
-    by default a coarse network render finds it."""
+    by default a coarse network render finds it. `edge_supersample` s (default
+    cfg.final_edge_supersample): the pixels next to another label are rendered again with s * s
+    rays each (within the pixel's own t_bounds) and take their mean image and masks, as the
+    world's ground truth is anti-aliased; 1 turns it off. `t_bounds` [res * res, 2]: every ray's
+    bounds, given (the app's, without a preview volume: [near, far]) instead of found."""
     cam = g.cfg.camera
-    depth0 = coarse_depth(g, codes, yaw, pitch, res) if surface_depth is None else surface_depth
-    tb = surface_bounds(min_pool3(depth0, res), depth0, cam.near, cam.far, g.cfg.surface_margin if margin is None else margin)
+    if t_bounds is not None:
+        tb = t_bounds
+    else:
+        depth0 = coarse_depth(g, codes, yaw, pitch, res) if surface_depth is None else surface_depth
+        tb = surface_bounds(min_pool3(depth0, res), depth0, cam.near, cam.far,
+                            g.cfg.surface_margin if margin is None else margin)
     o, d = rays_for_pose(cam, yaw, pitch, res, res)
     parts = [g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples,
                            beta_scale=g.cfg.final_beta_scale)
@@ -60,4 +91,20 @@ def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int
     image = torch.cat([p["image"] for p in parts]).reshape(res, res, 3).permute(2, 0, 1)
     masks = torch.cat([p["masks"] for p in parts]).reshape(res, res, -1).permute(2, 0, 1)
     depth = torch.cat([p["depth"] for p in parts]).reshape(res, res)
+    s = g.cfg.final_edge_supersample if edge_supersample is None else int(edge_supersample)
+    if s > 1:
+        edges = edge_pixels(masks.argmax(0))
+        if edges.numel():
+            so, sd = subpixel_rays(cam, yaw, pitch, res, edges, s)
+            stb = tb[edges].repeat_interleave(s * s, 0)
+            sub = [g.render_rays(codes, so[i:i + chunk], sd[i:i + chunk], stb[i:i + chunk], samples=samples,
+                                 beta_scale=g.cfg.final_beta_scale)
+                   for i in range(0, so.shape[0], chunk)]
+            k = masks.shape[0]
+            flat_img = image.permute(1, 2, 0).reshape(-1, 3)
+            flat_masks = masks.permute(1, 2, 0).reshape(-1, k)
+            flat_img[edges] = torch.cat([p["image"] for p in sub]).reshape(-1, s * s, 3).mean(1)
+            flat_masks[edges] = torch.cat([p["masks"] for p in sub]).reshape(-1, s * s, k).mean(1)
+            image = flat_img.reshape(res, res, 3).permute(2, 0, 1)
+            masks = flat_masks.reshape(res, res, k).permute(2, 0, 1)
     return {"image": ((image + 1) / 2).clamp(0, 1), "labels": masks.argmax(0), "masks": masks, "depth": depth}

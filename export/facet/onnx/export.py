@@ -62,6 +62,7 @@ def build_manifest(g: Generator, model_id: str, name: str, folder: Path, sliders
                    "mask_activation": cfg.mask_activation,
                    "samples_per_ray": cfg.samples_per_ray, "resolution": cfg.resolution,
                    "tile_rays": cfg.tile_rays, "surface_margin": cfg.surface_margin,
+                   "edge_supersample": cfg.final_edge_supersample,
                    "background": "last-sample-opaque"},
         "bake": {"resolution": cfg.bake_resolution, "bounds": cfg.bake_bounds, "layout": "zyx"},
         "graphs": graphs,
