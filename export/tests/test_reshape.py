@@ -1,5 +1,6 @@
 """The reshape pieces with known answers: painted targets, the proxy's surface and boxes."""
 import numpy as np
+import pytest
 
 from facet.reshape import paint, proxy
 from facet.regions import REGIONS
@@ -97,3 +98,13 @@ def test_reshape_fixture_records_the_current_constants():
     assert recorded == fixture.constants(), (
         "the reshape constants changed since e2e/fixtures/reshape-tiny.json was written: re-run "
         "`cd export && .venv/bin/python -m facet.reshape.fixture` (and re-sync RESHAPE in src/kernels/reshape.ts)")
+
+
+def test_reshape_bench_search_overrides_parse_and_refuse_unknown_keys():
+    from facet.reshape.bench import parse_search
+
+    assert parse_search(["sigma=1.5", "generations=3", "prior=0.01"]) == {"sigma": 1.5, "generations": 3, "prior": 0.01}
+    assert isinstance(parse_search(["generations=3"])["generations"], int)
+    for bad in (["batch=4"], ["sigmaa=1"], ["sigma"], ["sigma=x"]):
+        with pytest.raises(SystemExit, match="--search"):
+            parse_search(bad)

@@ -28,10 +28,10 @@ export const RESHAPE = {
   OTHERS_MAX_WEIGHT: 0.25, // proxy.py mask_loss: weight of the max over the other regions of (1 - IoU)
   SEARCH: {
     generations: 6,
-    sigma: 1.0,
-    decay: 0.7,
+    sigma: 2.0,
+    decay: 0.8,
     clip: 3.0,
-    prior: 0.01, // loss += prior * mean((x - x0)^2)
+    prior: 0.0, // loss += prior * mean((x - x0)^2) (off: docs/reshape.md)
     seed: 7,
   },
 } as const;

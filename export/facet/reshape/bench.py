@@ -45,7 +45,26 @@ def _sign(v: int, area_before: int) -> int:
     return 0 if abs(v) <= max(2, area_before // 100) else (1 if v > 0 else -1)
 
 
-def run(model: Path, cases: dict, n: int | None = None, progress: bool = True) -> dict:
+def parse_search(items: list[str]) -> dict:
+    """--search KEY=VALUE items -> SearchConfig overrides (batch comes from the manifest)."""
+    import dataclasses
+
+    from facet.reshape.search import SearchConfig
+
+    fields = {f.name: f.type for f in dataclasses.fields(SearchConfig) if f.name != "batch"}
+    out = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        if key not in fields or not value:
+            raise SystemExit(f"reshape-bench: --search {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
+        try:
+            out[key] = int(value) if fields[key] in (int, "int") else float(value)
+        except ValueError:
+            raise SystemExit(f"reshape-bench: --search {item!r}: {value!r} is not a number") from None
+    return out
+
+
+def run(model: Path, cases: dict, n: int | None = None, progress: bool = True, search: dict | None = None) -> dict:
     import torch
     from tqdm import tqdm
 
@@ -54,6 +73,7 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True) -
     from facet.evaluate.render import render_image
     from facet.reshape import paint, proxy
     from facet.reshape.apply import Bakes, Reshaper
+    from facet.reshape.search import SearchConfig
     from facet.rng import z_from_seed
 
     torch.set_num_threads(1)
@@ -67,6 +87,7 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True) -
     psi = float(cases.get("psi", m["latent"]["truncation_psi"]))
     res = int(cases.get("resolution", 256))
     edits = {e.name: e for e in paint.EDITS}
+    search_cfg = SearchConfig(**{**(search or {}), "batch": m["reshape"]["batch"]})
     todo = cases["cases"][:n] if n else cases["cases"]
 
     @torch.no_grad()
@@ -115,7 +136,7 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True) -
             continue
         t0 = time.perf_counter()
         try:
-            rec = rs.apply(c["z"], psi, c["bakes"], c["rays"][0], c["rays"][1], before, target, edited)
+            rec = rs.apply(c["z"], psi, c["bakes"], c["rays"][0], c["rays"][1], before, target, edited, search_cfg)
         except ValueError as err:          # e.g. a model without named shape directions
             row.update(error=str(err))
             out_rows.append(row)
@@ -159,6 +180,7 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True) -
         "changed_fraction": round(sum(r["changed"] for r in ok) / len(ok), 4) if ok else None,
         "seconds_median": round(statistics.median(secs), 3) if secs else None,
         "seconds_max": round(max(secs), 3) if secs else None,
+        "search": {k: v for k, v in vars(search_cfg).items()},
         "backend": "python onnxruntime (CPU) for the reshape graph, numpy proxy; PyTorch renders for scoring",
         "edits": out_rows,
     }
@@ -171,7 +193,7 @@ def cmd_reshape_bench(a: argparse.Namespace) -> int:
         model = REPO / "public" / "models" / a.model
     cases = load_cases(Path(a.cases))
     t0 = time.time()
-    result = run(model, cases, a.n, progress=not a.quiet)
+    result = run(model, cases, a.n, progress=not a.quiet, search=parse_search(a.search))
     result["wall_s"] = round(time.time() - t0, 1)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(result, indent=1) + "\n")
@@ -189,4 +211,7 @@ def add_parser(sub) -> None:
     p.add_argument("--n", type=int, help="only the first N cases")
     p.add_argument("--out", default="reshape.json")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--search", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a setting of the search (facet.reshape.search.SearchConfig: generations, sigma, "
+                        "decay, clip, prior, seed); repeatable. The app uses the defaults")
     p.set_defaults(fn=cmd_reshape_bench)

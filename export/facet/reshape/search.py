@@ -24,10 +24,10 @@ from facet.rng import normals
 class SearchConfig:
     generations: int = 6
     batch: int = 8
-    sigma: float = 1.0
-    decay: float = 0.7
+    sigma: float = 2.0      # docs/reshape.md: measured on tuning edits that are not the benchmark's
+    decay: float = 0.8
     clip: float = 3.0
-    prior: float = 0.01     # loss += prior * mean((x - x0)^2): the smallest change that fits
+    prior: float = 0.0      # loss += prior * mean((x - x0)^2): a pull towards the current codes (off)
     seed: int = 7
 
 
