@@ -87,7 +87,8 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
     }
     return out;
   }, poses);
-  push(`final render ${res}^2 through the app (new pose to final image, ${tiles} tiles)`, finals.slice(1), { compare: true, macs: tiles * manifest.graphs.final.macs });
+  const aa = (manifest.render.edge_supersample ?? 1) > 1 ? ' + the edge pixels\' anti-aliasing tiles; MACs of the pixel tiles only' : '';
+  push(`final render ${res}^2 through the app (new pose to final image, ${tiles} tiles${aa})`, finals.slice(1), { compare: true, macs: tiles * manifest.graphs.final.macs });
 
   // One-region bake on the app's own session (window.facet.runGraph), the network part of an edit.
   if (has.runGraph && manifest.graphs.bake) {
