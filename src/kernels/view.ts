@@ -52,8 +52,8 @@ export function composeView(image: ViewImage, o: ViewOptions, out = new Uint8Arr
 
 /**
  * Display anti-aliasing of a color view (pure): the final render takes one ray per pixel through a
- * sharp surface, so the head's outline and the edges between regions are stair-steps once the
- * image is scaled up. Each rendered pixel with a 4-neighbour of another label becomes the mean of
+ * sharp surface (2 x 2 at edge pixels with render.edge_supersample), so the head's outline and the
+ * edges between regions are stair-steps once the image is scaled up. Each rendered pixel with a 4-neighbour of another label becomes the mean of
  * its rendered 3 x 3 neighbours; every other pixel, and alpha, is left as it is. Only what is
  * shown changes, not the image that edits, checks and saves read.
  */

@@ -102,10 +102,11 @@ export class ViewportRenderer {
           backdrop: BACKDROP,
         })
       : image.rgba;
-    // a model whose final render takes one ray per pixel (no render.edge_supersample) draws stair-steps
-    // at its sharp edges: smooth them for display; the others are anti-aliased already
-    const aliased = (manifest?.render.edge_supersample ?? 1) <= 1;
-    const drawn = s.view === 'color' && aliased ? smoothEdges(shown, image.labels, image.width, image.height) : shown;
+    // edges through a sharp surface show stair-steps once the 256 px image is scaled up, with one ray
+    // per pixel and still with render.edge_supersample's 2 x 2 (5 levels of coverage; and an inside
+    // edge pixel's sub-ray that misses the surface draws the field off it, docs/model-format.md):
+    // smooth them for display
+    const drawn = s.view === 'color' ? smoothEdges(shown, image.labels, image.width, image.height) : shown;
     flipRows(drawn, image.width, image.height, this.texture.image.data as Uint8Array);
     this.texture.needsUpdate = true;
     this.finalMaterial.map = this.texture;
