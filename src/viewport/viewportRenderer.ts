@@ -103,9 +103,8 @@ export class ViewportRenderer {
         })
       : image.rgba;
     // edges through a sharp surface show stair-steps once the 256 px image is scaled up, with one ray
-    // per pixel and still with render.edge_supersample's 2 x 2 (5 levels of coverage; and an inside
-    // edge pixel's sub-ray that misses the surface draws the field off it, docs/model-format.md):
-    // smooth them for display
+    // per pixel and still with render.edge_supersample's 2 x 2 (5 levels of coverage), and the render
+    // has a few dark specks along outlines (docs/model-format.md): smooth them for display
     const drawn = s.view === 'color' ? smoothEdges(shown, image.labels, image.width, image.height) : shown;
     flipRows(drawn, image.width, image.height, this.texture.image.data as Uint8Array);
     this.texture.needsUpdate = true;
