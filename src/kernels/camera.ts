@@ -58,31 +58,31 @@ export function cam2world(yaw: number, pitch: number, radius = 1): Mat4 {
   return lookAt(cameraPosition(yaw, pitch, radius));
 }
 
+/** The unit camera-space direction through the centre of pixel (col, row) of a width x height image into out[o..o+2]. */
+function cameraDirInto(col: number, row: number, width: number, height: number, tanHalf: number, out: Float64Array, o: number): void {
+  const i = ((col + 0.5) / width) * 2 - 1;
+  const j = ((row + 0.5) / height) * 2 - 1;
+  const dx = i * tanHalf * (width / height);
+  const dy = -j * tanHalf;
+  const n = Math.hypot(dx, dy, 1);
+  out[o] = dx / n;
+  out[o + 1] = dy / n;
+  out[o + 2] = -1 / n;
+}
+
 /** Unit directions in camera space, [height * width * 3] float64, row-major from the top-left. */
 export function cameraDirs(width: number, height: number, fovDeg: number): Float64Array {
   const t = Math.tan((fovDeg * Math.PI) / 180 / 2);
-  const aspect = width / height;
   const out = new Float64Array(width * height * 3);
   for (let row = 0; row < height; row++) {
-    const j = ((row + 0.5) / height) * 2 - 1;
-    for (let col = 0; col < width; col++) {
-      const i = ((col + 0.5) / width) * 2 - 1;
-      const dx = i * t * aspect;
-      const dy = -j * t;
-      const n = Math.hypot(dx, dy, 1);
-      const o = (row * width + col) * 3;
-      out[o] = dx / n;
-      out[o + 1] = dy / n;
-      out[o + 2] = -1 / n;
-    }
+    for (let col = 0; col < width; col++) cameraDirInto(col, row, width, height, t, out, (row * width + col) * 3);
   }
   return out;
 }
 
-/** World-space ray origins and unit directions for every pixel, computed in float64. */
-export function pixelRays(c2w: Mat4, width: number, height: number, fovDeg: number): Rays {
-  const dCam = cameraDirs(width, height, fovDeg);
-  const count = width * height;
+/** Camera-space directions [count * 3] -> world-space rays from the camera's position. */
+function toWorld(c2w: Mat4, dCam: Float64Array): Rays {
+  const count = dCam.length / 3;
   const origins = new Float32Array(count * 3);
   const dirs = new Float32Array(count * 3);
   for (let p = 0; p < count; p++) {
@@ -95,6 +95,11 @@ export function pixelRays(c2w: Mat4, width: number, height: number, fovDeg: numb
   return { origins, dirs };
 }
 
+/** World-space ray origins and unit directions for every pixel, computed in float64. */
+export function pixelRays(c2w: Mat4, width: number, height: number, fovDeg: number): Rays {
+  return toWorld(c2w, cameraDirs(width, height, fovDeg));
+}
+
 /**
  * The s x s rays of each of `pixels` (row-major indices into a width x height image): the rays of
  * the pixels of a (width * s) x (height * s) image that lie inside it, pixel-major, each pixel's
@@ -102,30 +107,16 @@ export function pixelRays(c2w: Mat4, width: number, height: number, fovDeg: numb
  */
 export function subpixelRays(c2w: Mat4, width: number, height: number, fovDeg: number, pixels: Int32Array, s: number): Rays {
   const t = Math.tan((fovDeg * Math.PI) / 180 / 2);
-  const aspect = width / height;
-  const count = pixels.length * s * s;
-  const origins = new Float32Array(count * 3);
-  const dirs = new Float32Array(count * 3);
+  const dCam = new Float64Array(pixels.length * s * s * 3);
   let ray = 0;
   for (const p of pixels) {
     const row = Math.floor(p / width);
     const col = p - row * width;
     for (let a = 0; a < s; a++) {
-      const j = ((row * s + a + 0.5) / (height * s)) * 2 - 1;
-      for (let b = 0; b < s; b++, ray++) {
-        const i = ((col * s + b + 0.5) / (width * s)) * 2 - 1;
-        const dx = i * t * aspect;
-        const dy = -j * t;
-        const n = Math.hypot(dx, dy, 1);
-        const d = [dx / n, dy / n, -1 / n];
-        for (let r = 0; r < 3; r++) {
-          dirs[ray * 3 + r] = c2w[r * 4] * d[0] + c2w[r * 4 + 1] * d[1] + c2w[r * 4 + 2] * d[2];
-          origins[ray * 3 + r] = c2w[r * 4 + 3];
-        }
-      }
+      for (let b = 0; b < s; b++, ray++) cameraDirInto(col * s + b, row * s + a, width * s, height * s, t, dCam, ray * 3);
     }
   }
-  return { origins, dirs };
+  return toWorld(c2w, dCam);
 }
 
 const DEG = Math.PI / 180;

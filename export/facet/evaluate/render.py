@@ -85,26 +85,23 @@ def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int
         tb = surface_bounds(min_pool3(depth0, res), depth0, cam.near, cam.far,
                             g.cfg.surface_margin if margin is None else margin)
     o, d = rays_for_pose(cam, yaw, pitch, res, res)
-    parts = [g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples,
-                           beta_scale=g.cfg.final_beta_scale)
-             for i in range(0, o.shape[0], chunk)]
-    image = torch.cat([p["image"] for p in parts]).reshape(res, res, 3).permute(2, 0, 1)
-    masks = torch.cat([p["masks"] for p in parts]).reshape(res, res, -1).permute(2, 0, 1)
-    depth = torch.cat([p["depth"] for p in parts]).reshape(res, res)
+
+    def run(o: Tensor, d: Tensor, tb: Tensor) -> dict[str, Tensor]:
+        parts = [g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples,
+                               beta_scale=g.cfg.final_beta_scale)
+                 for i in range(0, o.shape[0], chunk)]
+        return {key: torch.cat([p[key] for p in parts]) for key in ("image", "masks", "depth")}
+
+    out = run(o, d, tb)                                     # flat: image [P, 3], masks [P, K], depth [P]
     s = g.cfg.final_edge_supersample if edge_supersample is None else int(edge_supersample)
     if s > 1:
-        edges = edge_pixels(masks.argmax(0))
+        edges = edge_pixels(out["masks"].argmax(1).reshape(res, res))
         if edges.numel():
             so, sd = subpixel_rays(cam, yaw, pitch, res, edges, s)
-            stb = tb[edges].repeat_interleave(s * s, 0)
-            sub = [g.render_rays(codes, so[i:i + chunk], sd[i:i + chunk], stb[i:i + chunk], samples=samples,
-                                 beta_scale=g.cfg.final_beta_scale)
-                   for i in range(0, so.shape[0], chunk)]
-            k = masks.shape[0]
-            flat_img = image.permute(1, 2, 0).reshape(-1, 3)
-            flat_masks = masks.permute(1, 2, 0).reshape(-1, k)
-            flat_img[edges] = torch.cat([p["image"] for p in sub]).reshape(-1, s * s, 3).mean(1)
-            flat_masks[edges] = torch.cat([p["masks"] for p in sub]).reshape(-1, s * s, k).mean(1)
-            image = flat_img.reshape(res, res, 3).permute(2, 0, 1)
-            masks = flat_masks.reshape(res, res, k).permute(2, 0, 1)
+            sub = run(so, sd, tb[edges].repeat_interleave(s * s, 0))
+            for key in ("image", "masks"):
+                out[key][edges] = sub[key].reshape(edges.numel(), s * s, -1).mean(1)
+    image = out["image"].reshape(res, res, 3).permute(2, 0, 1)
+    masks = out["masks"].reshape(res, res, -1).permute(2, 0, 1)
+    depth = out["depth"].reshape(res, res)
     return {"image": ((image + 1) / 2).clamp(0, 1), "labels": masks.argmax(0), "masks": masks, "depth": depth}

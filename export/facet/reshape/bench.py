@@ -15,6 +15,7 @@ from EVAL_SEED_BASE on: no training sample is drawn from them. Per edit:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import statistics
@@ -47,8 +48,6 @@ def _sign(v: int, area_before: int) -> int:
 
 def parse_search(items: list[str]) -> dict:
     """--search KEY=VALUE items -> SearchConfig overrides (batch comes from the manifest)."""
-    import dataclasses
-
     from facet.reshape.search import SearchConfig
 
     fields = {f.name: f.type for f in dataclasses.fields(SearchConfig) if f.name != "batch"}
@@ -180,7 +179,7 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True, s
         "changed_fraction": round(sum(r["changed"] for r in ok) / len(ok), 4) if ok else None,
         "seconds_median": round(statistics.median(secs), 3) if secs else None,
         "seconds_max": round(max(secs), 3) if secs else None,
-        "search": {k: v for k, v in vars(search_cfg).items()},
+        "search": dataclasses.asdict(search_cfg),
         "backend": "python onnxruntime (CPU) for the reshape graph, numpy proxy; PyTorch renders for scoring",
         "edits": out_rows,
     }
