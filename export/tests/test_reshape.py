@@ -108,3 +108,57 @@ def test_reshape_bench_search_overrides_parse_and_refuse_unknown_keys():
     for bad in (["batch=4"], ["sigmaa=1"], ["sigma"], ["sigma=x"]):
         with pytest.raises(SystemExit, match="--search"):
             parse_search(bad)
+
+
+def test_dilate_matches_brute_force():
+    from facet.reshape.apply import dilate
+
+    rng = np.random.default_rng(3)
+    for h, w, d in ((7, 9, 0), (7, 9, 1), (12, 5, 3), (4, 4, 6)):
+        m = rng.random((h, w)) < 0.08
+        want = np.zeros_like(m)
+        for r, c in zip(*np.nonzero(m)):
+            want[max(0, r - d):r + d + 1, max(0, c - d):c + d + 1] = True
+        assert np.array_equal(dilate(m, d), want)
+
+
+def test_proxy_pixels_cover_a_small_band_at_every_pixel_and_a_large_one_on_a_coarser_grid():
+    from facet.reshape.apply import BAND, MAX_RAYS, proxy_pixels
+
+    w = 256
+    before = np.zeros((w, w), np.uint8)
+    target = before.copy()
+    target[100:110, 120:140] = 3
+    band = round(BAND * w)
+    pix, stride = proxy_pixels(before, target, [])
+    assert stride == 1.0 and pix.size == (10 + 2 * band) * (20 + 2 * band)
+    assert pix[0] == (100 - band) * w + 120 - band and np.all(np.diff(pix) > 0)
+    # the edited region's own pixels count too: region 3 over the top half
+    before[: w // 2] = 3
+    pix, stride = proxy_pixels(before, target, [3])
+    assert stride > 1 and 0.8 * MAX_RAYS < pix.size <= MAX_RAYS
+    assert (pix // w).max() < w // 2 + band
+    assert proxy_pixels(before, before, [])[0].size == 0
+
+
+def test_compass_candidates_find_a_narrow_valley_next_to_the_current_codes():
+    """The last `compass` candidates step one slot of the best x so far (+ then -, slot after
+    slot); a valley 0.6 above x0 along slot 1 and 0.3 wide is what wide steps around the mean miss."""
+    from facet.reshape.search import SearchConfig, search
+
+    x0 = np.array([0.5, -0.5, 0.0])
+    seen = []
+
+    def f(c):
+        seen.append(c.copy())
+        dx = c[:, 1] - (x0[1] + 0.6)
+        return np.where(np.abs(dx) < 0.3, dx ** 2, 1 + 0.01 * (c[:, 0] ** 2 + c[:, 2] ** 2))
+
+    cfg = SearchConfig(compass=3, compass_step=0.25, sigma=2.0)
+    res = search(f, x0, cfg)
+    step = np.float32(0.25 * 2.0)
+    first = seen[0]
+    assert np.allclose(first[7], [0.5 + step, -0.5, 0]) and np.allclose(first[6], [0.5 - step, -0.5, 0])
+    assert np.allclose(first[5], [0.5, -0.5 + step, 0])
+    assert res.loss < 0.1
+    assert search(f, x0, SearchConfig(compass=0, sigma=2.0)).loss > res.loss

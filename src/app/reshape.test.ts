@@ -4,7 +4,7 @@
 // model's graphs here as in the app; the rays from kernels/camera; the search from
 // searchReshape (kernels/reshape.ts). What must agree:
 // - the constants (the fixture's record of Python's, Python's source now, and RESHAPE);
-// - the crop (exact; also crop_square on a few smaller paintings) and the world box;
+// - the proxy's rays (exact; also proxy_pixels on other paintings, some with a grid step > 1 px) and the world box;
 // - every candidate's mask loss in every generation: a mask loss is a function of the proxy's
 //   64 x 64 label map, so one ray with another label moves it by >= ~1/4096 of an IoU; the
 //   tolerance (1e-9) allows only float64 summation order, i.e. the label maps must be the same;
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cam2world, pixelRays } from '../kernels/camera';
 import { editedRegions, paintEdit, rleDecode } from '../kernels/paint';
-import { cropSquare, RESHAPE, type ReshapeBakes } from '../kernels/reshape';
+import { proxyPixels, RESHAPE, type ReshapeBakes } from '../kernels/reshape';
 import { zFromSeed } from '../kernels/rng';
 import type { LoadedModel } from '../model/loader';
 import type { Manifest, Slider } from '../model/manifest';
@@ -44,8 +44,9 @@ interface Fixture {
     edited: number[];
   };
   python: {
-    crop: [number, number, number];
-    crops: { changed: number[]; edited: number[]; crop: [number, number, number] }[];
+    rays: number;
+    stride: number;
+    bands: { changed?: number[]; block?: number[]; scale: number; edited: number[]; rays: number; stride: number; pixels_rle: number[] }[];
     box: [number[], number[]];
     losses0: number[];
     losses: number[][];
@@ -72,9 +73,9 @@ function pythonConstants(): Record<string, unknown> {
   const proxy = src('proxy.py');
   const search = src('search.py').split('class SearchConfig')[1] ?? '';
   const out: Record<string, unknown> = {};
-  for (const n of ['MASK_SIZE', 'STEPS', 'DEPTH_STEPS', 'CROP_MARGIN', 'CROP_PAD', 'BOX_MARGIN']) out[n] = num(apply, 'apply.py', n);
+  for (const n of ['MAX_RAYS', 'BAND', 'STRIDE_GROWTH', 'STEPS', 'DEPTH_STEPS', 'BOX_MARGIN']) out[n] = num(apply, 'apply.py', n);
   for (const n of ['AREA_WEIGHT', 'OTHERS_MAX_WEIGHT']) out[n] = num(proxy, 'proxy.py', n);
-  out.SEARCH = Object.fromEntries(['generations', 'sigma', 'decay', 'clip', 'prior', 'seed'].map((n) => [n, num(search, 'search.py', n, '\\s+')]));
+  out.SEARCH = Object.fromEntries(['generations', 'sigma', 'decay', 'clip', 'prior', 'seed', 'compass', 'compass_step'].map((n) => [n, num(search, 'search.py', n, '\\s+')]));
   return out;
 }
 
@@ -153,16 +154,28 @@ describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (was
     expect(out.edited).toEqual(inp.edited);
   });
 
-  it('crops the same pixels and puts the box in the same place', () => {
-    expect([out.crop.row0, out.crop.col0, out.crop.side]).toEqual(py.crop);
-    // the apply's crop is the whole image; smaller paintings on the same labels crop as Python's crop_square
+  it("picks the same proxy rays and puts the box in the same place", () => {
+    expect([out.rays, out.stride]).toEqual([py.rays, py.stride]);
+    // other paintings on the same labels (and on the labels scaled up, where the band holds more
+    // than MAX_RAYS pixels and the grid's step grows) pick the pixels Python's proxy_pixels picks
     const k = model.manifest.regions.length;
-    for (const { changed, edited, crop } of py.crops) {
-      const painted = before.slice();
-      for (const i of changed) painted[i] = (before[i] + 1) % k;
-      const c = cropSquare(before, painted, inp.width, inp.height, edited);
-      expect([c.row0, c.col0, c.side], `crop around pixels ${changed.join(', ')} and regions [${edited.join(', ')}]`).toEqual(crop);
+    for (const b of py.bands) {
+      const w = inp.width * b.scale;
+      const h = inp.height * b.scale;
+      const labels = new Uint8Array(w * h);
+      for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) labels[r * w + c] = before[Math.floor(r / b.scale) * inp.width + Math.floor(c / b.scale)];
+      const painted = labels.slice();
+      for (const i of b.changed ?? []) painted[i] = (labels[i] + 1) % k;
+      if (b.block) for (let r = b.block[0]; r < b.block[1]; r++) for (let c = b.block[2]; c < b.block[3]; c++) painted[r * w + c] = (labels[r * w + c] + 1) % k;
+      const got = proxyPixels(labels, painted, w, h, b.edited);
+      const want = rleDecode(b.pixels_rle, w * h);
+      const expected: number[] = [];
+      want.forEach((v, i) => v && expected.push(i));
+      const what = `proxy pixels, ${b.changed ? `pixels ${b.changed.join(', ')}` : `block ${b.block!.join(', ')}`} x${b.scale}, regions [${b.edited.join(', ')}]`;
+      expect([got.pixels.length, got.stride], what).toEqual([b.rays, b.stride]);
+      expect(Array.from(got.pixels), what).toEqual(expected);
     }
+    expect(py.bands.some((b) => b.stride > 1)).toBe(true);
     // float64 on both sides from float32 rays (~6e-8 apart at worst at |o| ~ 1) and float32 bakes
     // (the surface depth moves only if the graphs' float32 rounding moves a first hit): 1e-6 world units
     const box = [...out.box[0], ...out.box[1]];

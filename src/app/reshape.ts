@@ -9,7 +9,7 @@
  */
 import { cam2world, pixelRays } from '../kernels/camera';
 import { editedRegions } from '../kernels/paint';
-import { activeSlots, EvolutionSearch, RESHAPE, ReshapeProblem, type Crop, type ReshapeBakes, type Vec3 } from '../kernels/reshape';
+import { activeSlots, EvolutionSearch, RESHAPE, ReshapeProblem, type ReshapeBakes, type Vec3 } from '../kernels/reshape';
 import type { Graph, LoadedModel } from '../model/loader';
 import type { Manifest } from '../model/manifest';
 import type { RegionRows } from '../commands/edits';
@@ -81,7 +81,9 @@ export interface SearchOutcome {
   /** Mask losses of every generation's candidates (without the prior), [generations][batch]. */
   losses: number[][];
   evaluations: number;
-  crop: Crop;
+  /** The proxy's rays and their grid step in image pixels. */
+  rays: number;
+  stride: number;
   box: [Vec3, Vec3];
   /** ms in the graph and in the JS proxy. */
   graphMs: number;
@@ -171,7 +173,8 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
     losses0: generations[0] ?? [],
     losses: generations,
     evaluations: res.evaluations,
-    crop: problem.crop,
+    rays: problem.pixels.length,
+    stride: problem.stride,
     box: [problem.boxMin, problem.boxMax],
     graphMs,
     proxyMs,

@@ -5,13 +5,14 @@ import {
   boxCornerWeights,
   boxPoints,
   cornerWeights,
-  cropPixels,
-  cropSquare,
+  dilate,
   EvolutionSearch,
   firstHit,
+  gridPositions,
   iou,
   linspace,
   maskLoss,
+  proxyPixels,
   RESHAPE,
   rayBox,
   resample,
@@ -117,37 +118,59 @@ describe('proxy', () => {
 });
 
 describe('apply', () => {
-  it('crop: the painted pixels squared with margin and pad, inside the image', () => {
+  it('dilate: every pixel within Chebyshev distance d of a marked one (fast-check against brute force)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 5 }), fc.array(fc.nat(), { maxLength: 6 }), (w, h, d, marks) => {
+        const m = new Uint8Array(w * h);
+        for (const v of marks) m[v % (w * h)] = 1;
+        const got = dilate(m, w, h, d);
+        for (let r = 0; r < h; r++)
+          for (let c = 0; c < w; c++) {
+            let want = 0;
+            for (let rr = Math.max(0, r - d); rr <= Math.min(h - 1, r + d); rr++) for (let cc = Math.max(0, c - d); cc <= Math.min(w - 1, c + d); cc++) want |= m[rr * w + cc];
+            expect(got[r * w + c]).toBe(want);
+          }
+      }),
+    );
+  });
+
+  it('grid positions: an even grid with the given step, inside [0, n)', () => {
+    expect(gridPositions(5, 1)).toEqual([0, 1, 2, 3, 4]);
+    expect(gridPositions(10, 2.5)).toEqual([1, 3, 6, 8]);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.double({ min: 1, max: 9, noNaN: true }), (n, s) => {
+        const g = gridPositions(n, s);
+        g.forEach((v, i) => {
+          expect(v).toBeGreaterThanOrEqual(0);
+          expect(v).toBeLessThan(n);
+          if (i) expect(v).toBeGreaterThan(g[i - 1]);
+        });
+        expect(g.length).toBeGreaterThanOrEqual(Math.floor(n / s));
+      }),
+    );
+  });
+
+  it('proxy pixels: every pixel of a small band, a coarser even grid over a large one, never more than MAX_RAYS', () => {
     const w = 256;
     const before = new Uint8Array(w * w);
     const target = before.slice();
     for (let r = 100; r < 110; r++) for (let c = 120; c < 140; c++) target[r * w + c] = 3;
-    const crop = cropSquare(before, target, w, w);
-    expect(crop.side).toBe(Math.ceil(20 * 1.5) + 24);
-    expect(crop.row0).toBe(Math.floor(105 - crop.side / 2));
-    expect(crop.col0).toBe(Math.floor(130 - crop.side / 2));
-    // near a corner it is pushed inside
-    const t2 = before.slice();
-    t2[0] = 1;
-    expect(cropSquare(before, t2, w, w)).toMatchObject({ row0: 0, col0: 0 });
-    // nothing painted: the whole image
-    expect(cropSquare(before, before, w, w)).toEqual({ row0: 0, col0: 0, side: w });
-    // the edited region's own pixels count too (before or painted): the region 3 blob at rows
-    // 40-60 and the stroke at rows 100-110 give one square around both
+    const band = Math.round(RESHAPE.BAND * w);
+    const small = proxyPixels(before, target, w, w);
+    expect(small.stride).toBe(1);
+    expect(small.pixels.length).toBe((10 + 2 * band) * (20 + 2 * band));
+    expect(small.pixels[0]).toBe((100 - band) * w + 120 - band);
+    // the edited region's own pixels count too: region 3 over the top half of the image
     const withRegion = before.slice();
-    for (let r = 40; r < 60; r++) for (let c = 120; c < 140; c++) withRegion[r * w + c] = 3;
-    const t3 = withRegion.slice();
-    for (let r = 100; r < 110; r++) for (let c = 120; c < 140; c++) t3[r * w + c] = 3;
-    const both = cropSquare(withRegion, t3, w, w, [3]);
-    expect(both.side).toBe(Math.ceil(70 * 1.5) + 24);
-    expect(both.row0).toBe(Math.floor(75 - both.side / 2));
-    expect(cropSquare(withRegion, t3, w, w, [])).toEqual(crop); // painted pixels alone
-  });
-
-  it('crop pixels: the nearest pixel of each proxy ray, row-major', () => {
-    const pix = cropPixels({ row0: 10, col0: 20, side: 4 }, 100, 2);
-    expect(Array.from(pix)).toEqual([11 * 100 + 21, 11 * 100 + 23, 13 * 100 + 21, 13 * 100 + 23]);
-    expect(cropPixels({ row0: 0, col0: 0, side: 32 }, 32).length).toBe(RESHAPE.MASK_SIZE ** 2);
+    for (let i = 0; i < (w * w) / 2; i++) withRegion[i] = 3;
+    const large = proxyPixels(withRegion, target, w, w, [3]);
+    expect(large.stride).toBeGreaterThan(1);
+    expect(large.pixels.length).toBeLessThanOrEqual(RESHAPE.MAX_RAYS);
+    expect(large.pixels.length).toBeGreaterThan(RESHAPE.MAX_RAYS * 0.8);
+    const rows = new Set(Array.from(large.pixels, (p) => Math.floor(p / w)));
+    expect(Math.max(...rows)).toBeLessThan(w / 2 + band);
+    // nothing painted and no region: no rays
+    expect(proxyPixels(before, before, w, w).pixels.length).toBe(0);
   });
 
   it('active slots: the shape sliders of a region, sorted', () => {
@@ -182,6 +205,28 @@ describe('search', () => {
     expect(a.evaluations).toBe(cfg.generations * 8);
     expect(a.history).toHaveLength(cfg.generations);
     a.history.slice(1).forEach((h, i) => expect(h).toBeLessThanOrEqual(a.history[i]));
+  });
+
+  it('compass candidates step one slot of the best x so far, + then -, slot after slot', () => {
+    const x0 = Float64Array.from([0.5, -0.5, 0]);
+    const c3 = { ...cfg, compass: 3, compass_step: 0.25 };
+    const s = new EvolutionSearch(x0, c3);
+    const cand = s.ask();
+    const step = 0.25 * cfg.sigma;
+    // the last three candidates of generation 0: slot 0 +step, slot 0 -step, slot 1 +step (from x0)
+    expect(Array.from(cand.slice(7 * 3, 8 * 3))).toEqual([0.5 + step, -0.5, 0]);
+    expect(Array.from(cand.slice(6 * 3, 7 * 3))).toEqual([0.5 - step, -0.5, 0]);
+    expect(Array.from(cand.slice(5 * 3, 6 * 3))).toEqual([0.5, -0.5 + step, 0]);
+    // a narrow valley next to x0 along slot 1 (0.6 above it), which wide steps around the mean miss
+    const f = (c: Float64Array) => Array.from({ length: 8 }, (_, i) => {
+      const dx = c[i * 3 + 1] - (x0[1] + 0.6);
+      return Math.abs(dx) < 0.3 ? dx * dx : 1 + 0.01 * (c[i * 3] ** 2 + c[i * 3 + 2] ** 2);
+    });
+    const wide = { ...cfg, compass: 0, sigma: 2 };
+    return Promise.all([runSearch(f, x0, { ...c3, sigma: 2 }), runSearch(f, x0, wide)]).then(([withCompass, without]) => {
+      expect(withCompass.loss).toBeLessThan(0.1);
+      expect(without.loss).toBeGreaterThan(withCompass.loss);
+    });
   });
 
   it('keeps candidates within the clip', () => {

@@ -5,7 +5,7 @@
  *
  * - proxy: trilinear reads of zyx grids, the search box's grid, first hit along a ray, IoU and
  *   the mask loss;
- * - apply: the crop around the painted pixels, the world box around the current surface there,
+ * - apply: the proxy's rays in the band around the edit, the world box around the current surface there,
  *   the fixed part of the fields in the box, and the losses of a batch of candidates from the
  *   `reshape` graph's outputs (`ReshapeProblem`);
  * - search: the evolution strategy as an ask/tell object (`EvolutionSearch`), so the caller can
@@ -18,11 +18,11 @@ import { normals } from './rng';
 
 /** apply.py's constants and search.py's SearchConfig defaults (batch comes from the manifest). */
 export const RESHAPE = {
-  MASK_SIZE: 64, // proxy rays per side of the crop
+  MAX_RAYS: 4096, // the proxy's rays at most
+  BAND: 0.0625, // the band around the edit: dilated by this fraction of the image's short side (16 px at 256)
+  STRIDE_GROWTH: 1.05, // the ray grid's pixel step grows by this until the band holds at most MAX_RAYS rays
   STEPS: 64, // proxy samples per ray through the box
   DEPTH_STEPS: 128, // samples per ray over [near, far] when locating the current surface
-  CROP_MARGIN: 0.25, // crop: bounding square of the painted pixels + 25% + CROP_PAD px per side
-  CROP_PAD: 12,
   BOX_MARGIN: 0.03, // world units around the surface
   AREA_WEIGHT: 0.5, // proxy.py mask_loss: weight of |area - painted area| / painted area per edited region
   OTHERS_MAX_WEIGHT: 0.25, // proxy.py mask_loss: weight of the max over the other regions of (1 - IoU)
@@ -33,6 +33,8 @@ export const RESHAPE = {
     clip: 3.0,
     prior: 0.0, // loss += prior * mean((x - x0)^2) (off: docs/reshape.md)
     seed: 7,
+    compass: 2, // candidates per generation (the last ones) that step one slot from the best x so far
+    compass_step: 0.25, // their step: compass_step * sigma
   },
 } as const;
 
@@ -288,49 +290,68 @@ export function activeSlots(sliders: readonly SliderLike[], region: string): num
   return [...new Set(sliders.filter((s) => s.region === region && s.kind === 'shape').map((s) => s.slot))].sort((a, b) => a - b);
 }
 
-export interface Crop {
-  row0: number;
-  col0: number;
-  side: number;
+/** Square dilation of a [height, width] 0/1 mask by d pixels (Chebyshev distance <= d), rows then columns. */
+export function dilate(mask: Uint8Array, width: number, height: number, d: number): Uint8Array {
+  const pass = (src: Uint8Array, n: number, lines: number, at: (line: number, i: number) => number): Uint8Array => {
+    const out = new Uint8Array(src.length);
+    for (let line = 0; line < lines; line++) {
+      // count of marked pixels in the window [i - d, i + d], slid along the line
+      let count = 0;
+      for (let i = 0; i < Math.min(d, n); i++) count += src[at(line, i)];
+      for (let i = 0; i < n; i++) {
+        if (i + d < n) count += src[at(line, i + d)];
+        if (i - d - 1 >= 0) count -= src[at(line, i - d - 1)];
+        out[at(line, i)] = count > 0 ? 1 : 0;
+      }
+    }
+    return out;
+  };
+  const rows = pass(mask, height, width, (col, i) => i * width + col);
+  return pass(rows, width, height, (row, i) => row * width + i);
+}
+
+/** Pixel rows (or columns) of an even grid with this step: floor((i + 0.5) * stride) < n. */
+export function gridPositions(n: number, stride: number): number[] {
+  const out: number[] = [];
+  const count = Math.ceil(n / stride);
+  for (let i = 0; i < count; i++) {
+    const k = Math.floor((i + 0.5) * stride);
+    if (k < n) out.push(k);
+  }
+  return out;
+}
+
+export interface ProxyPixels {
+  /** Flat image pixel index of each proxy ray, row-major. */
+  pixels: Int32Array;
+  /** The grid's step in image pixels (>= 1). */
+  stride: number;
 }
 
 /**
- * The square around the painted pixels and every pixel of the `edited` regions before and in the
- * painting (+ margin), inside the image: the proxy sees all of the region, so a candidate that
- * changes it away from the stroke pays for it.
+ * The proxy's rays: the band around the edit (the painted pixels and every pixel of the `edited`
+ * regions before and in the painting, dilated by BAND of the short side), on the finest even grid
+ * (step >= 1 px) that puts at most MAX_RAYS rays in it. The proxy sees all of the region, so a
+ * candidate that changes it away from the stroke pays for it, and a small region (an ear, an eye)
+ * is seen at every pixel.
  */
-export function cropSquare(before: ArrayLike<number>, target: ArrayLike<number>, width: number, height: number, edited: readonly number[] = []): Crop {
+export function proxyPixels(before: ArrayLike<number>, target: ArrayLike<number>, width: number, height: number, edited: readonly number[] = []): ProxyPixels {
   const mark = new Uint8Array(256);
   for (const e of edited) mark[e] = 1;
-  let r0 = Infinity;
-  let r1 = -Infinity;
-  let c0 = Infinity;
-  let c1 = -Infinity;
-  for (let row = 0; row < height; row++) {
-    for (let col = 0; col < width; col++) {
-      const i = row * width + col;
-      if (before[i] === target[i] && !mark[before[i]] && !mark[target[i]]) continue;
-      r0 = Math.min(r0, row);
-      r1 = Math.max(r1, row + 1);
-      c0 = Math.min(c0, col);
-      c1 = Math.max(c1, col + 1);
-    }
+  const sel = new Uint8Array(width * height);
+  for (let i = 0; i < sel.length; i++) sel[i] = before[i] !== target[i] || mark[before[i]] || mark[target[i]] ? 1 : 0;
+  const band = dilate(sel, width, height, Math.round(RESHAPE.BAND * Math.min(width, height)));
+  let inBand = 0;
+  for (let i = 0; i < band.length; i++) inBand += band[i];
+  let stride = Math.max(1, Math.sqrt(inBand / RESHAPE.MAX_RAYS));
+  for (;;) {
+    const rows = gridPositions(height, stride);
+    const cols = gridPositions(width, stride);
+    const out: number[] = [];
+    for (const r of rows) for (const c of cols) if (band[r * width + c]) out.push(r * width + c);
+    if (out.length <= RESHAPE.MAX_RAYS) return { pixels: Int32Array.from(out), stride };
+    stride *= RESHAPE.STRIDE_GROWTH;
   }
-  const short = Math.min(width, height);
-  if (r0 === Infinity) return { row0: 0, col0: 0, side: short };
-  const side = Math.trunc(Math.min(short, Math.ceil(Math.max(r1 - r0, c1 - c0) * (1 + 2 * RESHAPE.CROP_MARGIN)) + 2 * RESHAPE.CROP_PAD));
-  const cr = (r0 + r1) / 2;
-  const cc = (c0 + c1) / 2;
-  const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
-  return { row0: clip(Math.floor(cr - side / 2), height - side), col0: clip(Math.floor(cc - side / 2), width - side), side };
-}
-
-/** Flat image pixel index of each proxy ray, [MASK_SIZE^2] row-major. */
-export function cropPixels(crop: Crop, width: number, maskSize: number = RESHAPE.MASK_SIZE): Int32Array {
-  const k = Array.from({ length: maskSize }, (_, i) => Math.floor(((i + 0.5) * crop.side) / maskSize));
-  const out = new Int32Array(maskSize * maskSize);
-  for (let i = 0; i < maskSize; i++) for (let j = 0; j < maskSize; j++) out[i * maskSize + j] = (crop.row0 + k[i]) * width + crop.col0 + k[j];
-  return out;
 }
 
 /** numpy.linspace(a, b, n) (endpoint included). */
@@ -386,12 +407,13 @@ function baseplus(base: Float32Array, grids: Float32Array[]): Float32Array {
 }
 
 /**
- * One reshape's fixed part (apply.py `Reshaper.apply` up to the search): the crop, the box, the
+ * One reshape's fixed part (apply.py `Reshaper.apply` up to the search): the proxy rays, the box, the
  * fixed fields sampled along the proxy rays, and `losses()` for a batch of candidates given the
  * `reshape` graph's outputs.
  */
 export class ReshapeProblem {
-  readonly crop: Crop;
+  /** The proxy rays' grid step in image pixels. */
+  readonly stride: number;
   readonly pixels: Int32Array;
   readonly boxMin: Vec3;
   readonly boxMax: Vec3;
@@ -414,12 +436,13 @@ export class ReshapeProblem {
   constructor(readonly setup: ReshapeSetup) {
     const { z, zDim, edited, slots, bakes, width, height, resolution: r } = setup;
     const k = setup.numRegions;
-    const { MASK_SIZE, STEPS, DEPTH_STEPS, BOX_MARGIN } = RESHAPE;
+    const { STEPS, DEPTH_STEPS, BOX_MARGIN } = RESHAPE;
     this.x0 = Float64Array.from(edited.flatMap((e, i) => slots[i].map((s) => z[2 * e * zDim + s])));
     this.dims = this.x0.length;
     if (this.dims === 0) throw new Error('the edited regions have no shape directions to search');
-    this.crop = cropSquare(setup.before, setup.target, width, height, edited);
-    const pix = (this.pixels = cropPixels(this.crop, width, MASK_SIZE));
+    const rays = proxyPixels(setup.before, setup.target, width, height, edited);
+    this.stride = rays.stride;
+    const pix = (this.pixels = rays.pixels);
     const n = (this.rays = pix.length);
     this.o = new Float64Array(n * 3);
     this.d = new Float64Array(n * 3);
@@ -435,7 +458,7 @@ export class ReshapeProblem {
     }
     const { o, d } = this;
 
-    // the current surface along the crop's rays, on the cached bakes: each ray marched until its
+    // the current surface along the proxy's rays, on the cached bakes: each ray marched until its
     // first sample with sdf <= 0 (firstHit, without reading the samples after it)
     const ts = linspace(setup.near, setup.far, DEPTH_STEPS);
     const fused = baseplus(bakes.base, bakes.sdf);
@@ -520,7 +543,7 @@ export class ReshapeProblem {
   }
 
   /**
-   * The proxy's label maps [batch][MASK_SIZE^2] of every candidate, from each edited region's graph
+   * The proxy's label maps [batch][rays] of every candidate, from each edited region's graph
    * outputs (sdf and mask_logit [batch, R^3] in `edited` order). Per ray the candidates march in
    * step, so each sample's corner weights are read once for all of them (they are the same: the
    * box does not move), each until its first sample with sdf <= 0.
@@ -653,18 +676,25 @@ export class EvolutionSearch {
     return this.gen >= this.cfg.generations;
   }
 
-  /** This generation's candidates [batch * dims] (candidate 0 is the mean; clipped to +-clip). */
+  /** This generation's candidates [batch * dims] (candidate 0 is the mean, the last `compass` step from the best x; clipped to +-clip). */
   ask(): Float64Array {
     if (this.done) throw new Error('the search is over');
     const { dims: d, batch: b } = this;
     const clip = this.cfg.clip;
     const cand = new Float64Array(b * d);
     for (let c = 0; c < b; c++) {
-      for (let j = 0; j < d; j++) {
-        const v = c === 0 ? this.mean[j] : this.mean[j] + this.sigma * this.noise[(this.gen * b + c) * d + j];
-        cand[c * d + j] = Math.min(Math.max(v, -clip), clip);
-      }
+      for (let j = 0; j < d; j++) cand[c * d + j] = c === 0 ? this.mean[j] : this.mean[j] + this.sigma * this.noise[(this.gen * b + c) * d + j];
     }
+    // the last `compass` candidates: one slot of the best x so far moved by +-compass_step * sigma,
+    // slot after slot (+ then -), continuing from where the generation before stopped
+    const compass = Math.min(this.cfg.compass, b - 1);
+    for (let j = 0; j < compass; j++) {
+      const q = this.gen * this.cfg.compass + j;
+      const c = b - 1 - j;
+      cand.set(this.bestX, c * d);
+      cand[c * d + (Math.floor(q / 2) % d)] += (q % 2 === 0 ? 1 : -1) * this.cfg.compass_step * this.sigma;
+    }
+    for (let i = 0; i < cand.length; i++) cand[i] = Math.min(Math.max(cand[i], -clip), clip);
     this.cand = cand;
     return cand;
   }

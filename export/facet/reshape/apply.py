@@ -1,7 +1,8 @@
 """One reshape, the way the app runs it (src/kernels/reshape.ts mirrors every step):
 
-1. crop: the square around the painted pixels (+ margin);
-   the proxy looks through MASK_SIZE^2 rays at the nearest image pixels of that crop;
+1. rays: the band around the edit (the painted pixels and the edited regions before and in the
+   painting, dilated by BAND of the image's short side), on the finest even grid of image pixels
+   that gives at most MAX_RAYS rays in the band (proxy_pixels);
 2. box: where those rays meet the portrait's current surface (marched on the cached bakes),
    +- BOX_MARGIN world units, clamped to the bake bounds: the reshape graph's world box;
 3. the other regions' fields (base SDF + their offsets, every region's mask logit) are read
@@ -25,11 +26,11 @@ import numpy as np
 from facet.reshape import proxy
 from facet.reshape.search import SearchConfig, search
 
-MASK_SIZE = 64       # proxy rays per side of the crop
+MAX_RAYS = 4096      # the proxy's rays at most
+BAND = 0.0625        # the band around the edit: dilated by this fraction of the image's short side (16 px at 256)
+STRIDE_GROWTH = 1.05  # the ray grid's pixel step grows by this until the band holds at most MAX_RAYS rays
 STEPS = 64           # proxy samples per ray through the box
 DEPTH_STEPS = 128    # samples per ray over [near, far] when locating the current surface
-CROP_MARGIN = 0.25   # crop: bounding square of the painted pixels and edited regions + 25% + CROP_PAD px per side
-CROP_PAD = 12
 BOX_MARGIN = 0.03    # world units around the surface
 
 
@@ -48,30 +49,43 @@ def active_slots(manifest: dict, region: str) -> list[int]:
     return sorted({s["slot"] for s in manifest["latent"]["sliders"] if s["region"] == region and s["kind"] == "shape"})
 
 
-def crop_square(before: np.ndarray, target: np.ndarray, edited: list[int]) -> tuple[int, int, int]:
-    """(row0, col0, side) of the crop, inside the image: the square around the painted pixels and
-    every pixel of the edited regions before and in the painting, so the proxy sees all of the
-    region, and a candidate that changes it away from the stroke (hair shortened at the tips but
-    fuller on top) pays for it."""
+def dilate(mask: np.ndarray, d: int) -> np.ndarray:
+    """Square dilation of a bool [H, W] mask by d pixels (Chebyshev distance <= d), separable."""
+    out = mask.astype(np.int32)
+    for ax in (0, 1):
+        n = out.shape[ax]
+        pad = [(0, 0), (0, 0)]
+        pad[ax] = (d + 1, d)
+        c = np.cumsum(np.pad(out, pad), axis=ax)
+        out = (np.take(c, np.arange(2 * d + 1, 2 * d + 1 + n), axis=ax) - np.take(c, np.arange(n), axis=ax) > 0).astype(np.int32)
+    return out.astype(bool)
+
+
+def grid_positions(n: int, stride: float) -> np.ndarray:
+    """Pixel rows (or columns) of an even grid with this step: floor((i + 0.5) * stride) < n."""
+    k = np.floor((np.arange(int(np.ceil(n / stride))) + 0.5) * stride).astype(np.int64)
+    return k[k < n]
+
+
+def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]) -> tuple[np.ndarray, float]:
+    """Flat image pixel index of each proxy ray (row-major) and the grid's pixel step.
+
+    The rays lie in the band around the edit: the painted pixels and every pixel of the edited
+    regions before and in the painting, dilated by BAND of the short side, so the proxy sees all
+    of the region (a candidate that changes it away from the stroke, hair shortened at the tips
+    but fuller on top, pays for it). They sit on the finest even grid (step >= 1 px) that puts at
+    most MAX_RAYS rays in the band: a small region (an ear, an eye) is seen at every pixel, where a
+    64 x 64 grid over a square around both ears saw it at every 2-3 px (docs/reshape.md)."""
     h, w = before.shape
     sel = (before != target) | np.isin(before, edited) | np.isin(target, edited)
-    rows, cols = np.nonzero(sel.any(1))[0], np.nonzero(sel.any(0))[0]
-    if rows.size == 0:
-        return 0, 0, min(h, w)
-    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    side = int(min(min(h, w), np.ceil(max(r1 - r0, c1 - c0) * (1 + 2 * CROP_MARGIN)) + 2 * CROP_PAD))
-    cr, cc = (r0 + r1) / 2, (c0 + c1) / 2
-    row0 = int(np.clip(np.floor(cr - side / 2), 0, h - side))
-    col0 = int(np.clip(np.floor(cc - side / 2), 0, w - side))
-    return row0, col0, side
-
-
-def crop_pixels(row0: int, col0: int, side: int, width: int) -> np.ndarray:
-    """Flat image pixel index of each proxy ray, [MASK_SIZE^2] row-major."""
-    k = (np.arange(MASK_SIZE) + 0.5) * side / MASK_SIZE
-    rr = row0 + np.floor(k).astype(np.int64)
-    cc = col0 + np.floor(k).astype(np.int64)
-    return (rr[:, None] * width + cc[None, :]).reshape(-1)
+    band = dilate(sel, int(round(BAND * min(h, w))))
+    stride = max(1.0, float(np.sqrt(band.sum() / MAX_RAYS)))
+    while True:
+        rows, cols = grid_positions(h, stride), grid_positions(w, stride)
+        on = band[np.ix_(rows, cols)]
+        if on.sum() <= MAX_RAYS:
+            return (rows[:, None] * w + cols[None, :])[on], stride
+        stride *= STRIDE_GROWTH
 
 
 class Reshaper:
@@ -113,13 +127,11 @@ class Reshaper:
         x0 = np.concatenate([z[2 * e, slots[e]] for e in edited]).astype(np.float64) if edited else np.zeros(0)
         if x0.size == 0:
             raise ValueError("the edited regions have no shape directions to search")
-        w = before.shape[1]
-        row0, col0, side = crop_square(before, target, edited)
-        pix = crop_pixels(row0, col0, side, w)
+        pix, stride = proxy_pixels(before, target, edited)
         o, d = origins[pix].astype(np.float64), dirs[pix].astype(np.float64)
         goal_painted, goal_before = target.reshape(-1)[pix], before.reshape(-1)[pix]
 
-        # the current surface along the crop's rays, on the cached bakes
+        # the current surface along the proxy's rays, on the cached bakes
         n_rays = o.shape[0]
         t_full = np.broadcast_to(np.linspace(cam["near"], cam["far"], DEPTH_STEPS), (n_rays, DEPTH_STEPS))
         pts = (o[:, None, :] + d[:, None, :] * t_full[..., None]).reshape(-1, 3)
@@ -178,5 +190,5 @@ class Reshaper:
             z_new[2 * e, slots[e]] = res.x[off:off + len(slots[e])]
             off += len(slots[e])
         return {"z": z_new, "loss": res.loss, "loss0": res.loss0, "history": res.history,
-                "evaluations": res.evaluations, "crop": [row0, col0, side],
+                "evaluations": res.evaluations, "rays": int(pix.size), "stride": stride,
                 "box": [box_min.tolist(), box_max.tolist()], "seconds": time.perf_counter() - t_start}

@@ -1,6 +1,7 @@
 """The reshape parity fixture: one apply on the TINY model, in Python, for the browser's mirror to
-redo (src/app/reshape.test.ts compares the constants, crop, box, every generation's mask losses,
-the loss history, best x and the new z; and crop_square on a few smaller paintings).
+redo (src/app/reshape.test.ts compares the constants, the proxy's rays, box, every generation's
+mask losses, the loss history, best x and the new z; and proxy_pixels on a few other paintings,
+some on the labels scaled up so that the ray grid's step grows past 1 px).
 
     cd export && .venv/bin/python -m facet.reshape.fixture      # writes e2e/fixtures/reshape-tiny.json
 
@@ -27,6 +28,7 @@ OUT = REPO / "e2e" / "fixtures" / "reshape-tiny.json"
 SEED, YAW_DEG, PITCH_DEG = 1, 10.0, -5.0
 EDIT = "hair_shorter"
 SLOTS = list(range(8))
+SCALE = 12   # the 32 px labels scaled to 384 px for proxy_pixels' larger cases
 
 
 def constants() -> dict:
@@ -39,10 +41,11 @@ def constants() -> dict:
 
     cfg = SearchConfig()
     return {
-        "MASK_SIZE": apply_mod.MASK_SIZE, "STEPS": apply_mod.STEPS, "DEPTH_STEPS": apply_mod.DEPTH_STEPS,
-        "CROP_MARGIN": apply_mod.CROP_MARGIN, "CROP_PAD": apply_mod.CROP_PAD, "BOX_MARGIN": apply_mod.BOX_MARGIN,
+        "MAX_RAYS": apply_mod.MAX_RAYS, "BAND": apply_mod.BAND, "STRIDE_GROWTH": apply_mod.STRIDE_GROWTH,
+        "STEPS": apply_mod.STEPS, "DEPTH_STEPS": apply_mod.DEPTH_STEPS, "BOX_MARGIN": apply_mod.BOX_MARGIN,
         "AREA_WEIGHT": proxy.AREA_WEIGHT, "OTHERS_MAX_WEIGHT": proxy.OTHERS_MAX_WEIGHT,
-        "SEARCH": {f: getattr(cfg, f) for f in ("generations", "sigma", "decay", "clip", "prior", "seed")},
+        "SEARCH": {f: getattr(cfg, f) for f in ("generations", "sigma", "decay", "clip", "prior", "seed",
+                                                      "compass", "compass_step")},
     }
 
 
@@ -115,17 +118,29 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
         rec = rs.apply(z, psi, bakes, o.numpy(), d.numpy(), before, target, edited)
     finally:
         apply_mod.search = real_search
-    # crop_square on small paintings (the apply's own crop is the whole 32 px image): the pixels
-    # changed (to the next label) in `before`, and the crop Python takes around them
+    # proxy_pixels on other paintings: the pixels changed (to the next label) in `before`, with no
+    # region, that region, or the apply's edited regions; and on `before` scaled up SCALE times
+    # (a painted block, the edited regions), where the band holds more than MAX_RAYS pixels
     w = before.shape[1]
     rect = [r * w + c for r in range(10, 15) for c in range(3, 10)]
-    crops = []
-    for changed in ([0], [res * res - 1], [16 * w + 16], rect, [5 * w + 30, 20 * w + 2], [2 * w + 2, 3 * w + 4]):
+    bands = []
+
+    def band_case(lab: np.ndarray, t: np.ndarray, regions: list[int], **about) -> dict:
+        pix, stride = apply_mod.proxy_pixels(lab, t, regions)
+        on = np.zeros(lab.size, np.uint8)
+        on[pix] = 1
+        return {**about, "edited": regions, "rays": int(pix.size), "stride": stride, "pixels_rle": paint.rle_encode(on)}
+
+    for changed in ([0], [res * res - 1], [16 * w + 16], rect, [5 * w + 30, 20 * w + 2]):
         t = before.copy().reshape(-1)
         t[changed] = (t[changed] + 1) % k
-        for regions in ([], [int(t[changed[0]])], [int(v) for v in edited]):   # painted pixels alone; + a region
-            crop = apply_mod.crop_square(before, t.reshape(before.shape), regions)
-            crops.append({"changed": changed, "edited": regions, "crop": [int(v) for v in crop]})
+        for regions in ([], [int(t[changed[0]])], [int(v) for v in edited]):
+            bands.append(band_case(before, t.reshape(before.shape), regions, changed=changed, scale=1))
+    big = np.kron(before, np.ones((SCALE, SCALE), np.uint8))
+    tb = big.copy()
+    tb[40:90, 100:300] = (tb[40:90, 100:300] + 1) % k
+    for regions in ([], [int(v) for v in edited]):
+        bands.append(band_case(big, tb, regions, block=[40, 90, 100, 300], scale=SCALE))
 
     return {
         "model": model.name,
@@ -137,8 +152,8 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
             "edited": edited,
         },
         "python": {
-            "crop": [int(v) for v in rec["crop"]],
-            "crops": crops,
+            "rays": rec["rays"], "stride": rec["stride"],
+            "bands": bands,
             "box": rec["box"],
             "losses0": generations[0],
             "losses": generations,
@@ -160,7 +175,7 @@ def main() -> None:
     Path(a.out).write_text(json.dumps(data, indent=1) + "\n")
     py = data["python"]
     print(f"wrote {a.out}: {data['inputs']['edit']} on seed {a.seed}, edited {data['inputs']['edited']}, "
-          f"crop {py['crop']}, loss {py['loss0']:.4f} -> {py['loss']:.4f}")
+          f"{py['rays']} rays, loss {py['loss0']:.4f} -> {py['loss']:.4f}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,11 @@ Mirrored by src/kernels/reshape.ts. Deterministic: candidates come from mulberry
 
   x = the active z slots of every edited region's shape row (slots the model uses), x0 = now
   generation 0: candidate 0 = x0, the others x0 + sigma * n
+  the last `compass` candidates of each generation are instead compass steps around the best x
+  seen so far: one slot moved by +-compass_step * sigma, slot after slot (+ then -), continuing
+  from where the generation before stopped. A local refinement along the named slots next to
+  the wide steps around the mean: an edit whose loss has a narrow valley near the current codes
+  ("hair longer": half a unit of length better, a unit worse) finds it
   each generation: evaluate the `batch` candidates, keep the best seen, move the mean to the
   log-weighted average of the best half, sigma *= decay; candidate 0 of the next generation
   is the mean itself. z is kept within [-clip, clip].
@@ -29,6 +34,8 @@ class SearchConfig:
     clip: float = 3.0
     prior: float = 0.0      # loss += prior * mean((x - x0)^2): a pull towards the current codes (off)
     seed: int = 7
+    compass: int = 2        # candidates per generation (the last ones) that step one slot from the best x so far
+    compass_step: float = 0.25   # their step: compass_step * sigma
 
 
 @dataclass
@@ -55,6 +62,10 @@ def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: Se
     for gen in range(cfg.generations):
         cand = mean[None, :] + sigma * noise[gen]
         cand[0] = mean
+        for j in range(min(cfg.compass, b - 1)):
+            q = gen * cfg.compass + j
+            cand[b - 1 - j] = best_x
+            cand[b - 1 - j, (q // 2) % d] += (1 if q % 2 == 0 else -1) * cfg.compass_step * sigma
         cand = np.clip(cand, -cfg.clip, cfg.clip)
         losses = np.asarray(evaluate(cand.astype(np.float32)), dtype=np.float64)
         losses = losses + cfg.prior * ((cand - x0[None, :]) ** 2).mean(1)
