@@ -130,14 +130,16 @@ def test_proxy_pixels_cover_a_small_band_at_every_pixel_and_a_large_one_on_a_coa
     target = before.copy()
     target[100:110, 120:140] = 3
     band = round(BAND * w)
-    pix, stride = proxy_pixels(before, target, [])
+    pix, stride, outside = proxy_pixels(before, target, [])
     assert stride == 1.0 and pix.size == (10 + 2 * band) * (20 + 2 * band)
     assert pix[0] == (100 - band) * w + 120 - band and np.all(np.diff(pix) > 0)
+    assert outside[0] == w * w - pix.size and outside.sum() == outside[0]   # every other pixel, all label 0
     # the edited region's own pixels count too: region 3 over the top half
     before[: w // 2] = 3
-    pix, stride = proxy_pixels(before, target, [3])
+    pix, stride, outside = proxy_pixels(before, target, [3])
     assert stride > 1 and 0.8 * MAX_RAYS < pix.size <= MAX_RAYS
     assert (pix // w).max() < w // 2 + band
+    assert outside[3] == 0 and outside[0] > 0   # the edited region lies inside its band
     assert proxy_pixels(before, before, [])[0].size == 0
 
 

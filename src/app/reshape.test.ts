@@ -46,7 +46,7 @@ interface Fixture {
   python: {
     rays: number;
     stride: number;
-    bands: { changed?: number[]; block?: number[]; scale: number; edited: number[]; rays: number; stride: number; pixels_rle: number[] }[];
+    bands: { changed?: number[]; block?: number[]; scale: number; edited: number[]; rays: number; stride: number; pixels_rle: number[]; outside: number[] }[];
     box: [number[], number[]];
     losses0: number[];
     losses: number[][];
@@ -174,6 +174,7 @@ describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (was
       const what = `proxy pixels, ${b.changed ? `pixels ${b.changed.join(', ')}` : `block ${b.block!.join(', ')}`} x${b.scale}, regions [${b.edited.join(', ')}]`;
       expect([got.pixels.length, got.stride], what).toEqual([b.rays, b.stride]);
       expect(Array.from(got.pixels), what).toEqual(expected);
+      expect(Array.from(got.outside.slice(0, k)), what).toEqual(b.outside);
     }
     expect(py.bands.some((b) => b.stride > 1)).toBe(true);
     // float64 on both sides from float32 rays (~6e-8 apart at worst at |o| ~ 1) and float32 bakes

@@ -229,7 +229,7 @@ export function labelIous(
   labels: ArrayLike<number>,
   target: ArrayLike<number>,
   numLabels: number,
-): { ious: Float64Array; present: Uint8Array; areaA: Float64Array; areaB: Float64Array } {
+): { ious: Float64Array; present: Uint8Array; areaA: Float64Array; areaB: Float64Array; inter: Float64Array } {
   const inter = new Float64Array(numLabels);
   const inA = new Float64Array(numLabels);
   const inB = new Float64Array(numLabels);
@@ -247,7 +247,7 @@ export function labelIous(
     ious[k] = union === 0 ? 1 : inter[k] / union;
     present[k] = inA[k] > 0 || inB[k] > 0 ? 1 : 0;
   }
-  return { ious, present, areaA: inA, areaB: inB };
+  return { ious, present, areaA: inA, areaB: inB, inter };
 }
 
 /**
@@ -260,8 +260,9 @@ export function maskLoss(
   edited: readonly number[],
   numLabels: number,
   areaWeight: number = RESHAPE.AREA_WEIGHT,
+  outside?: ArrayLike<number>,
 ): number {
-  const { ious, present, areaA, areaB } = labelIous(labels, target, numLabels);
+  const { ious, present, areaA, areaB, inter } = labelIous(labels, target, numLabels);
   let loss = 0;
   for (const e of edited) loss += 1 - ious[e] + (areaWeight * Math.abs(areaA[e] - areaB[e])) / Math.max(areaB[e], 1);
   let sum = 0;
@@ -269,8 +270,12 @@ export function maskLoss(
   let worst = 0;
   for (let k = 0; k < numLabels; k++) {
     if (edited.includes(k) || !present[k]) continue;
-    sum += 1 - ious[k];
-    worst = Math.max(worst, 1 - ious[k]);
+    // pixels outside the labels that stay as they are count in both: the IoU of the whole image
+    const same = outside ? outside[k] : 0;
+    const union = areaA[k] + areaB[k] - inter[k] + same;
+    const err = 1 - (union === 0 ? 1 : (inter[k] + same) / union);
+    sum += err;
+    worst = Math.max(worst, err);
     count++;
   }
   if (count) loss += 0.5 * (sum / count) + RESHAPE.OTHERS_MAX_WEIGHT * worst;
@@ -326,6 +331,8 @@ export interface ProxyPixels {
   pixels: Int32Array;
   /** The grid's step in image pixels (>= 1). */
   stride: number;
+  /** [256] how many of the grid's points outside the band hold each label before the edit: the score counts them as unchanged. */
+  outside: Float64Array;
 }
 
 /**
@@ -349,7 +356,11 @@ export function proxyPixels(before: ArrayLike<number>, target: ArrayLike<number>
     const cols = gridPositions(width, stride);
     const out: number[] = [];
     for (const r of rows) for (const c of cols) if (band[r * width + c]) out.push(r * width + c);
-    if (out.length <= RESHAPE.MAX_RAYS) return { pixels: Int32Array.from(out), stride };
+    if (out.length <= RESHAPE.MAX_RAYS) {
+      const outside = new Float64Array(256);
+      for (const r of rows) for (const c of cols) if (!band[r * width + c]) outside[before[r * width + c]]++;
+      return { pixels: Int32Array.from(out), stride, outside };
+    }
     stride *= RESHAPE.STRIDE_GROWTH;
   }
 }
@@ -414,6 +425,8 @@ function baseplus(base: Float32Array, grids: Float32Array[]): Float32Array {
 export class ReshapeProblem {
   /** The proxy rays' grid step in image pixels. */
   readonly stride: number;
+  /** Grid points outside the band per label (before the edit): unchanged in every candidate's score. */
+  private readonly outside: Float64Array;
   readonly pixels: Int32Array;
   readonly boxMin: Vec3;
   readonly boxMax: Vec3;
@@ -442,6 +455,7 @@ export class ReshapeProblem {
     if (this.dims === 0) throw new Error('the edited regions have no shape directions to search');
     const rays = proxyPixels(setup.before, setup.target, width, height, edited);
     this.stride = rays.stride;
+    this.outside = rays.outside;
     const pix = (this.pixels = rays.pixels);
     const n = (this.rays = pix.length);
     this.o = new Float64Array(n * 3);
@@ -618,7 +632,7 @@ export class ReshapeProblem {
       const lab = all[c];
       if (!this.current) this.current = lab;
       for (let i = 0; i < this.rays; i++) merged[i] = lab[i] !== this.current[i] ? lab[i] : this.goalBefore[i];
-      result[c] = maskLoss(merged, this.goalPainted, edited, numRegions);
+      result[c] = maskLoss(merged, this.goalPainted, edited, numRegions, RESHAPE.AREA_WEIGHT, this.outside);
     }
     return result;
   }

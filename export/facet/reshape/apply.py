@@ -67,8 +67,10 @@ def grid_positions(n: int, stride: float) -> np.ndarray:
     return k[k < n]
 
 
-def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]) -> tuple[np.ndarray, float]:
-    """Flat image pixel index of each proxy ray (row-major) and the grid's pixel step.
+def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]) -> tuple[np.ndarray, float, np.ndarray]:
+    """Flat image pixel index of each proxy ray (row-major), the grid's pixel step, and how many
+    of the grid's points outside the band hold each label before the edit ([256]: the score counts
+    them as unchanged, so another region's IoU is that of the whole image, as the benchmark's).
 
     The rays lie in the band around the edit: the painted pixels and every pixel of the edited
     regions before and in the painting, dilated by BAND of the short side, so the proxy sees all
@@ -84,7 +86,8 @@ def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]) -> t
         rows, cols = grid_positions(h, stride), grid_positions(w, stride)
         on = band[np.ix_(rows, cols)]
         if on.sum() <= MAX_RAYS:
-            return (rows[:, None] * w + cols[None, :])[on], stride
+            outside = np.bincount(before[np.ix_(rows, cols)][~on], minlength=256)
+            return (rows[:, None] * w + cols[None, :])[on], stride, outside
         stride *= STRIDE_GROWTH
 
 
@@ -127,7 +130,7 @@ class Reshaper:
         x0 = np.concatenate([z[2 * e, slots[e]] for e in edited]).astype(np.float64) if edited else np.zeros(0)
         if x0.size == 0:
             raise ValueError("the edited regions have no shape directions to search")
-        pix, stride = proxy_pixels(before, target, edited)
+        pix, stride, outside = proxy_pixels(before, target, edited)
         o, d = origins[pix].astype(np.float64), dirs[pix].astype(np.float64)
         goal_painted, goal_before = target.reshape(-1)[pix], before.reshape(-1)[pix]
 
@@ -180,7 +183,8 @@ class Reshaper:
             if not current:   # candidate 0 of the first generation is the current codes
                 current.append(labels[0])
             # the proxy is coarse: only its changes count, applied to the mask the user painted on
-            return np.array([proxy.mask_loss(np.where(lab != current[0], lab, goal_before), goal_painted, edited, k)
+            return np.array([proxy.mask_loss(np.where(lab != current[0], lab, goal_before), goal_painted, edited, k,
+                                             outside=outside)
                              for lab in labels])
 
         res = search(evaluate, x0, cfg)

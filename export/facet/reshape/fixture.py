@@ -126,10 +126,11 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
     bands = []
 
     def band_case(lab: np.ndarray, t: np.ndarray, regions: list[int], **about) -> dict:
-        pix, stride = apply_mod.proxy_pixels(lab, t, regions)
+        pix, stride, outside = apply_mod.proxy_pixels(lab, t, regions)
         on = np.zeros(lab.size, np.uint8)
         on[pix] = 1
-        return {**about, "edited": regions, "rays": int(pix.size), "stride": stride, "pixels_rle": paint.rle_encode(on)}
+        return {**about, "edited": regions, "rays": int(pix.size), "stride": stride, "pixels_rle": paint.rle_encode(on),
+                "outside": [int(v) for v in outside[:k]]}
 
     for changed in ([0], [res * res - 1], [16 * w + 16], rect, [5 * w + 30, 20 * w + 2]):
         t = before.copy().reshape(-1)
