@@ -340,7 +340,7 @@ export interface ProxyPixels {
  * regions before and in the painting, dilated by BAND of the short side), on the finest even grid
  * (step >= 1 px) that puts at most MAX_RAYS rays in it. The proxy sees all of the region, so a
  * candidate that changes it away from the stroke pays for it, and a small region (an ear, an eye)
- * is seen at every pixel.
+ * is seen at every 1-1.4 px.
  */
 export function proxyPixels(before: ArrayLike<number>, target: ArrayLike<number>, width: number, height: number, edited: readonly number[] = []): ProxyPixels {
   const mark = new Uint8Array(256);

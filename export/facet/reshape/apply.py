@@ -76,7 +76,7 @@ def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]) -> t
     regions before and in the painting, dilated by BAND of the short side, so the proxy sees all
     of the region (a candidate that changes it away from the stroke, hair shortened at the tips
     but fuller on top, pays for it). They sit on the finest even grid (step >= 1 px) that puts at
-    most MAX_RAYS rays in the band: a small region (an ear, an eye) is seen at every pixel, where a
+    most MAX_RAYS rays in the band: a small region (an ear, an eye) is seen at every 1-1.4 px, where a
     64 x 64 grid over a square around both ears saw it at every 2-3 px (docs/reshape.md)."""
     h, w = before.shape
     sel = (before != target) | np.isin(before, edited) | np.isin(target, edited)
