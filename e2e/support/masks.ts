@@ -10,22 +10,7 @@ export function union(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** Dilation by a (2r + 1)^2 square. */
-export function dilate(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
-  const out = new Uint8Array(mask.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!mask[y * width + x]) continue;
-      for (let dy = -r; dy <= r; dy++) {
-        for (let dx = -r; dx <= r; dx++) {
-          const yy = y + dy;
-          const xx = x + dx;
-          if (yy >= 0 && yy < height && xx >= 0 && xx < width) out[yy * width + xx] = 1;
-        }
-      }
-    }
-  }
-  return out;
-}
+export { dilate } from '../../src/kernels/image';
 
 export const count = (mask: Uint8Array) => mask.reduce((s, v) => s + v, 0);
 

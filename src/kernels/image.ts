@@ -41,3 +41,23 @@ export function labelsToRgba8(labels: Uint8Array, palette: readonly (readonly nu
   });
   return out;
 }
+
+/** Square dilation of a [height, width] 0/1 mask by d pixels (Chebyshev distance <= d), rows then columns. */
+export function dilate(mask: Uint8Array, width: number, height: number, d: number): Uint8Array {
+  const pass = (src: Uint8Array, n: number, lines: number, at: (line: number, i: number) => number): Uint8Array => {
+    const out = new Uint8Array(src.length);
+    for (let line = 0; line < lines; line++) {
+      // count of marked pixels in the window [i - d, i + d], slid along the line
+      let count = 0;
+      for (let i = 0; i < Math.min(d, n); i++) count += src[at(line, i)];
+      for (let i = 0; i < n; i++) {
+        if (i + d < n) count += src[at(line, i + d)];
+        if (i - d - 1 >= 0) count -= src[at(line, i - d - 1)];
+        out[at(line, i)] = count > 0 ? 1 : 0;
+      }
+    }
+    return out;
+  };
+  const rows = pass(mask, height, width, (col, i) => i * width + col);
+  return pass(rows, width, height, (row, i) => row * width + i);
+}

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dilate } from './image';
 import {
   activeSlots,
   boxCornerWeights,
   boxPoints,
   cornerWeights,
-  dilate,
   EvolutionSearch,
   firstHit,
   gridPositions,

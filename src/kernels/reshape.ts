@@ -14,6 +14,7 @@
  * Every constant is in `RESHAPE` (re-sync with apply.py / search.py when they change;
  * e2e/fixtures/reshape-tiny.json records Python's and the parity test compares).
  */
+import { dilate } from './image';
 import { normals } from './rng';
 
 /** apply.py's constants and search.py's SearchConfig defaults (batch comes from the manifest). */
@@ -293,26 +294,6 @@ export interface SliderLike {
 /** The z slots of a region's shape row the model uses: its shape sliders' slots (sorted). */
 export function activeSlots(sliders: readonly SliderLike[], region: string): number[] {
   return [...new Set(sliders.filter((s) => s.region === region && s.kind === 'shape').map((s) => s.slot))].sort((a, b) => a - b);
-}
-
-/** Square dilation of a [height, width] 0/1 mask by d pixels (Chebyshev distance <= d), rows then columns. */
-export function dilate(mask: Uint8Array, width: number, height: number, d: number): Uint8Array {
-  const pass = (src: Uint8Array, n: number, lines: number, at: (line: number, i: number) => number): Uint8Array => {
-    const out = new Uint8Array(src.length);
-    for (let line = 0; line < lines; line++) {
-      // count of marked pixels in the window [i - d, i + d], slid along the line
-      let count = 0;
-      for (let i = 0; i < Math.min(d, n); i++) count += src[at(line, i)];
-      for (let i = 0; i < n; i++) {
-        if (i + d < n) count += src[at(line, i + d)];
-        if (i - d - 1 >= 0) count -= src[at(line, i - d - 1)];
-        out[at(line, i)] = count > 0 ? 1 : 0;
-      }
-    }
-    return out;
-  };
-  const rows = pass(mask, height, width, (col, i) => i * width + col);
-  return pass(rows, width, height, (row, i) => row * width + i);
 }
 
 /** Pixel rows (or columns) of an even grid with this step: floor((i + 0.5) * stride) < n. */

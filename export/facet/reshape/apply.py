@@ -49,18 +49,6 @@ def active_slots(manifest: dict, region: str) -> list[int]:
     return sorted({s["slot"] for s in manifest["latent"]["sliders"] if s["region"] == region and s["kind"] == "shape"})
 
 
-def dilate(mask: np.ndarray, d: int) -> np.ndarray:
-    """Square dilation of a bool [H, W] mask by d pixels (Chebyshev distance <= d), separable."""
-    out = mask.astype(np.int32)
-    for ax in (0, 1):
-        n = out.shape[ax]
-        pad = [(0, 0), (0, 0)]
-        pad[ax] = (d + 1, d)
-        c = np.cumsum(np.pad(out, pad), axis=ax)
-        out = (np.take(c, np.arange(2 * d + 1, 2 * d + 1 + n), axis=ax) - np.take(c, np.arange(n), axis=ax) > 0).astype(np.int32)
-    return out.astype(bool)
-
-
 def grid_positions(n: int, stride: float) -> np.ndarray:
     """Pixel rows (or columns) of an even grid with this step: floor((i + 0.5) * stride) < n."""
     k = np.floor((np.arange(int(np.ceil(n / stride))) + 0.5) * stride).astype(np.int64)
@@ -78,9 +66,13 @@ def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]) -> t
     but fuller on top, pays for it). They sit on the finest even grid (step >= 1 px) that puts at
     most MAX_RAYS rays in the band: a small region (an ear, an eye) is seen at every 1-1.4 px, where a
     64 x 64 grid over a square around both ears saw it at every 2-3 px (docs/reshape.md)."""
+    import torch
+
+    from facet.evaluate.metrics import dilate
+
     h, w = before.shape
     sel = (before != target) | np.isin(before, edited) | np.isin(target, edited)
-    band = dilate(sel, int(round(BAND * min(h, w))))
+    band = dilate(torch.from_numpy(sel), int(round(BAND * min(h, w)))).numpy()
     stride = max(1.0, float(np.sqrt(band.sum() / MAX_RAYS)))
     while True:
         rows, cols = grid_positions(h, stride), grid_positions(w, stride)

@@ -84,13 +84,8 @@ def ray_box(origins: np.ndarray, dirs: np.ndarray, box_min: np.ndarray, box_max:
     return np.minimum(a, b).max(1), np.maximum(a, b).min(1)
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    union = np.logical_or(a, b).sum()
-    return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
-
-
-def _iou_plus(a: np.ndarray, b: np.ndarray, same: float) -> float:
-    """IoU of two masks plus `same` pixels in both."""
+def iou(a: np.ndarray, b: np.ndarray, same: float = 0.0) -> float:
+    """IoU of two masks, plus `same` pixels in both that the masks do not hold."""
     union = np.logical_or(a, b).sum() + same
     return 1.0 if union == 0 else float((np.logical_and(a, b).sum() + same) / union)
 
@@ -118,6 +113,6 @@ def mask_loss(labels: np.ndarray, target: np.ndarray, edited: list[int], num_lab
     others = [k for k in range(num_labels) if k not in edited and ((labels == k).any() or (target == k).any())]
     if others:
         extra = np.zeros(num_labels) if outside is None else np.asarray(outside, np.float64)
-        err = [1.0 - _iou_plus(labels == k, target == k, extra[k]) for k in others]
+        err = [1.0 - iou(labels == k, target == k, extra[k]) for k in others]
         loss += 0.5 * float(np.mean(err)) + OTHERS_MAX_WEIGHT * max(err)
     return loss
