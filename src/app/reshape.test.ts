@@ -207,6 +207,8 @@ describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (was
     const steps = (h: number[]) => h.map((v, i) => (i === 0 ? v < py.loss0 : v < h[i - 1]));
     expect(steps(out.history)).toEqual(steps(py.history));
     expect(out.loss < out.loss0).toBe(py.loss < py.loss0);
+    // the fixture's case must find something (else "the same best x" would be x0 on both sides)
+    expect(py.loss, 'e2e/fixtures/reshape-tiny.json: its search finds nothing; pick a case that does (fixture.py SEED)').toBeLessThan(py.loss0);
     const dx = maxAbs(out.x, py.x);
     const dz = maxAbs(out.z, py.z);
     console.info(`reshape parity: all ${out.evaluations} mask losses max |diff| ${dl.toExponential(2)}, history ${dh.toExponential(2)}, x ${dx.toExponential(2)}, z ${dz.toExponential(2)}`);

@@ -421,15 +421,15 @@ export class ReshapeProblem {
   private readonly through: Uint8Array;
   private readonly tBox: Float64Array; // [rays * STEPS]
   private readonly sCorners: Corners; // [rays * STEPS] points in the box grid
-  private readonly fixedSamples: Float32Array; // [rays * STEPS]
-  private readonly logits: Float32Array; // [K, R^3]
+  private readonly nowSamples: Float32Array; // [rays * STEPS] the current fused SDF, from the bakes
   private readonly centre: Float64Array; // the box's centre and half size (boxCornerWeights' mapping)
   private readonly half: Float64Array;
   private current: Uint8Array | null = null;
+  /** The box grid's fields of the current codes (candidate 0 of the first call) per edited region. */
+  private currentOut: { sdf: Float32Array; maskLogit: Float32Array }[] | null = null;
 
   constructor(readonly setup: ReshapeSetup) {
     const { z, zDim, edited, slots, bakes, width, height, resolution: r } = setup;
-    const k = setup.numRegions;
     const { STEPS, DEPTH_STEPS, BOX_MARGIN } = RESHAPE;
     this.x0 = Float64Array.from(edited.flatMap((e, i) => slots[i].map((s) => z[2 * e * zDim + s])));
     this.dims = this.x0.length;
@@ -494,13 +494,9 @@ export class ReshapeProblem {
     this.boxMin = lo.map((v) => clip(v - BOX_MARGIN)) as Vec3;
     this.boxMax = hi.map((v) => clip(v + BOX_MARGIN)) as Vec3;
 
-    // the fixed part of the box, from the bakes
-    const vox = boxPoints(this.boxMin, this.boxMax, r);
-    const voxCorners = cornerWeights(vox, bakes.resolution, b);
-    const keep = [...Array(k).keys()].filter((i) => !edited.includes(i));
-    const fixed = sample(baseplus(bakes.base, keep.map((i) => bakes.sdf[i])), voxCorners);
-    this.logits = new Float32Array(k * r * r * r);
-    for (let i = 0; i < k; i++) this.logits.set(sample(bakes.maskLogit[i], voxCorners), i * r * r * r);
+    // the current fields, read from the bakes themselves wherever a ray needs them (the box grid is
+    // coarser than the bake for a box as large as the hair's); a candidate adds to them the change
+    // of the edited regions' fields from the current codes on the box grid
     const { tIn, tOut } = rayBox(o, d, this.boxMin, this.boxMax);
     this.through = new Uint8Array(n);
     const frac = linspace(0, 1, STEPS);
@@ -516,7 +512,7 @@ export class ReshapeProblem {
     }
     this.sCorners = boxCornerWeights(spts, this.boxMin, this.boxMax, r);
     ({ centre: this.centre, half: this.half } = boxFrame(this.boxMin, this.boxMax));
-    this.fixedSamples = sample(fixed, this.sCorners);
+    this.nowSamples = resample(fused, bakes.resolution, b, spts);
   }
 
   /** The `reshape` graph's z input for edited region `which` (index into `edited`): [batch * zDim]. */
@@ -545,17 +541,30 @@ export class ReshapeProblem {
    */
   labelsAll(outputs: { sdf: Float32Array; maskLogit: Float32Array }[]): Uint8Array[] {
     const { STEPS } = RESHAPE;
-    const { edited, resolution: r, numRegions: k, batch } = this.setup;
+    const { edited, resolution: r, numRegions: k, batch, bakes } = this.setup;
     const cells = r * r * r;
+    if (!this.currentOut) {
+      // candidate 0 of the first call is the current codes
+      this.currentOut = outputs.map((o) => ({ sdf: o.sdf.slice(0, cells), maskLogit: o.maskLogit.slice(0, cells) }));
+    }
+    // each candidate's change from the current codes on the box grid (float32, as numpy subtracts)
+    const delta = (grid: Float32Array, now: Float32Array) => {
+      const out = new Float32Array(grid.length);
+      for (let i = 0; i < grid.length; i++) out[i] = f32(grid[i] - now[i % cells]);
+      return out;
+    };
+    const dSdf = outputs.map((o, e) => delta(o.sdf, this.currentOut![e].sdf));
+    const dLogit = outputs.map((o, e) => delta(o.maskLogit, this.currentOut![e].maskLogit));
     const { idx, w } = this.sCorners;
     const out = Array.from({ length: batch }, () => new Uint8Array(this.rays));
     const point = new Float64Array(3);
     const hi = new Int32Array(8);
     const hw = new Float32Array(8);
+    const bi = new Int32Array(8);
+    const bw = new Float32Array(8);
     const prev = new Float64Array(batch);
     const d1 = new Float64Array(batch);
     const first = new Int32Array(batch);
-    const sdfs = outputs.map((o) => o.sdf);
     const logitOf = Array.from({ length: k }, (_, g) => edited.indexOf(g));
     for (let i = 0; i < this.rays; i++) {
       if (!this.through[i]) continue; // a ray that misses the box is the background
@@ -564,11 +573,11 @@ export class ReshapeProblem {
       let left = batch;
       for (let j = 0; j < STEPS && left > 0; j++) {
         const q = i * STEPS + j;
-        const fixed = this.fixedSamples[q];
+        const now = this.nowSamples[q];
         for (let c = 0; c < batch; c++) {
           if (first[c] >= 0) continue;
-          let v = fixed;
-          for (let e = 0; e < sdfs.length; e++) v = f32(v + sampleAt(sdfs[e], c * cells, idx, w, q));
+          let v = now;
+          for (let e = 0; e < dSdf.length; e++) v = f32(v + sampleAt(dSdf[e], c * cells, idx, w, q));
           if (v <= 0) {
             first[c] = j;
             d1[c] = v;
@@ -581,13 +590,20 @@ export class ReshapeProblem {
         if (f < 0) continue; // a miss is the background
         const q0 = i * STEPS + Math.max(f - 1, 0);
         const t = refine(f > 0 ? prev[c] : d1[c], d1[c], f, this.tBox[q0], this.tBox[i * STEPS + f]);
-        for (let a = 0; a < 3; a++) point[a] = (this.o[i * 3 + a] + this.d[i * 3 + a] * t - this.centre[a]) / this.half[a];
+        const x = this.o[i * 3] + this.d[i * 3] * t;
+        const y = this.o[i * 3 + 1] + this.d[i * 3 + 1] * t;
+        const zz = this.o[i * 3 + 2] + this.d[i * 3 + 2] * t;
+        cornersInto(x, y, zz, bakes.resolution, bakes.bounds, bi, bw, 0); // the bakes' corners of the hit
+        point[0] = (x - this.centre[0]) / this.half[0];
+        point[1] = (y - this.centre[1]) / this.half[1];
+        point[2] = (zz - this.centre[2]) / this.half[2];
         cornersInto(point[0], point[1], point[2], r, 1.0, hi, hw, 0); // boxCornerWeights of the hit
         let best = -Infinity;
         let label = 0;
         for (let g = 0; g < k; g++) {
           const which = logitOf[g];
-          const v = which >= 0 ? sampleAt(outputs[which].maskLogit, c * cells, hi, hw, 0) : sampleAt(this.logits, g * cells, hi, hw, 0);
+          let v = sampleAt(bakes.maskLogit[g], 0, bi, bw, 0);
+          if (which >= 0) v = f32(v + sampleAt(dLogit[which], c * cells, hi, hw, 0));
           if (v > best) {
             best = v;
             label = g;

@@ -5,12 +5,14 @@
    that gives at most MAX_RAYS rays in the band (proxy_pixels);
 2. box: where those rays meet the portrait's current surface (marched on the cached bakes),
    +- BOX_MARGIN world units, clamped to the bake bounds: the reshape graph's world box;
-3. the other regions' fields (base SDF + their offsets, every region's mask logit) are read
-   from the cached bakes at the box's voxel centres once;
+3. the current fields along the proxy's rays (base SDF + every region's offset, every region's mask
+   logit) are read from the cached bakes themselves (the 32^3 box grid is coarser than the bake for
+   a box as large as the hair's);
 4. the search (facet.reshape.search) proposes z slots for the edited regions; one run of the
-   `reshape` graph per edited region gives each candidate's fields in the box; the proxy renders
-   each candidate's label map (steps samples per ray through the box, first SDF <= 0, argmax of
-   the mask logits there, a miss is the background); the pixels where it differs from the
+   `reshape` graph per edited region gives each candidate's fields in the box, and its change from
+   the current codes' (candidate 0 of the first run) is added to the bakes' fields; the proxy
+   renders each candidate's label map (steps samples per ray through the box, first SDF <= 0,
+   argmax of the mask logits there, a miss is the background); the pixels where it differs from the
    proxy's rendering of the current codes are applied to the current mask (the one the user
    painted on) and the result is scored against the painted mask (proxy.mask_loss).
 """
@@ -138,44 +140,46 @@ class Reshaper:
         box_min = np.clip(ends.min(0) - BOX_MARGIN, -b, b)
         box_max = np.clip(ends.max(0) + BOX_MARGIN, -b, b)
 
-        # the fixed part of the box, from the bakes
-        keep = [i for i in range(k) if i not in edited]
-        vox = proxy.box_points(box_min, box_max, r)
-        fixed = proxy.resample(bakes.base + bakes.sdf[keep].sum(0), bakes.resolution, b, vox)
-        logits = proxy.resample(bakes.mask_logit, bakes.resolution, b, vox)              # [K, R^3]
+        # the current fields, read from the bakes themselves wherever a ray needs them (the box grid
+        # is coarser than the bake for a box as large as the hair's); a candidate adds to them the
+        # change of the edited regions' fields from the current codes on the box grid
         t_in, t_out = proxy.ray_box(o, d, box_min, box_max)
         through = t_out > t_in
         frac = np.linspace(0.0, 1.0, STEPS)
         t_box = t_in[:, None] + (t_out - t_in)[:, None] * frac[None, :]
         spts = (o[:, None, :] + d[:, None, :] * t_box[..., None]).reshape(-1, 3)
         s_idx, s_w = proxy.box_corner_weights(spts, box_min, box_max, r)
-        fixed_samples = proxy.sample(fixed, s_idx, s_w).reshape(n_rays, STEPS)
-        current: list[np.ndarray] = []
+        now_samples = proxy.resample(fused, bakes.resolution, b, spts).reshape(n_rays, STEPS)
+        current: list = []   # the box grid's fields of the current codes, then the proxy's labels for them
 
-        def labels_of(sdf_samples: np.ndarray, cand_logits: np.ndarray) -> np.ndarray:
+        def labels_of(sdf_samples: np.ndarray, delta_logits: np.ndarray) -> np.ndarray:
             hit_c, t_c = proxy.first_hit(sdf_samples, t_box)
             p = o + d * t_c[:, None]
+            lg = proxy.resample(bakes.mask_logit, bakes.resolution, b, p)              # [K, N]
             idx, wt = proxy.box_corner_weights(p, box_min, box_max, r)
-            lab = proxy.sample(cand_logits, idx, wt).argmax(0).astype(np.uint8)
-            return np.where(hit_c & through, lab, 0).astype(np.uint8)
+            lg[edited] += proxy.sample(delta_logits, idx, wt)
+            return np.where(hit_c & through, lg.argmax(0), 0).astype(np.uint8)
 
         def evaluate(cand: np.ndarray) -> np.ndarray:
             nb = cand.shape[0]
-            samples = np.repeat(fixed_samples[None], nb, 0)
-            cand_logits = np.repeat(logits[None], nb, 0)
-            off = 0
+            samples = np.repeat(now_samples[None], nb, 0)
+            outs, off = [], 0
             for e in edited:
                 rows = np.repeat(z[2 * e][None], nb, 0)
                 rows[:, slots[e]] = cand[:, off:off + len(slots[e])]
                 off += len(slots[e])
-                sdf, logit = self.run_graph(e, rows, psi, box_min, box_max)
-                samples += proxy.sample(sdf, s_idx, s_w).reshape(nb, n_rays, STEPS)
-                cand_logits[:, e] = logit
-            labels = [labels_of(samples[i], cand_logits[i]) for i in range(nb)]
+                outs.append(self.run_graph(e, rows, psi, box_min, box_max))
             if not current:   # candidate 0 of the first generation is the current codes
+                current.append([(sdf[0].copy(), logit[0].copy()) for sdf, logit in outs])
+            delta_logits = np.empty((nb, len(edited), r ** 3), np.float32)
+            for j, (sdf, logit) in enumerate(outs):
+                samples += proxy.sample(sdf - current[0][j][0], s_idx, s_w).reshape(nb, n_rays, STEPS)
+                delta_logits[:, j] = logit - current[0][j][1]
+            labels = [labels_of(samples[i], delta_logits[i]) for i in range(nb)]
+            if len(current) == 1:
                 current.append(labels[0])
-            # the proxy is coarse: only its changes count, applied to the mask the user painted on
-            return np.array([proxy.mask_loss(np.where(lab != current[0], lab, goal_before), goal_painted, edited, k,
+            # only the proxy's changes count, applied to the mask the user painted on
+            return np.array([proxy.mask_loss(np.where(lab != current[1], lab, goal_before), goal_painted, edited, k,
                                              outside=outside)
                              for lab in labels])
 

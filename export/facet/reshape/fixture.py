@@ -25,7 +25,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[3]
 MODEL = REPO / "public" / "models" / "tiny"
 OUT = REPO / "e2e" / "fixtures" / "reshape-tiny.json"
-SEED, YAW_DEG, PITCH_DEG = 1, 10.0, -5.0
+SEED, YAW_DEG, PITCH_DEG = 2, 10.0, -5.0   # a case whose search improves the loss (the parity test checks it)
 EDIT = "hair_shorter"
 SLOTS = list(range(8))
 SCALE = 12   # the 32 px labels scaled to 384 px for proxy_pixels' larger cases
