@@ -206,7 +206,7 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
       const median = (k) => summarize(done.map((r) => r[k] ?? 0)).median_ms;
       push(`reshape apply (${done.length} painted edits of bench/reshape-cases.json)`, done.map((r) => r.ms), {
         compare: true,
-        note: `target IoU ${mean('target_iou_before').toFixed(3)} -> ${mean('target_iou').toFixed(3)}, others IoU mean ${mean('others_iou').toFixed(3)}; median ms in the reshape graph ${Math.round(median('graphMs'))}, the TypeScript proxy ${Math.round(median('proxyMs'))}, the commit (re-bake, preview) ${Math.round(median('commitMs'))}; window.facet.applyMask`,
+        note: `target IoU ${mean('target_iou_before').toFixed(3)} -> ${mean('target_iou').toFixed(3)}, others IoU mean ${mean('others_iou').toFixed(3)} (vs the painting ${mean('others_iou_vs_painting').toFixed(3)}); median ms in the reshape graph ${Math.round(median('graphMs'))}, the TypeScript proxy ${Math.round(median('proxyMs'))}, the commit (re-bake, preview) ${Math.round(median('commitMs'))}; window.facet.applyMask`,
       });
     } else skip('reshape apply', 'every case failed (see the log)');
   }

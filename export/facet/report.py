@@ -71,6 +71,11 @@ def reshape_table(rb: dict, source: str, browser: dict | None = None) -> str:
         f"| >= 0.80 | {ok(rb['target_iou'] >= 0.80)} |",
         f"| other regions' IoU vs before (each edit's worst region) | mean {rb['others_iou']:.3f}, worst {rb['others_iou_min']:.3f}; "
         f"{100 * rb['others_ok_fraction']:.0f}% of edits >= 0.95 | every one >= 0.95 | {ok(rb['others_ok_fraction'] >= 1.0)} |",
+        *([f"| the same for the painting itself (what an edit that does exactly what was painted scores) "
+           f"| {rb['others_ok_possible']} of {len(rows)} edits >= 0.95 | | |",
+           f"| other regions' IoU vs the painting (the pixels painted over a region count as asked for) "
+           f"| mean {rb['others_iou_vs_painting']:.3f}; {100 * rb['others_ok_fraction_vs_painting']:.0f}% of edits >= 0.95 | | |"]
+          if "others_ok_possible" in rb else []),
         f"| area changes the same way at yaw +-{rb['side_deg']:.0f} degrees | {100 * rb['consistent_3d']:.0f}% of edits "
         f"({100 * rb['changed_fraction']:.0f}% changed at all) | >= 90% | {ok(rb['consistent_3d'] >= 0.9)} |",
         f"| time per apply (Python ORT, 1 thread) | median {rb['seconds_median']:.2f} s, max {rb['seconds_max']:.2f} s | | |",

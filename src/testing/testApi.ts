@@ -95,6 +95,8 @@ export interface MaskApply {
   target_iou: number;
   /** The smallest IoU, over the other regions present, of the mask after vs before. */
   others_iou: number;
+  /** The same against the painted mask (the pixels painted over a region count as asked for). */
+  others_iou_vs_painting: number;
 }
 
 /** The contract the end-to-end tests (e2e/support/facetApi.ts) drive. */
@@ -261,15 +263,19 @@ export function createTestApi(controller: FacetController, paint: PaintTool): Fa
       const of = (labels: ArrayLike<number>, k: number) => Array.from(labels, (v) => v === k);
       const meanIou = (labels: ArrayLike<number>) => edited.reduce((a, e) => a + iou(of(labels, e), of(target, e)), 0) / edited.length;
       let others = 1;
+      let othersPainting = 1;
       for (let k = 0; k < names.length; k++) {
         if (edited.includes(k)) continue;
         const a = of(after.labels, k);
         const b = of(before.labels, k);
-        if (a.some(Boolean) || b.some(Boolean)) others = Math.min(others, iou(a, b));
+        if (a.some(Boolean) || b.some(Boolean)) {
+          others = Math.min(others, iou(a, b));
+          othersPainting = Math.min(othersPainting, iou(a, of(target, k)));
+        }
       }
       return {
         edit, edited: edited.map((e) => names[e]), ms, graphMs: r.graphMs, proxyMs: r.proxyMs, commitMs: r.commitMs, changed: r.changed, evaluations: r.evaluations, message: r.message,
-        target_iou_before: meanIou(before.labels), target_iou: meanIou(after.labels), others_iou: others,
+        target_iou_before: meanIou(before.labels), target_iou: meanIou(after.labels), others_iou: others, others_iou_vs_painting: othersPainting,
       };
     },
     async runGraph(graph, feeds) {
