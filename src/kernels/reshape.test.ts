@@ -18,6 +18,8 @@ import {
   resample,
   runSearch,
   sample,
+  sampleAllAt,
+  sampleAt,
   type Vec3,
 } from './reshape';
 
@@ -60,6 +62,22 @@ describe('proxy', () => {
     const r = 2;
     const stack = Float32Array.from([...Array(8).fill(1), ...Array(8).fill(-2)]);
     expect(Array.from(sample(stack, cornerWeights([0, 0, 0], r, 1), 2))).toEqual([1, -2]);
+  });
+
+  it('an interleaved stack read at one point gives exactly what each grid gives alone (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 1000 }), fc.tuple(fc.double({ min: -1.2, max: 1.2, noNaN: true }), fc.double({ min: -1.2, max: 1.2, noNaN: true }), fc.double({ min: -1.2, max: 1.2, noNaN: true })), (g, seed, p) => {
+        const r = 4;
+        const cells = r * r * r;
+        const grids = Array.from({ length: g }, (_, k) => Float32Array.from({ length: cells }, (_, i) => Math.sin(seed + 7 * k + 1.3 * i) * 10));
+        const stack = new Float32Array(cells * g);
+        grids.forEach((grid, k) => grid.forEach((v, i) => (stack[i * g + k] = v)));
+        const { idx, w } = cornerWeights(p, r, 1);
+        const out = new Float64Array(g);
+        sampleAllAt(stack, g, idx, w, out);
+        grids.forEach((grid, k) => expect(out[k]).toBe(sampleAt(grid, 0, idx, w, 0)));
+      }),
+    );
   });
 
   it('box grids: the voxel centres read back their own values', () => {

@@ -102,6 +102,25 @@ export function sampleAt(grid: ArrayLike<number>, offset: number, idx: Int32Arra
   return f32(f32(f32(a0 + a1) + f32(a2 + a3)) + f32(f32(a4 + a5) + f32(a6 + a7)));
 }
 
+/**
+ * Every grid of an interleaved stack ([P, G]: voxel p's G values side by side) at one point's 8
+ * corners -> out[G]: the same float32 sums as sampleAt on each grid alone, reading 8 runs of G
+ * values instead of 8 scattered voxels of each grid (the proxy's hit: every region's mask logit).
+ */
+export function sampleAllAt(grids: Float32Array, count: number, idx: Int32Array, w: Float32Array, out: Float64Array): void {
+  const a = sampleAllScratch.length >= count * 8 ? sampleAllScratch : (sampleAllScratch = new Float64Array(count * 8));
+  for (let c = 0; c < 8; c++) {
+    const base = idx[c] * count;
+    const wc = w[c];
+    for (let g = 0; g < count; g++) a[g * 8 + c] = f32(grids[base + g] * wc);
+  }
+  for (let g = 0; g < count; g++) {
+    const o = g * 8;
+    out[g] = f32(f32(f32(a[o] + a[o + 1]) + f32(a[o + 2] + a[o + 3])) + f32(f32(a[o + 4] + a[o + 5]) + f32(a[o + 6] + a[o + 7])));
+  }
+}
+let sampleAllScratch = new Float64Array(0);
+
 /** grid [G, P] (G grids of P voxels) at precomputed corners -> [G, N]. */
 export function sample(grid: ArrayLike<number>, corners: Corners, grids = 1): Float32Array {
   const n = corners.idx.length / 8;
@@ -422,6 +441,7 @@ export class ReshapeProblem {
   private readonly tBox: Float64Array; // [rays * STEPS]
   private readonly sCorners: Corners; // [rays * STEPS] points in the box grid
   private readonly nowSamples: Float32Array; // [rays * STEPS] the current fused SDF, from the bakes
+  private readonly bakeLogits: Float32Array; // [P, K] every region's baked mask logit, interleaved (sampleAllAt)
   private readonly centre: Float64Array; // the box's centre and half size (boxCornerWeights' mapping)
   private readonly half: Float64Array;
   private current: Uint8Array | null = null;
@@ -513,6 +533,13 @@ export class ReshapeProblem {
     this.sCorners = boxCornerWeights(spts, this.boxMin, this.boxMax, r);
     ({ centre: this.centre, half: this.half } = boxFrame(this.boxMin, this.boxMax));
     this.nowSamples = resample(fused, bakes.resolution, b, spts);
+    const k = setup.numRegions;
+    const cellsBake = bakes.maskLogit[0].length;
+    this.bakeLogits = new Float32Array(cellsBake * k);
+    for (let g = 0; g < k; g++) {
+      const src = bakes.maskLogit[g];
+      for (let p = 0; p < cellsBake; p++) this.bakeLogits[p * k + g] = src[p];
+    }
   }
 
   /** The `reshape` graph's z input for edited region `which` (index into `edited`): [batch * zDim]. */
@@ -566,6 +593,7 @@ export class ReshapeProblem {
     const d1 = new Float64Array(batch);
     const first = new Int32Array(batch);
     const logitOf = Array.from({ length: k }, (_, g) => edited.indexOf(g));
+    const lg = new Float64Array(k);
     for (let i = 0; i < this.rays; i++) {
       if (!this.through[i]) continue; // a ray that misses the box is the background
       first.fill(-1);
@@ -598,11 +626,12 @@ export class ReshapeProblem {
         point[1] = (y - this.centre[1]) / this.half[1];
         point[2] = (zz - this.centre[2]) / this.half[2];
         cornersInto(point[0], point[1], point[2], r, 1.0, hi, hw, 0); // boxCornerWeights of the hit
+        sampleAllAt(this.bakeLogits, k, bi, bw, lg);
         let best = -Infinity;
         let label = 0;
         for (let g = 0; g < k; g++) {
           const which = logitOf[g];
-          let v = sampleAt(bakes.maskLogit[g], 0, bi, bw, 0);
+          let v = lg[g];
           if (which >= 0) v = f32(v + sampleAt(dLogit[which], c * cells, hi, hw, 0));
           if (v > best) {
             best = v;
