@@ -6,8 +6,9 @@
  * - proxy: trilinear reads of zyx grids, the search box's grid, first hit along a ray, IoU and
  *   the mask loss;
  * - apply: the proxy's rays in the band around the edit, the world box around the current surface there,
- *   the fixed part of the fields in the box, and the losses of a batch of candidates from the
- *   `reshape` graph's outputs (`ReshapeProblem`);
+ *   the current fields along the rays (read from the bakes), and the losses of a batch of
+ *   candidates from the `reshape` graph's outputs, each candidate's change from the current codes
+ *   added to the bakes' fields (`ReshapeProblem`);
  * - search: the evolution strategy as an ask/tell object (`EvolutionSearch`), so the caller can
  *   run a graph between generations, report progress and stop.
  *
@@ -419,7 +420,7 @@ function baseplus(base: Float32Array, grids: Float32Array[]): Float32Array {
 
 /**
  * One reshape's fixed part (apply.py `Reshaper.apply` up to the search): the proxy rays, the box, the
- * fixed fields sampled along the proxy rays, and `losses()` for a batch of candidates given the
+ * current fused SDF sampled from the bakes along the proxy rays, and `losses()` for a batch of candidates given the
  * `reshape` graph's outputs.
  */
 export class ReshapeProblem {

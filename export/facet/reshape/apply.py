@@ -150,7 +150,7 @@ class Reshaper:
         spts = (o[:, None, :] + d[:, None, :] * t_box[..., None]).reshape(-1, 3)
         s_idx, s_w = proxy.box_corner_weights(spts, box_min, box_max, r)
         now_samples = proxy.resample(fused, bakes.resolution, b, spts).reshape(n_rays, STEPS)
-        current: list = []   # the box grid's fields of the current codes, then the proxy's labels for them
+        now: dict = {}   # the current codes (candidate 0 of the first run): their box-grid fields, their proxy labels
 
         def labels_of(sdf_samples: np.ndarray, delta_logits: np.ndarray) -> np.ndarray:
             hit_c, t_c = proxy.first_hit(sdf_samples, t_box)
@@ -169,17 +169,18 @@ class Reshaper:
                 rows[:, slots[e]] = cand[:, off:off + len(slots[e])]
                 off += len(slots[e])
                 outs.append(self.run_graph(e, rows, psi, box_min, box_max))
-            if not current:   # candidate 0 of the first generation is the current codes
-                current.append([(sdf[0].copy(), logit[0].copy()) for sdf, logit in outs])
+            if "fields" not in now:
+                now["fields"] = [(sdf[0].copy(), logit[0].copy()) for sdf, logit in outs]
             delta_logits = np.empty((nb, len(edited), r ** 3), np.float32)
             for j, (sdf, logit) in enumerate(outs):
-                samples += proxy.sample(sdf - current[0][j][0], s_idx, s_w).reshape(nb, n_rays, STEPS)
-                delta_logits[:, j] = logit - current[0][j][1]
+                sdf_now, logit_now = now["fields"][j]
+                samples += proxy.sample(sdf - sdf_now, s_idx, s_w).reshape(nb, n_rays, STEPS)
+                delta_logits[:, j] = logit - logit_now
             labels = [labels_of(samples[i], delta_logits[i]) for i in range(nb)]
-            if len(current) == 1:
-                current.append(labels[0])
+            if "labels" not in now:
+                now["labels"] = labels[0]
             # only the proxy's changes count, applied to the mask the user painted on
-            return np.array([proxy.mask_loss(np.where(lab != current[1], lab, goal_before), goal_painted, edited, k,
+            return np.array([proxy.mask_loss(np.where(lab != now["labels"], lab, goal_before), goal_painted, edited, k,
                                              outside=outside)
                              for lab in labels])
 

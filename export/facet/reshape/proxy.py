@@ -40,7 +40,9 @@ def sample(grid: np.ndarray, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def box_points(box_min: np.ndarray, box_max: np.ndarray, resolution: int) -> np.ndarray:
-    """Voxel centres of an R^3 grid over a world box, [R^3, 3], flat index (iz * R + iy) * R + ix."""
+    """Voxel centres of an R^3 grid over a world box, [R^3, 3], flat index (iz * R + iy) * R + ix:
+    the layout of the `reshape` graph's outputs, which box_corner_weights reads (the tests check one
+    against the other)."""
     u = (np.arange(resolution, dtype=np.float64) + 0.5) / resolution
     zz, yy, xx = np.meshgrid(u, u, u, indexing="ij")
     unit = np.stack([xx, yy, zz], -1).reshape(-1, 3)
