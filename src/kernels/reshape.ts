@@ -246,6 +246,12 @@ export function iou(a: ArrayLike<boolean | number>, b: ArrayLike<boolean | numbe
 }
 
 /** IoU of label k in two label maps, for every k < numLabels; present[k]: k occurs in either. */
+/** IoU from counts: intersection, the two areas, and `same` pixels in both that the counts leave out (proxy.py `iou`'s `same`). */
+function iouOfCounts(inter: number, areaA: number, areaB: number, same = 0): number {
+  const union = areaA + areaB - inter + same;
+  return union === 0 ? 1 : (inter + same) / union;
+}
+
 export function labelIous(
   labels: ArrayLike<number>,
   target: ArrayLike<number>,
@@ -264,8 +270,7 @@ export function labelIous(
   const ious = new Float64Array(numLabels);
   const present = new Uint8Array(numLabels);
   for (let k = 0; k < numLabels; k++) {
-    const union = inA[k] + inB[k] - inter[k];
-    ious[k] = union === 0 ? 1 : inter[k] / union;
+    ious[k] = iouOfCounts(inter[k], inA[k], inB[k]);
     present[k] = inA[k] > 0 || inB[k] > 0 ? 1 : 0;
   }
   return { ious, present, areaA: inA, areaB: inB, inter };
@@ -292,9 +297,7 @@ export function maskLoss(
   for (let k = 0; k < numLabels; k++) {
     if (edited.includes(k) || !present[k]) continue;
     // pixels outside the labels that stay as they are count in both: the IoU of the whole image
-    const same = outside ? outside[k] : 0;
-    const union = areaA[k] + areaB[k] - inter[k] + same;
-    const err = 1 - (union === 0 ? 1 : (inter[k] + same) / union);
+    const err = 1 - iouOfCounts(inter[k], areaA[k], areaB[k], outside ? outside[k] : 0);
     sum += err;
     worst = Math.max(worst, err);
     count++;
