@@ -257,3 +257,26 @@ def test_synthetic_loss_keeps_every_tensor_on_the_model_device():
     g.mapping.update_mean(samples=64)
     codes = g.mapping(torch.zeros(1, cfg.num_codes, cfg.z_dim, device="meta"))
     assert g.bake(torch.tensor([1], device="meta"), codes[:, 2], codes[:, 3])["sdf"].device.type == "meta"
+
+
+def test_label_band_makes_the_air_shell_background_for_the_mask_losses():
+    """`--set label_band=B`: points B or more outside every body are background for mask3d and the
+    gate; points closer to a body (or inside one) keep the world's label; B = BAND changes nothing.
+    On a real portrait the brow's share of the air-shell labels is what it takes away."""
+    import torch
+
+    from facet.regions import REGIONS
+    from facet.training.synthetic import mask_targets
+    from facet.training.synthetic_data import BACKGROUND, BAND, point_targets
+    from facet.world import sample_params
+
+    t = point_targets(sample_params(8, 1), 4096, torch.Generator().manual_seed(3))
+    label, sdf = t["label"][0], t["sdf"][0]
+    assert torch.equal(mask_targets(label, sdf, BAND), label)
+    out = mask_targets(label, sdf, 0.002)
+    shell = (sdf >= 0.002) & (sdf < BAND)
+    assert shell.sum() > 100 and (label[shell] != BACKGROUND).all()
+    assert (out[shell] == BACKGROUND).all()
+    assert torch.equal(out[~shell], label[~shell])
+    brow = REGIONS.index("brow")
+    assert (out == brow).sum() < (label == brow).sum()

@@ -33,6 +33,7 @@ class TrainConfig:
     locality: float = 0.0          # synthetic: weight of the locality loss (SyntheticLossWeights.locality; 0 = off)
     locality_points: int = 512     # synthetic: points per portrait the locality loss uses
     gate: float = 0.5              # synthetic, models with sdf_gate: weight of the per-region mask BCE
+    label_band: float = 0.006      # synthetic: 3D points this far (world units) outside every body are background for the mask losses (SyntheticLossWeights.label_band)
     small_share: float = 0.0       # synthetic: share of near-surface 3D points reserved for eye, brow, mouth, nose, ear
     small_regions: str = ""        # synthetic: comma-separated regions small_share draws near ("" = eye,brow,mouth,nose,ear)
     train_regions: str = ""        # comma-separated regions whose local generator and mapping rows train; the rest is frozen ("" = all)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from facet.model.generator import Generator
-from facet.training.synthetic_data import BAND, Pool
+from facet.training.synthetic_data import BACKGROUND, BAND, Pool
 
 
 @dataclass
@@ -30,6 +30,11 @@ class SyntheticLossWeights:
     # at the 3D points, so sigmoid(logit) is ~1 where the region is and ~0 elsewhere (the softmax
     # cross-entropy alone leaves the logits' common level free) and gates the region's SDF offset.
     gate: float = 0.5
+    # The 3D mask targets (mask3d, gate): points outside every body by label_band world units or
+    # more are background. The pool labels points within BAND (0.006) of a body with that body,
+    # which in the air around a thin body (a brow on the face, an ear) is mostly a shell of the
+    # small region; a smaller band keeps that shell for the surface alone. Colors keep BAND.
+    label_band: float = BAND
 
 
 def sdf_loss(pred_net: Tensor, true_world: Tensor, scale: float, clamp: float = 0.03) -> Tensor:
@@ -96,6 +101,14 @@ def locality_loss(g: Generator, batch: dict, codes: Tensor, f: dict, n_points: i
     return (keep * (occ + masks + color)).sum() / keep.sum().clamp_min(1.0)
 
 
+def mask_targets(label: Tensor, sdf: Tensor, label_band: float) -> Tensor:
+    """The 3D mask losses' labels: the pool's (a body within BAND of the point, else background)
+    with points label_band or more outside every body (world units) made background."""
+    if label_band >= BAND:
+        return label
+    return torch.where(sdf < label_band, label, torch.full_like(label, BACKGROUND))
+
+
 def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples: int,
                      jitter_gen: torch.Generator | None = None) -> dict[str, Tensor]:
     scale = g.cfg.camera.coord_scale
@@ -104,10 +117,11 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     out: dict[str, Tensor] = {}
     out["sdf"] = sdf_loss(f["d"], batch["sdf"], scale)
     logits = f["mask_logit"]                                    # [B, K, P]
-    out["mask3d"] = F.cross_entropy(logits, batch["label"]) if g.cfg.mask_activation == "softmax" \
-        else F.mse_loss(f["m"], F.one_hot(batch["label"], g.cfg.num_regions).movedim(-1, -2).float())
+    label = mask_targets(batch["label"], batch["sdf"], w.label_band)
+    out["mask3d"] = F.cross_entropy(logits, label) if g.cfg.mask_activation == "softmax" \
+        else F.mse_loss(f["m"], F.one_hot(label, g.cfg.num_regions).movedim(-1, -2).float())
     if g.cfg.sdf_gate:
-        onehot = F.one_hot(batch["label"], g.cfg.num_regions).movedim(-1, -2).float()
+        onehot = F.one_hot(label, g.cfg.num_regions).movedim(-1, -2).float()
         out["gate"] = F.binary_cross_entropy_with_logits(logits, onehot)
     visible = (batch["sdf"] > -BAND).float()[..., None]         # deep inside: color never seen
     out["rgb3d"] = (visible * (torch.sigmoid(f["c"]) - batch["rgb"]).abs()).mean()

@@ -131,7 +131,8 @@ class Trainer:
                         tc.small_share, small)
             from facet.training.synthetic import SyntheticLossWeights
 
-            weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points, gate=tc.gate)
+            weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points, gate=tc.gate,
+                                          label_band=tc.label_band)
             return SyntheticObjective(self.g, pool, tc.batch, tc.points, tc.rays, tc.samples,
                                       tc.refresh_per_step, tc.seed * 7919 + self.rank, weights=weights,
                                       refresh_every=tc.refresh_every)
