@@ -280,3 +280,27 @@ def test_label_band_makes_the_air_shell_background_for_the_mask_losses():
     assert torch.equal(out[~shell], label[~shell])
     brow = REGIONS.index("brow")
     assert (out == brow).sum() < (label == brow).sum()
+
+
+def test_train_default_runs_the_four_stages_in_order_and_resumes(tmp_path):
+    """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
+    ungated twin when there is one, every stage's time in recipe.json; run again, nothing reruns."""
+    from facet.cli import main
+    from facet.training.recipe import STAGES, stage_args
+
+    argv = ["train-default", "--out", str(tmp_path), "--preset", "smoke", "--steps-scale", "0.0001", "--threads", "1",
+            "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2"]
+    assert main(argv) == 0
+    rec = json.loads((tmp_path / "recipe.json").read_text())
+    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4] and rec["total_seconds"] > 0
+    for i in range(len(STAGES)):
+        cfg = json.loads((tmp_path / f"stage{i + 1}" / "config.json").read_text())["train"]
+        assert cfg["steps"] == 2 and cfg["pool_size"] == 4
+        assert cfg["init_from"] == ("" if i == 0 else str(tmp_path / f"stage{i}" / "generator.safetensors"))
+    assert json.loads((tmp_path / "stage4" / "config.json").read_text())["train"]["train_regions"] == "ear"
+    w4 = (tmp_path / "stage4" / "generator.safetensors").stat().st_mtime_ns
+    assert main(argv) == 0
+    assert (tmp_path / "stage4" / "generator.safetensors").stat().st_mtime_ns == w4
+    a = type("A", (), {"preset": "default", "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
+    assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
+    assert stage_args(1, tmp_path, a).model_preset == "default" and stage_args(1, tmp_path, a).steps == 4000

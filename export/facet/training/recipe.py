@@ -1,0 +1,82 @@
+"""`facet train-default --out DIR`: the bundled model's training recipe (docs/training.md, "How the
+bundled model was trained") as one command: its four stages in DIR/stage1..stage4, each starting
+from the one before (`--init-from`), each resumable (run the command again), with every stage's
+wall time in DIR/recipe.json. Then `facet calibrate` and `facet export` as docs/training.md says.
+
+`--threads` torch threads for every stage (2: both cores of the reference machine; the shipped
+weights' stages 1-3 ran on one thread each). `--set KEY=VALUE` overrides a TrainConfig field in
+every stage, after the stage's own settings (tests shrink the pool with it). `--steps-scale F`
+scales every stage's steps (at least 2): for smoke tests.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+POOL = ["pool_size=192", "pool_points=4096", "pool_views=4"]
+
+# (name, steps, settings); stage 1 trains the ungated model (the preset's "-ungated" twin when
+# there is one), the others the preset's gated one, from the stage before
+STAGES: list[tuple[str, int, list[str]]] = [
+    ("scratch, ungated", 6000, ["save_every=200"]),
+    ("gated + locality", 4000, ["locality=10", "seed=5"]),
+    ("stronger locality and gate, lower lr", 1500,
+     ["locality=30", "gate=1.0", "lr=5e-5", "lr_mapping=5e-5", "seed=7"]),
+    ("the ears only", 800,
+     ["locality=0", "gate=1.0", "lr=2e-4", "lr_mapping=2e-4", "seed=19", "rebalance_codes=0.2",
+      "train_regions=ear", "small_regions=ear", "small_share=0.1"]),
+]
+
+
+def stage_args(i: int, out: Path, a: argparse.Namespace) -> argparse.Namespace:
+    from facet.config import PRESETS
+    from facet.training.config import TRAIN_PRESETS
+
+    name, steps, settings = STAGES[i]
+    model = TRAIN_PRESETS[a.preset].model_preset
+    if i == 0 and f"{model}-ungated" in PRESETS:
+        model = f"{model}-ungated"
+    return argparse.Namespace(
+        preset=a.preset, model_preset=model, objective="synthetic", steps=max(2, round(steps * a.steps_scale)),
+        data=None, device=a.device, out=str(out / f"stage{i + 1}"), restart=False, dry_run=False,
+        init_from=str(out / f"stage{i}" / "generator.safetensors") if i else None,
+        set=POOL + settings + [f"threads={a.threads}"] + (a.set or []))
+
+
+def run(a: argparse.Namespace) -> int:
+    from facet.training.cli import resolve
+    from facet.training.trainer import Trainer
+
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    record_path = out / "recipe.json"
+    record = json.loads(record_path.read_text()) if record_path.exists() else {"stages": []}
+    done = {s["stage"] for s in record["stages"]}
+    for i in range(len(STAGES)):
+        if i + 1 in done:
+            continue
+        sa = stage_args(i, out, a)
+        tc = resolve(sa)
+        print(f"stage {i + 1}/{len(STAGES)}: {STAGES[i][0]}, {tc.steps} steps, {tc.threads} threads -> {sa.out}")
+        t0 = time.time()
+        Trainer(tc, Path(sa.out), resume=True).run()
+        record["stages"].append({"stage": i + 1, "what": STAGES[i][0], "steps": tc.steps, "threads": tc.threads,
+                                 "model_preset": tc.model_preset, "seconds": round(time.time() - t0, 1)})
+        record["total_seconds"] = round(sum(s["seconds"] for s in record["stages"]), 1)
+        record_path.write_text(json.dumps(record, indent=1) + "\n")
+    final = out / f"stage{len(STAGES)}" / "generator.safetensors"
+    print(f"{record.get('total_seconds')} s in all (a resumed stage counts from its resume); weights: {final}")
+    return 0
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train-default", help="the bundled model's four-stage training recipe in one command")
+    p.add_argument("--out", required=True, help="folder for stage1..stage4 and recipe.json")
+    p.add_argument("--preset", default="default", help="train preset (tests: smoke)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--steps-scale", type=float, default=1.0)
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a TrainConfig field in every stage")
+    p.set_defaults(fn=run)
