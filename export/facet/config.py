@@ -102,9 +102,6 @@ PRESETS: dict[str, ModelConfig] = {
     # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
     "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32, sdf_gate=True,
                            resolution=256, tile_rays=4096, bake_resolution=64),
-    # The default model without the SDF gate: stage 1 of the bundled model's recipe (facet train-default)
-    "default-ungated": ModelConfig(preset="default-ungated", z_dim=8, code_dim=64, hidden=32, sdf_gate=False,
-                                   resolution=256, tile_rays=4096, bake_resolution=64),
     # The official CNeRF stage-1 architecture (FFHQ 512 release; the 2D decoder is separate).
     "cnerf512": ModelConfig(preset="cnerf512", z_dim=256, code_dim=256, hidden=128,
                             mapping_layers=3, mapping_shared=True, feature_dim=128,
@@ -112,6 +109,8 @@ PRESETS: dict[str, ModelConfig] = {
                             samples_per_ray=64, resolution=64, tile_rays=4096,
                             bake_resolution=64),
 }
+# The default model without the SDF gate: stage 1 of the bundled model's recipe (facet train-default).
+PRESETS["default-ungated"] = dataclasses.replace(PRESETS["default"], preset="default-ungated", sdf_gate=False)
 
 
 def preset(name: str, **overrides) -> ModelConfig:

@@ -34,7 +34,7 @@ def stage_args(i: int, out: Path, a: argparse.Namespace) -> argparse.Namespace:
     from facet.config import PRESETS
     from facet.training.config import TRAIN_PRESETS
 
-    name, steps, settings = STAGES[i]
+    _, steps, settings = STAGES[i]
     model = TRAIN_PRESETS[a.preset].model_preset
     if i == 0 and f"{model}-ungated" in PRESETS:
         model = f"{model}-ungated"
