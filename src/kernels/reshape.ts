@@ -100,6 +100,11 @@ export function sampleAt(grid: ArrayLike<number>, offset: number, idx: Int32Arra
   const a5 = f32(grid[offset + idx[o + 5]] * w[o + 5]);
   const a6 = f32(grid[offset + idx[o + 6]] * w[o + 6]);
   const a7 = f32(grid[offset + idx[o + 7]] * w[o + 7]);
+  return sum8(a0, a1, a2, a3, a4, a5, a6, a7);
+}
+
+/** The 8 corner terms summed in float32 in numpy's pairwise order (sampleAt, sampleAllAt). */
+function sum8(a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number): number {
   return f32(f32(f32(a0 + a1) + f32(a2 + a3)) + f32(f32(a4 + a5) + f32(a6 + a7)));
 }
 
@@ -117,7 +122,7 @@ export function sampleAllAt(grids: Float32Array, count: number, idx: Int32Array,
   }
   for (let g = 0; g < count; g++) {
     const o = g * 8;
-    out[g] = f32(f32(f32(a[o] + a[o + 1]) + f32(a[o + 2] + a[o + 3])) + f32(f32(a[o + 4] + a[o + 5]) + f32(a[o + 6] + a[o + 7])));
+    out[g] = sum8(a[o], a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7]);
   }
 }
 let sampleAllScratch = new Float64Array(0);
@@ -245,13 +250,13 @@ export function iou(a: ArrayLike<boolean | number>, b: ArrayLike<boolean | numbe
   return union === 0 ? 1 : inter / union;
 }
 
-/** IoU of label k in two label maps, for every k < numLabels; present[k]: k occurs in either. */
 /** IoU from counts: intersection, the two areas, and `same` pixels in both that the counts leave out (proxy.py `iou`'s `same`). */
 function iouOfCounts(inter: number, areaA: number, areaB: number, same = 0): number {
   const union = areaA + areaB - inter + same;
   return union === 0 ? 1 : (inter + same) / union;
 }
 
+/** IoU of label k in two label maps, for every k < numLabels; present[k]: k occurs in either. */
 export function labelIous(
   labels: ArrayLike<number>,
   target: ArrayLike<number>,
