@@ -293,6 +293,8 @@ def test_train_default_runs_the_four_stages_in_order_and_resumes(tmp_path):
     assert main(argv) == 0
     rec = json.loads((tmp_path / "recipe.json").read_text())
     assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4] and rec["total_seconds"] > 0
+    where = rec["stages"][0]["machine"]
+    assert where["torch_threads"] == 1 and where["cores"] >= 1 and where["cpu"] and where["torch"]
     for i in range(len(STAGES)):
         cfg = json.loads((tmp_path / f"stage{i + 1}" / "config.json").read_text())["train"]
         assert cfg["steps"] == 2 and cfg["pool_size"] == 4

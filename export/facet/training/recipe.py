@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import time
 from pathlib import Path
 
@@ -45,6 +47,26 @@ def stage_args(i: int, out: Path, a: argparse.Namespace) -> argparse.Namespace:
         set=POOL + settings + [f"threads={a.threads}"] + (a.set or []))
 
 
+def machine() -> dict:
+    """Where a stage ran, so that stage times from different machines can be told apart: the CPU's
+    model name (/proc/cpuinfo where there is one), the cores this process may use, the 1, 5 and 15
+    minute load averages (other work on the machine slows training; docs/training.md), torch and
+    its CPU threads."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        names = [ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                 if ln.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    return {"cpu": cpu, "cores": cores, "load_average_at_start": load, "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads()}
+
+
 def run(a: argparse.Namespace) -> int:
     from facet.training.cli import resolve
     from facet.training.trainer import Trainer
@@ -61,9 +83,16 @@ def run(a: argparse.Namespace) -> int:
         tc = resolve(sa)
         print(f"stage {i + 1}/{len(STAGES)}: {STAGES[i][0]}, {tc.steps} steps, {tc.threads} threads -> {sa.out}")
         t0 = time.time()
-        Trainer(tc, Path(sa.out), resume=True).run()
+        trainer = Trainer(tc, Path(sa.out), resume=True)
+        where = machine()          # after Trainer(): it sets the torch threads
+        cpu0 = time.process_time()
+        trainer.run()
+        # cpu_seconds / seconds: how many cores the stage kept busy (at most its threads; less when
+        # other work took the cores or the threads waited on each other)
+        where["load_average_at_end"] = machine()["load_average_at_start"]
         record["stages"].append({"stage": i + 1, "what": STAGES[i][0], "steps": tc.steps, "threads": tc.threads,
-                                 "model_preset": tc.model_preset, "seconds": round(time.time() - t0, 1)})
+                                 "model_preset": tc.model_preset, "seconds": round(time.time() - t0, 1),
+                                 "cpu_seconds": round(time.process_time() - cpu0, 1), "machine": where})
         record["total_seconds"] = round(sum(s["seconds"] for s in record["stages"]), 1)
         record_path.write_text(json.dumps(record, indent=1) + "\n")
     final = out / f"stage{len(STAGES)}" / "generator.safetensors"
