@@ -9,7 +9,15 @@
  */
 import { cam2world, pixelRays } from '../kernels/camera';
 import { editedRegions } from '../kernels/paint';
-import { activeSlots, EvolutionSearch, RESHAPE, ReshapeProblem, type ReshapeBakes, type Vec3 } from '../kernels/reshape';
+import {
+  activeSlots,
+  EvolutionSearch,
+  RESHAPE,
+  ReshapeProblem,
+  type ReshapeBakes,
+  type ReshapeSetup,
+  type Vec3,
+} from '../kernels/reshape';
 import type { Graph, LoadedModel } from '../model/loader';
 import type { Manifest } from '../model/manifest';
 import type { RegionRows } from '../commands/edits';
@@ -52,19 +60,13 @@ export class ReshapeCancelled extends Error {
   }
 }
 
-export interface SearchInputs {
+/** What one apply searches from: the problem's inputs as the app holds them (the manifest gives
+ * the grid, batch, camera and z_dim; the graph runs the candidates). */
+export interface SearchInputs
+  extends Pick<ReshapeSetup, 'z' | 'bakes' | 'origins' | 'dirs' | 'width' | 'height' | 'before' | 'target' | 'edited'> {
   manifest: Manifest;
   graph: Graph;
-  z: Float32Array; // [2K * z_dim]
   psi: number;
-  bakes: ReshapeBakes;
-  origins: ArrayLike<number>;
-  dirs: ArrayLike<number>;
-  width: number;
-  height: number;
-  before: ArrayLike<number>;
-  target: ArrayLike<number>;
-  edited: number[];
 }
 
 export interface SearchOutcome {
