@@ -47,11 +47,16 @@ def stage_args(i: int, out: Path, a: argparse.Namespace) -> argparse.Namespace:
         set=POOL + settings + [f"threads={a.threads}"] + (a.set or []))
 
 
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (other work on the machine slows training;
+    docs/training.md); None where the OS has none."""
+    return [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
 def machine() -> dict:
     """Where a stage ran, so that stage times from different machines can be told apart: the CPU's
-    model name (/proc/cpuinfo where there is one), the cores this process may use, the 1, 5 and 15
-    minute load averages (other work on the machine slows training; docs/training.md), torch and
-    its CPU threads."""
+    model name (/proc/cpuinfo where there is one), the cores this process may use, the load
+    averages as the stage starts, torch and its CPU threads."""
     import torch
 
     cpu = platform.processor() or platform.machine()
@@ -62,8 +67,7 @@ def machine() -> dict:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
-    return {"cpu": cpu, "cores": cores, "load_average_at_start": load, "torch": torch.__version__,
+    return {"cpu": cpu, "cores": cores, "load_average_at_start": load_average(), "torch": torch.__version__,
             "torch_threads": torch.get_num_threads()}
 
 
@@ -87,9 +91,9 @@ def run(a: argparse.Namespace) -> int:
         where = machine()          # after Trainer(): it sets the torch threads
         cpu0 = time.process_time()
         trainer.run()
+        where["load_average_at_end"] = load_average()
         # cpu_seconds / seconds: how many cores the stage kept busy (at most its threads; less when
         # other work took the cores or the threads waited on each other)
-        where["load_average_at_end"] = machine()["load_average_at_start"]
         record["stages"].append({"stage": i + 1, "what": STAGES[i][0], "steps": tc.steps, "threads": tc.threads,
                                  "model_preset": tc.model_preset, "seconds": round(time.time() - t0, 1),
                                  "cpu_seconds": round(time.process_time() - cpu0, 1), "machine": where})
