@@ -4,7 +4,7 @@ from the one before (`--init-from`), each resumable (run the command again), wit
 wall time in DIR/recipe.json. Then `facet calibrate` and `facet export` as docs/training.md says.
 
 `--threads` torch threads for every stage (2: both cores of the reference machine; the shipped
-weights' stages 1-3 ran on one thread each). `--set KEY=VALUE` overrides a TrainConfig field in
+weights' stages 1-3 ran on two, their stage 4 on one). `--set KEY=VALUE` overrides a TrainConfig field in
 every stage, after the stage's own settings (tests shrink the pool with it). `--steps-scale F`
 scales every stage's steps (at least 2): for smoke tests.
 """
@@ -28,7 +28,7 @@ STAGES: list[tuple[str, int, list[str]]] = [
      ["locality=30", "gate=1.0", "lr=5e-5", "lr_mapping=5e-5", "seed=7"]),
     ("the ears only", 800,
      ["locality=0", "gate=1.0", "lr=2e-4", "lr_mapping=2e-4", "seed=19", "rebalance_codes=0.2",
-      "train_regions=ear", "small_regions=ear", "small_share=0.1"]),
+      "train_regions=ear", "small_regions=ear", "small_share=0.1", "label_band=0.002"]),
 ]
 
 
