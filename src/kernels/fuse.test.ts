@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fuse, fuseState, updateBase, updateRegion, type RegionBake } from './fuse';
+import { fuse, fuseState, NEGLIGIBLE, updateBase, updateRegion, type RegionBake } from './fuse';
 
 function region(sdf: number[], maskLogit: number[], rgb: number[]): RegionBake {
   return { sdf: Float32Array.from(sdf), maskLogit: Float32Array.from(maskLogit), rgb: Float32Array.from(rgb) };
@@ -56,11 +56,17 @@ describe('fuseState / updateRegion / updateBase', () => {
   }).map((b) => region(b.sdf, b.maskLogit, b.rgb));
   const colorsFor = (k: number) => Array.from({ length: k }, (_, i) => [i / k, 1 - i / k, (i * 7) % 3 / 2]);
 
-  function expectSame(a: { volume: Float32Array; semantic: Float32Array }, b: { volume: Float32Array; semantic: Float32Array }) {
+  // An update may keep terms that a full fuse drops under NEGLIGIBLE (fuse.ts): each weighs at most
+  // exp(NEGLIGIBLE) of the sum, so with k regions the softmax weights differ by up to
+  // e = (k - 1) exp(NEGLIGIBLE) (6e-6 a region), the semantic colors (in [0, 1]) by e, the mean
+  // color logit (|rgb| <= 4) by 8e and the color after the sigmoid (slope <= 1/4) by 2e. A wrong
+  // update is off by far more (fast-check found a 5-region case at 1.2e-5 against 1e-5 alone).
+  function expectSame(a: { volume: Float32Array; semantic: Float32Array }, b: { volume: Float32Array; semantic: Float32Array }, k = 2) {
+    const tol = 1e-5 + 2 * (k - 1) * Math.exp(NEGLIGIBLE);
     for (let i = 0; i < a.volume.length; i++) {
-      expect(Math.abs(a.volume[i] - b.volume[i])).toBeLessThan(1e-5);
+      expect(Math.abs(a.volume[i] - b.volume[i])).toBeLessThan(tol);
       if (i % 4 === 3) expect(a.semantic[i]).toBe(b.semantic[i]);
-      else expect(Math.abs(a.semantic[i] - b.semantic[i])).toBeLessThan(1e-5);
+      else expect(Math.abs(a.semantic[i] - b.semantic[i])).toBeLessThan(tol);
     }
   }
 
@@ -80,7 +86,7 @@ describe('fuseState / updateRegion / updateBase', () => {
           for (const [r, bake] of edits) {
             updateRegion(st, r, bake);
             now[r] = bake;
-            expectSame(st, fuse(Float32Array.from(base), now, colors, 'softmax'));
+            expectSame(st, fuse(Float32Array.from(base), now, colors, 'softmax'), k);
           }
         },
       ),
