@@ -18,9 +18,11 @@ import { manifestUrlPath, readManifest } from './support/models';
  * Portrait A's seed: hair that already covers the ears (the world's longer hair covers them, so on
  * a portrait with visible ears a hair-only painting cannot be matched without hiding the ears) and
  * a mouth the model can widen. Found by a scan of seeds 20-30 with the Python reshape
- * (export/facet/reshape/apply.py), hair_longer and mouth_wider: seed 20 changes both.
+ * (export/facet/reshape/apply.py), hair_longer and mouth_wider: seed 20 changed both. With session
+ * 17's weights this spec's own hair stroke (FACET_RESHAPE_SEED=20..23) finds no better hair on 20
+ * and 22 (the weights before: on 22 only); 21 is the first that changes both (docs/reshape.md).
  */
-const SEED = Number(process.env.FACET_RESHAPE_SEED ?? 20);
+const SEED = Number(process.env.FACET_RESHAPE_SEED ?? 21);
 /** "Unchanged" pixel: every RGB channel within this many levels (0..255) of before. */
 const SAME_TOL = 2;
 const DILATE_PX = 3;
