@@ -170,3 +170,29 @@ def test_compass_candidates_find_a_narrow_valley_next_to_the_current_codes():
     assert np.allclose(first[5], [0.5, -0.5 + step, 0])
     assert res.loss < 0.1
     assert search(f, x0, SearchConfig(compass=0, sigma=2.0)).loss > res.loss
+
+
+def test_parsimony_puts_back_a_slot_the_loss_hardly_needs():
+    """After the generations, the best x with one moved slot put back to x0: slot 1 costs at most
+    0.001 of a loss >= 0.5 and goes back; slot 0 holds the valley and stays (mirrored in
+    src/kernels/reshape.test.ts)."""
+    from facet.reshape.search import SearchConfig, search
+
+    x0 = np.zeros(2)
+    seen = []
+
+    def f(c):
+        seen.append(c.copy())
+        return (c[:, 0] - 1.5) ** 2 + 0.5 - 0.001 * np.tanh(c[:, 1])
+
+    off = search(f, x0, SearchConfig(parsimony=0.0))
+    seen.clear()
+    on = search(f, x0, SearchConfig(parsimony=0.05))
+    cfg = SearchConfig()
+    assert off.x[1] != 0 and len(seen) == cfg.generations + 1
+    assert seen[-1][0, 0] == 0 and seen[-1][1, 1] == 0
+    assert on.x[1] == 0 and on.x[0] == off.x[0]
+    assert off.loss <= on.loss <= off.loss * 1.05
+    assert on.evaluations == (cfg.generations + 1) * cfg.batch and len(on.history) == cfg.generations + 1
+    flat = search(lambda c: np.r_[0.0, np.ones(len(c) - 1)], x0, SearchConfig(parsimony=0.05))
+    assert flat.evaluations == cfg.generations * cfg.batch

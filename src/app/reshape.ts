@@ -80,7 +80,7 @@ export interface SearchOutcome {
   history: number[];
   /** Mask losses of generation 0's candidates (without the prior). */
   losses0: number[];
-  /** Mask losses of every generation's candidates (without the prior), [generations][batch]. */
+  /** Mask losses of every generation's candidates (without the prior), [generations (+ the parsimony batch)][batch]. */
   losses: number[][];
   evaluations: number;
   /** The proxy's rays and their grid step in image pixels. */
@@ -131,7 +131,8 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
   let graphMs = 0;
   const search = new EvolutionSearch(problem.x0, { ...RESHAPE.SEARCH, batch });
   const box = problem.box;
-  const total = RESHAPE.SEARCH.generations;
+  // the parsimony batch after the generations, when it is on (it is skipped when the best x never moved)
+  const total = RESHAPE.SEARCH.generations + (RESHAPE.SEARCH.parsimony > 0 ? 1 : 0);
   const generations: number[][] = [];
   opts.onProgress?.(0, total);
   while (!search.done) {
@@ -158,6 +159,7 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
     opts.onProgress?.(search.generation, total);
   }
   if (opts.signal?.aborted) throw new ReshapeCancelled();
+  if (search.generation < total) opts.onProgress?.(total, total);
   const res = search.result();
   const z = inp.z.slice();
   let off = 0;

@@ -220,8 +220,9 @@ describe('search', () => {
     const b = await runSearch(f, x0, cfg);
     expect(a).toEqual(b);
     expect(a.loss).toBeLessThan(a.loss0);
-    expect(a.evaluations).toBe(cfg.generations * 8);
-    expect(a.history).toHaveLength(cfg.generations);
+    const batches = cfg.generations + (cfg.parsimony > 0 ? 1 : 0); // the best x moved: the parsimony batch runs
+    expect(a.evaluations).toBe(batches * 8);
+    expect(a.history).toHaveLength(batches);
     a.history.slice(1).forEach((h, i) => expect(h).toBeLessThanOrEqual(a.history[i]));
   });
 
@@ -245,6 +246,29 @@ describe('search', () => {
       expect(withCompass.loss).toBeLessThan(0.1);
       expect(without.loss).toBeGreaterThan(withCompass.loss);
     });
+  });
+
+  it('parsimony: after the generations a moved slot the loss hardly needs goes back to x0, one that it needs stays', async () => {
+    // slot 0 matters (a valley at 1.5), slot 1 barely (at most 0.001 of a loss that stays >= 0.5)
+    const x0 = Float64Array.from([0, 0]);
+    const f = (c: Float64Array) => Array.from({ length: 8 }, (_, i) => (c[i * 2] - 1.5) ** 2 + 0.5 - 0.001 * Math.tanh(c[i * 2 + 1]));
+    const seen: Float64Array[] = [];
+    const on = await runSearch((c) => (seen.push(c.slice()), f(c)), x0, { ...cfg, parsimony: 0.05 });
+    const off = await runSearch(f, x0, { ...cfg, parsimony: 0 });
+    expect(off.x[1]).not.toBe(0);
+    expect(seen).toHaveLength(cfg.generations + 1);
+    // the parsimony batch: the best x with slot 0, then slot 1, put back; the rest the best x
+    const last = seen[cfg.generations];
+    expect([last[0], last[3]]).toEqual([0, 0]);
+    expect(last[1]).toBeCloseTo(off.x[1], 6);
+    expect(on.x[1]).toBe(0);
+    expect(on.x[0]).toBeCloseTo(off.x[0], 6);
+    expect(on.loss).toBeGreaterThanOrEqual(off.loss);
+    expect(on.loss).toBeLessThanOrEqual(off.loss * 1.05);
+    expect(on.history).toHaveLength(cfg.generations + 1);
+    // nothing moved: no parsimony batch
+    const flat = await runSearch(() => [0, 1, 1, 1, 1, 1, 1, 1], x0, { ...cfg, parsimony: 0.05 });
+    expect(flat.evaluations).toBe(cfg.generations * 8);
   });
 
   it('keeps candidates within the clip', () => {

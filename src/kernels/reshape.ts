@@ -37,6 +37,7 @@ export const RESHAPE = {
     seed: 7,
     compass: 2, // candidates per generation (the last ones) that step one slot from the best x so far
     compass_step: 0.25, // their step: compass_step * sigma
+    parsimony: 0.05, // after the generations: a moved slot put back to x0 if at most this much worse (relative; 0: off)
   },
 } as const;
 
@@ -721,16 +722,40 @@ export class EvolutionSearch {
     return this.gen;
   }
 
-  get done(): boolean {
-    return this.gen >= this.cfg.generations;
+  /** The best x's slots that differ from x0 (the parsimony batch puts them back one at a time). */
+  private moved(): number[] {
+    const out: number[] = [];
+    for (let j = 0; j < this.dims; j++) if (this.bestX[j] !== this.x0[j]) out.push(j);
+    return out;
   }
 
-  /** This generation's candidates [batch * dims] (candidate 0 is the mean, the last `compass` step from the best x; clipped to +-clip). */
+  /** The generation after the last one: the parsimony batch (search.py), when it is on and the best x moved. */
+  private get parsimonyBatch(): boolean {
+    return this.gen === this.cfg.generations && this.cfg.parsimony > 0 && this.moved().length > 0;
+  }
+
+  get done(): boolean {
+    return this.gen > this.cfg.generations || (this.gen === this.cfg.generations && !this.parsimonyBatch);
+  }
+
+  /**
+   * This generation's candidates [batch * dims] (candidate 0 is the mean, the last `compass` step
+   * from the best x; clipped to +-clip); after the last generation, the parsimony batch.
+   */
   ask(): Float64Array {
     if (this.done) throw new Error('the search is over');
     const { dims: d, batch: b } = this;
     const clip = this.cfg.clip;
     const cand = new Float64Array(b * d);
+    if (this.parsimonyBatch) {
+      // the best x with one moved slot put back to x0, slot after slot (the first `batch`); the rest the best x
+      const moved = this.moved().slice(0, b);
+      for (let c = 0; c < b; c++) cand.set(this.bestX, c * d);
+      moved.forEach((j, c) => (cand[c * d + j] = this.x0[j]));
+      for (let i = 0; i < cand.length; i++) cand[i] = Math.min(Math.max(cand[i], -clip), clip);
+      this.cand = cand;
+      return cand;
+    }
     for (let c = 0; c < b; c++) {
       for (let j = 0; j < d; j++) cand[c * d + j] = c === 0 ? this.mean[j] : this.mean[j] + this.sigma * this.noise[(this.gen * b + c) * d + j];
     }
@@ -758,6 +783,19 @@ export class EvolutionSearch {
       for (let j = 0; j < d; j++) s += (cand[c * d + j] - this.x0[j]) ** 2;
       return maskLosses[c] + this.cfg.prior * (s / d);
     });
+    if (this.parsimonyBatch) {
+      const n = Math.min(this.moved().length, b);
+      let i = 0;
+      for (let c = 1; c < n; c++) if (losses[c] < losses[i]) i = c;
+      if (losses[i] <= this.bestLoss * (1 + this.cfg.parsimony)) {
+        this.bestLoss = losses[i];
+        this.bestX = cand.slice(i * d, (i + 1) * d);
+      }
+      this.history.push(this.bestLoss);
+      this.cand = null;
+      this.gen++;
+      return;
+    }
     if (this.gen === 0) this.loss0 = losses[0];
     const order = [...losses.keys()].sort((p, q) => losses[p] - losses[q]);
     if (losses[order[0]] < this.bestLoss) {

@@ -45,7 +45,7 @@ def constants() -> dict:
         "STEPS": apply_mod.STEPS, "DEPTH_STEPS": apply_mod.DEPTH_STEPS, "BOX_MARGIN": apply_mod.BOX_MARGIN,
         "AREA_WEIGHT": proxy.AREA_WEIGHT, "OTHERS_MAX_WEIGHT": proxy.OTHERS_MAX_WEIGHT,
         "SEARCH": {f: getattr(cfg, f) for f in ("generations", "sigma", "decay", "clip", "prior", "seed",
-                                                      "compass", "compass_step")},
+                                                      "compass", "compass_step", "parsimony")},
     }
 
 

@@ -13,6 +13,11 @@ Mirrored by src/kernels/reshape.ts. Deterministic: candidates come from mulberry
   each generation: evaluate the `batch` candidates, keep the best seen, move the mean to the
   log-weighted average of the best half, sigma *= decay; candidate 0 of the next generation
   is the mean itself. z is kept within [-clip, clip].
+  then, with parsimony > 0 and a best x that moved, one more batch: the best x with one moved slot
+  put back to x0 (slot after slot, the first `batch`); the best of those replaces the best x if its
+  loss is within parsimony x the best loss of it. Of two changes the painting can hardly tell
+  apart, the one that moves fewer slots (an ear grown, not grown and turned outwards) holds better
+  from other views (docs/reshape.md).
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ class SearchConfig:
     seed: int = 7
     compass: int = 2        # candidates per generation (the last ones) that step one slot from the best x so far
     compass_step: float = 0.25   # their step: compass_step * sigma
+    parsimony: float = 0.05  # after the generations: a moved slot put back to x0 if at most this much worse (relative; 0: off)
 
 
 @dataclass
@@ -77,4 +83,18 @@ def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: Se
         history.append(best_loss)
         mean = (weights[:, None] * cand[order[:mu]]).sum(0)
         sigma *= cfg.decay
-    return SearchResult(best_x.astype(np.float32), best_loss, loss0, cfg.generations * b, history)
+    evaluations = cfg.generations * b
+    moved = [j for j in range(d) if best_x[j] != x0[j]]
+    if cfg.parsimony > 0 and moved:
+        cand = np.repeat(best_x[None, :], b, 0)
+        for i, j in enumerate(moved[:b]):
+            cand[i, j] = x0[j]
+        cand = np.clip(cand, -cfg.clip, cfg.clip)
+        losses = np.asarray(evaluate(cand.astype(np.float32)), dtype=np.float64)
+        losses = losses + cfg.prior * ((cand - x0[None, :]) ** 2).mean(1)
+        evaluations += b
+        i = int(np.argmin(losses[:len(moved[:b])]))
+        if losses[i] <= best_loss * (1 + cfg.parsimony):
+            best_loss, best_x = float(losses[i]), cand[i].copy()
+        history.append(best_loss)
+    return SearchResult(best_x.astype(np.float32), best_loss, loss0, evaluations, history)
