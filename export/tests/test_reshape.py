@@ -194,5 +194,8 @@ def test_parsimony_puts_back_a_slot_the_loss_hardly_needs():
     assert on.x[1] == 0 and on.x[0] == off.x[0]
     assert off.loss <= on.loss <= off.loss * 1.05
     assert on.evaluations == (cfg.generations + 1) * cfg.batch and len(on.history) == cfg.generations + 1
+    # one moved slot: putting it back is x0, which the batch never accepts (however small the gain)
+    one = search(lambda c: 0.5 - 0.001 * np.tanh(c[:, 0]), np.zeros(1), SearchConfig(parsimony=0.05))
+    assert one.x[0] != 0 and one.loss < one.loss0
     flat = search(lambda c: np.r_[0.0, np.ones(len(c) - 1)], x0, SearchConfig(parsimony=0.05))
     assert flat.evaluations == cfg.generations * cfg.batch

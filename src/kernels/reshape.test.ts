@@ -266,6 +266,10 @@ describe('search', () => {
     expect(on.loss).toBeGreaterThanOrEqual(off.loss);
     expect(on.loss).toBeLessThanOrEqual(off.loss * 1.05);
     expect(on.history).toHaveLength(cfg.generations + 1);
+    // one moved slot: putting it back is x0, which the parsimony batch never accepts (however small the gain)
+    const one = await runSearch((c) => Array.from({ length: 8 }, (_, i) => 0.5 - 0.001 * Math.tanh(c[i])), Float64Array.from([0]), { ...cfg, parsimony: 0.05 });
+    expect(one.x[0]).not.toBe(0);
+    expect(one.loss).toBeLessThan(one.loss0);
     // nothing moved: no parsimony batch
     const flat = await runSearch(() => [0, 1, 1, 1, 1, 1, 1, 1], x0, { ...cfg, parsimony: 0.05 });
     expect(flat.evaluations).toBe(cfg.generations * 8);

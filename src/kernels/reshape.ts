@@ -787,7 +787,8 @@ export class EvolutionSearch {
       const n = Math.min(this.moved().length, b);
       let i = 0;
       for (let c = 1; c < n; c++) if (losses[c] < losses[i]) i = c;
-      if (losses[i] <= this.bestLoss * (1 + this.cfg.parsimony)) {
+      // never the whole edit undone: with one moved slot, putting it back is x0 itself
+      if (losses[i] <= this.bestLoss * (1 + this.cfg.parsimony) && losses[i] < this.loss0) {
         this.bestLoss = losses[i];
         this.bestX = cand.slice(i * d, (i + 1) * d);
       }

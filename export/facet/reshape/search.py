@@ -15,7 +15,8 @@ Mirrored by src/kernels/reshape.ts. Deterministic: candidates come from mulberry
   is the mean itself. z is kept within [-clip, clip].
   then, with parsimony > 0 and a best x that moved, one more batch: the best x with one moved slot
   put back to x0 (slot after slot, the first `batch`); the best of those replaces the best x if its
-  loss is within parsimony x the best loss of it. Of two changes the painting can hardly tell
+  loss is within parsimony x the best loss of it and still below x0's (so an edit is never undone
+  whole: with one moved slot, putting it back is x0 itself). Of two changes the painting can hardly tell
   apart, the one that moves fewer slots (an ear grown, not grown and turned outwards) holds better
   from other views (docs/reshape.md).
 """
@@ -94,7 +95,7 @@ def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: Se
         losses = losses + cfg.prior * ((cand - x0[None, :]) ** 2).mean(1)
         evaluations += b
         i = int(np.argmin(losses[:len(moved[:b])]))
-        if losses[i] <= best_loss * (1 + cfg.parsimony):
+        if losses[i] <= best_loss * (1 + cfg.parsimony) and losses[i] < loss0:
             best_loss, best_x = float(losses[i]), cand[i].copy()
         history.append(best_loss)
     return SearchResult(best_x.astype(np.float32), best_loss, loss0, evaluations, history)
