@@ -14,6 +14,11 @@ from EVAL_SEED_BASE on: no training sample is drawn from them. Per edit:
   met by an edit that does what was painted;
 - others_iou_vs_painting: the smallest IoU of another region's mask after vs the painting (what the
   search scores: the pixels the user painted over it count as asked for);
+- others_iou_uncovered: others_iou on the pixels where the edited regions are neither before nor
+  after the edit: what is left once the edited region covering another (hair grown over an ear)
+  or uncovering it (hair cut above an ear) is set aside; a change of another region's own shape
+  or of its place shows here, occlusion by the edited region does not. Reported beside the bar's
+  others_iou, not instead of it;
 - consistent_3d: the edited region's rendered area changes (after - before) in the same direction
   at yaw +-30 degrees from the edit camera as at the edit camera (both sides). An edit that changes
   nothing at the edit camera is not consistent.
@@ -159,6 +164,8 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True, s
         others = [r for r in range(k) if r not in edited and ((before == r).any() or (after == r).any())]
         others_iou = {regions[r]: round(proxy.iou(after == r, before == r), 4) for r in others}
         worst = lambda a, b: round(min((proxy.iou(a == r, b == r) for r in others), default=1.0), 4)  # noqa: E731
+        clear = ~(np.isin(before, edited) | np.isin(after, edited))
+        uncovered = round(min((proxy.iou((after == r) & clear, (before == r) & clear) for r in others), default=1.0), 4)
         d_edit = _area(after, edited) - _area(before, edited)
         s_edit = _sign(d_edit, _area(before, edited))
         d_sides = {s: _area(sides_after[s], edited) - _area(c["sides"][s], edited) for s in c["sides"]}
@@ -167,6 +174,7 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True, s
         row.update(changed=changed, target_iou_before=round(t_before, 4), target_iou=round(t_after, 4),
                    others_iou=round(min(others_iou.values()) if others_iou else 1.0, 4), others=others_iou,
                    others_iou_painting=worst(target, before), others_iou_vs_painting=worst(after, target),
+                   others_iou_uncovered=uncovered,
                    area_change_px={"edit": d_edit, **{f"yaw{s:+.0f}": v for s, v in d_sides.items()}},
                    consistent_3d=consistent, loss0=round(rec["loss0"], 5), loss=round(rec["loss"], 5),
                    evaluations=rec["evaluations"], seconds=round(seconds, 3))
@@ -186,6 +194,8 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True, s
         "others_ok_possible": sum(r["others_iou_painting"] >= 0.95 for r in ok),
         "others_iou_vs_painting": round(statistics.fmean(r["others_iou_vs_painting"] for r in ok), 4) if ok else None,
         "others_ok_fraction_vs_painting": round(sum(r["others_iou_vs_painting"] >= 0.95 for r in ok) / len(ok), 4) if ok else None,
+        "others_iou_uncovered": round(statistics.fmean(r["others_iou_uncovered"] for r in ok), 4) if ok else None,
+        "others_ok_fraction_uncovered": round(sum(r["others_iou_uncovered"] >= 0.95 for r in ok) / len(ok), 4) if ok else None,
         "consistent_3d": round(sum(r["consistent_3d"] for r in ok) / len(ok), 4) if ok else None,
         "changed_fraction": round(sum(r["changed"] for r in ok) / len(ok), 4) if ok else None,
         "seconds_median": round(statistics.median(secs), 3) if secs else None,
