@@ -80,6 +80,7 @@ def test_reshape_bench_table_from_its_record():
     assert len(rec["edits"]) >= 24
     table = reshape_table(rec, "reshape.json")
     assert f"{rec['target_iou']:.3f}" in table and "hair_longer" in table
+    assert f"mean {rec['others_iou_uncovered']:.3f}" in table   # occlusion by the edited region set aside
     assert "not measured" in table   # no browser row given
     row = {"runs": 24, "note": "n", "median_ms": 2465.2, "max_ms": 3278.1}
     table = reshape_table(rec, "reshape.json", row)
