@@ -16,9 +16,9 @@ Mirrored by src/kernels/reshape.ts. Deterministic: candidates come from mulberry
   then, with parsimony > 0 and a best x that moved, one more batch: the best x with one moved slot
   put back to x0 (slot after slot, the first `batch`); the best of those replaces the best x if its
   loss is within parsimony x the best loss of it and still below x0's (so an edit is never undone
-  whole: with one moved slot, putting it back is x0 itself). Of two changes the painting can hardly tell
-  apart, the one that moves fewer slots (an ear grown, not grown and turned outwards) holds better
-  from other views (docs/reshape.md).
+  whole: with one moved slot, putting it back is x0 itself). Of two changes the painting can
+  hardly tell apart, the one that moves fewer slots (an ear grown, not grown and turned outwards)
+  holds better from other views (docs/reshape.md).
 """
 from __future__ import annotations
 
