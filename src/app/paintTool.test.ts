@@ -107,6 +107,14 @@ describe('PaintTool', () => {
     expect(store.getState().notice).toMatch(/camera moved/);
     await flush();
     expect(store.getState().paint.ready).toBe(true);
+    // the next stroke makes that notice old news; another notice would stay
+    tool.press(2, 6);
+    tool.release();
+    expect(store.getState().notice).toBeNull();
+    store.getState().setNotice('something else');
+    tool.press(3, 6);
+    tool.release();
+    expect(store.getState().notice).toBe('something else');
   });
 
   it('apply: a change clears the paint and reports it; no change keeps the paint; cancel changes nothing', async () => {

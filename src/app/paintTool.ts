@@ -55,6 +55,7 @@ export class PaintTool {
   private token = 0;
   private abort: AbortController | null = null;
   private viewBefore: ViewMode | null = null;
+  private dropNotice: string | null = null; // the notice dropPaint last set
   private unsubscribe: (() => void)[] = [];
 
   constructor(readonly host: PaintHost) {}
@@ -157,7 +158,17 @@ export class PaintTool {
   private dropPaint(why: string): void {
     const pending = this.layer.counts().pending > 0;
     this.layer.discard();
-    if (pending) this.store.getState().setNotice(why);
+    if (pending) {
+      this.store.getState().setNotice(why);
+      this.dropNotice = why;
+    }
+  }
+
+  /** The next stroke makes the "painting was cleared" notice old news: it goes (any other notice stays). */
+  private clearDropNotice(): void {
+    const s = this.store.getState();
+    if (this.dropNotice !== null && s.notice === this.dropNotice) s.setNotice(null);
+    this.dropNotice = null;
   }
 
   /** The current mask: the labels of the painted portrait's final image at its current state and pose. */
@@ -206,6 +217,7 @@ export class PaintTool {
   /** Pointer down at label-map pixel (x, y): starts a stroke, or fills. */
   press(x: number, y: number): boolean {
     if (this.blocked()) return false;
+    this.clearDropNotice();
     const s = this.store.getState();
     const value = this.brushValue()!;
     if (s.paint.tool === 'fill') {
