@@ -163,9 +163,10 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True, s
         t_after = float(np.mean([proxy.iou(after == e, target == e) for e in edited]))
         others = [r for r in range(k) if r not in edited and ((before == r).any() or (after == r).any())]
         others_iou = {regions[r]: round(proxy.iou(after == r, before == r), 4) for r in others}
-        worst = lambda a, b: round(min((proxy.iou(a == r, b == r) for r in others), default=1.0), 4)  # noqa: E731
-        clear = ~(np.isin(before, edited) | np.isin(after, edited))
-        uncovered = round(min((proxy.iou((after == r) & clear, (before == r) & clear) for r in others), default=1.0), 4)
+        def worst(a: np.ndarray, b: np.ndarray, where: np.ndarray | bool = True) -> float:
+            return round(min((proxy.iou((a == r) & where, (b == r) & where) for r in others), default=1.0), 4)
+
+        clear = ~(np.isin(before, edited) | np.isin(after, edited))   # neither before nor after the edited regions
         d_edit = _area(after, edited) - _area(before, edited)
         s_edit = _sign(d_edit, _area(before, edited))
         d_sides = {s: _area(sides_after[s], edited) - _area(c["sides"][s], edited) for s in c["sides"]}
@@ -174,7 +175,7 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True, s
         row.update(changed=changed, target_iou_before=round(t_before, 4), target_iou=round(t_after, 4),
                    others_iou=round(min(others_iou.values()) if others_iou else 1.0, 4), others=others_iou,
                    others_iou_painting=worst(target, before), others_iou_vs_painting=worst(after, target),
-                   others_iou_uncovered=uncovered,
+                   others_iou_uncovered=worst(after, before, clear),
                    area_change_px={"edit": d_edit, **{f"yaw{s:+.0f}": v for s, v in d_sides.items()}},
                    consistent_3d=consistent, loss0=round(rec["loss0"], 5), loss=round(rec["loss"], 5),
                    evaluations=rec["evaluations"], seconds=round(seconds, 3))

@@ -87,14 +87,15 @@ def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: Se
     evaluations = cfg.generations * b
     moved = [j for j in range(d) if best_x[j] != x0[j]]
     if cfg.parsimony > 0 and moved:
+        back = moved[:b]
         cand = np.repeat(best_x[None, :], b, 0)
-        for i, j in enumerate(moved[:b]):
+        for i, j in enumerate(back):
             cand[i, j] = x0[j]
         cand = np.clip(cand, -cfg.clip, cfg.clip)
         losses = np.asarray(evaluate(cand.astype(np.float32)), dtype=np.float64)
         losses = losses + cfg.prior * ((cand - x0[None, :]) ** 2).mean(1)
         evaluations += b
-        i = int(np.argmin(losses[:len(moved[:b])]))
+        i = int(np.argmin(losses[:len(back)]))
         if losses[i] <= best_loss * (1 + cfg.parsimony) and losses[i] < loss0:
             best_loss, best_x = float(losses[i]), cand[i].copy()
         history.append(best_loss)
