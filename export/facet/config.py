@@ -30,6 +30,12 @@ class ModelConfig:
     hidden: int = 64               # width of the local generators' layers
     shape_layers: int = 3
     texture_layers: int = 2
+    # > 0: the first texture layer also reads a positional encoding of the point's network
+    # coordinates, sin and cos of f pi x on each axis for L = texture_pe frequencies f log-spaced
+    # from 1 to texture_pe_max (6L inputs; NeRF's, whose f are octaves), so that a texture can hold
+    # detail finer than the shape features (a shirt's stripes)
+    texture_pe: int = 0
+    texture_pe_max: float = 32.0
     feature_dim: int = 0           # > 0: rgb = Linear(feature(h_tex)) as CNeRF; 0: rgb = Linear(h_tex)
     view_dependent: bool = False   # CNeRF feeds the view direction to the mask and feature heads
     sdf_from: Literal["shape", "texture"] = "shape"   # CNeRF: "texture"
@@ -100,7 +106,7 @@ PRESETS: dict[str, ModelConfig] = {
                         resolution=32, tile_rays=256, bake_resolution=16,
                         reshape_resolution=8, reshape_batch=4),
     # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
-    "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32, sdf_gate=True,
+    "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32, sdf_gate=True, texture_pe=6,
                            resolution=256, tile_rays=4096, bake_resolution=64),
     # The official CNeRF stage-1 architecture (FFHQ 512 release; the 2D decoder is separate).
     "cnerf512": ModelConfig(preset="cnerf512", z_dim=256, code_dim=256, hidden=128,
@@ -109,8 +115,11 @@ PRESETS: dict[str, ModelConfig] = {
                             samples_per_ray=64, resolution=64, tile_rays=4096,
                             bake_resolution=64),
 }
-# The default model without the SDF gate: stage 1 of the bundled model's recipe (facet train-default).
-PRESETS["default-ungated"] = dataclasses.replace(PRESETS["default"], preset="default-ungated", sdf_gate=False)
+# The default model without the texture's positional encoding: stages 2-4 of the bundled model's
+# recipe (facet train-default), and without the SDF gate too: its stage 1.
+PRESETS["default-plain"] = dataclasses.replace(PRESETS["default"], preset="default-plain", texture_pe=0)
+PRESETS["default-pe12"] = dataclasses.replace(PRESETS["default"], preset="default-pe12", texture_pe=12, texture_pe_max=45.25)
+PRESETS["default-ungated"] = dataclasses.replace(PRESETS["default-plain"], preset="default-ungated", sdf_gate=False)
 
 
 def preset(name: str, **overrides) -> ModelConfig:

@@ -240,6 +240,67 @@ def test_train_regions_freezes_everything_else(tmp_path):
         Trainer(dataclasses.replace(tc, train_regions="ears"), tmp_path / "bad")
 
 
+def test_texture_pe_starts_as_the_checkpoint_without_it_and_is_wired_in():
+    """A model with the texture's positional encoding, loaded from one without it (add_texture_pe:
+    zero weights for the new inputs), computes the same fields; non-zero weights change only the
+    colour, never the SDF or the masks."""
+    import dataclasses
+
+    from facet.training.trainer import add_texture_pe
+
+    torch.manual_seed(0)
+    plain = Generator(preset("tiny", sdf_gate=True)).eval()
+    with_pe = Generator(dataclasses.replace(plain.cfg, texture_pe=3, texture_pe_max=8.0)).eval()
+    w = with_pe.local.texture[0].linear.weight
+    assert w.shape[-1] == plain.cfg.hidden + 18 and torch.all(w[..., plain.cfg.hidden:] == 0)
+    with_pe.load_state_dict(add_texture_pe(plain.state_dict(), with_pe.cfg))
+    pts = torch.rand(300, 3) * 0.2 - 0.1
+    codes = plain.mapping(torch.randn(plain.cfg.num_codes, plain.cfg.z_dim))
+    a, b = plain.fields(pts, codes), with_pe.fields(pts, codes)
+    for key in ("d", "m", "c"):
+        assert torch.allclose(a[key], b[key], atol=1e-6), key
+    with torch.no_grad():
+        w[..., plain.cfg.hidden:].normal_(0, 0.05)
+    c = with_pe.fields(pts, codes)
+    assert torch.equal(c["d"], b["d"]) and torch.equal(c["m"], b["m"])
+    assert (c["c"] - b["c"]).abs().max() > 1e-3
+    with pytest.raises(ValueError, match="expected 16 or 34"):
+        add_texture_pe({"local.texture.0.linear.weight": torch.zeros(9, 16, 20)}, with_pe.cfg)
+
+
+def test_train_parts_texture_moves_only_the_colour(tmp_path):
+    """--set train_parts=texture from a checkpoint without the positional encoding into a model with
+    it (stage 5 of facet train-default): two steps change the texture layers (the new inputs'
+    weights too), the rgb heads and the texture-code mapping rows, and leave every shape, SDF and
+    mask weight, the base SDF and beta bit-identical."""
+    import dataclasses
+
+    first = tmp_path / "first"
+    Trainer(TRAIN_PRESETS["smoke"], first).run()
+    src, _ = load_generator(first / "generator.safetensors")
+    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
+                             train_parts="texture", lr=1e-2, lr_mapping=1e-2)
+    t = Trainer(tc, tmp_path / "ft", model_cfg=preset("tiny", texture_pe=2))
+    t.run()
+    before, after = dict(src.named_parameters()), dict(t.g.named_parameters())
+    moved = []
+    for name, v in before.items():
+        w = after[name].detach()
+        if name.startswith(("local.texture.", "local.rgb_head.")):
+            moved.append(name)
+            assert not torch.equal(w[..., :v.shape[-1]], v), name
+        elif name.startswith("mapping."):
+            assert torch.equal(w[0::2], v[0::2]), name
+            assert not torch.equal(w[1::2], v[1::2]), name
+        else:
+            assert torch.equal(w, v), name
+    assert "local.texture.0.linear.weight" in moved
+    assert after["local.texture.0.linear.weight"][..., src.cfg.hidden:].abs().sum() > 0
+    assert load_generator(tmp_path / "ft" / "generator.safetensors")[0].cfg.texture_pe == 2
+    with pytest.raises(ValueError, match="train_parts"):
+        Trainer(dataclasses.replace(tc, train_parts="shape"), tmp_path / "bad")
+
+
 def test_synthetic_loss_keeps_every_tensor_on_the_model_device():
     """CUDA training once failed on tensors made on the CPU mid-step (ray steps, jitter, the
     truncation centre's z). The meta device stands in for a GPU: any CPU tensor that meets the
@@ -282,9 +343,10 @@ def test_label_band_makes_the_air_shell_background_for_the_mask_losses():
     assert (out == brow).sum() < (label == brow).sum()
 
 
-def test_train_default_runs_the_four_stages_in_order_and_resumes(tmp_path):
+def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
-    ungated twin when there is one, every stage's time in recipe.json; run again, nothing reruns."""
+    ungated twin and stages 2-4 on its twin without the texture's positional encoding when there
+    are such twins, every stage's time in recipe.json; run again, nothing reruns."""
     from facet.cli import main
     from facet.training.recipe import STAGES, stage_args
 
@@ -292,7 +354,7 @@ def test_train_default_runs_the_four_stages_in_order_and_resumes(tmp_path):
             "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2"]
     assert main(argv) == 0
     rec = json.loads((tmp_path / "recipe.json").read_text())
-    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4] and rec["total_seconds"] > 0
+    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5] and rec["total_seconds"] > 0
     where = rec["stages"][0]["machine"]
     assert where["torch_threads"] == 1 and where["cores"] >= 1 and where["cpu"] and where["torch"]
     for i in range(len(STAGES)):
@@ -300,9 +362,12 @@ def test_train_default_runs_the_four_stages_in_order_and_resumes(tmp_path):
         assert cfg["steps"] == 2 and cfg["pool_size"] == 4
         assert cfg["init_from"] == ("" if i == 0 else str(tmp_path / f"stage{i}" / "generator.safetensors"))
     assert json.loads((tmp_path / "stage4" / "config.json").read_text())["train"]["train_regions"] == "ear"
-    w4 = (tmp_path / "stage4" / "generator.safetensors").stat().st_mtime_ns
+    assert json.loads((tmp_path / "stage5" / "config.json").read_text())["train"]["train_parts"] == "texture"
+    w5 = (tmp_path / "stage5" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
-    assert (tmp_path / "stage4" / "generator.safetensors").stat().st_mtime_ns == w4
+    assert (tmp_path / "stage5" / "generator.safetensors").stat().st_mtime_ns == w5
     a = type("A", (), {"preset": "default", "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
-    assert stage_args(1, tmp_path, a).model_preset == "default" and stage_args(1, tmp_path, a).steps == 4000
+    assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 4000
+    assert stage_args(3, tmp_path, a).model_preset == "default-plain"
+    assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 1500

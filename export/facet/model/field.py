@@ -18,6 +18,15 @@ def assert_shape(x: Tensor, shape: tuple, name: str) -> None:
         raise ValueError(f"{name}: expected shape {shape}, got {tuple(x.shape)}")
 
 
+def positional_encoding(x: Tensor, count: int, top: float) -> Tensor:
+    """x [..., 3] -> [..., 6 * count]: sin(f pi x), then cos(f pi x), per axis, for `count`
+    frequencies f log-spaced from 1 to `top` (count 6, top 32: NeRF's octaves 2^0 .. 2^5)."""
+    k = torch.arange(count, dtype=x.dtype, device=x.device) / max(count - 1, 1)
+    freqs = math.pi * top ** k                                                       # [L]
+    a = (x.unsqueeze(-1) * freqs).flatten(-2)                                        # [..., 3L]
+    return torch.cat([torch.sin(a), torch.cos(a)], dim=-1)
+
+
 class StackedLinear(nn.Module):
     """`count` independent linear layers: weight [count, out, in], bias [count, out]."""
 
@@ -51,17 +60,24 @@ class StackedLinear(nn.Module):
 class FiLMSiren(nn.Module):
     """y = sin(gamma * (W x + b) + beta); gamma = gs (A_g s + c_g) + go, beta = bs (A_b s + c_b)."""
 
-    def __init__(self, count: int, fin: int, fout: int, code_dim: int, cfg: ModelConfig, first: bool):
+    def __init__(self, count: int, fin: int, fout: int, code_dim: int, cfg: ModelConfig, first: bool,
+                 extra: int = 0):
         super().__init__()
-        self.linear = StackedLinear(count, fin, fout, "siren_first" if first else "siren")
+        # `extra` inputs shared by every network (the positional encoding, [..., 1, P, extra]):
+        # the last `extra` columns of the weight, zero at init, so adding them changes nothing
+        self.extra = extra
+        self.linear = StackedLinear(count, fin + extra, fout, "siren_first" if first else "siren")
+        if extra:
+            with torch.no_grad():
+                self.linear.weight[..., fin:] = 0.0
         self.film = StackedLinear(count, code_dim, 2 * fout, scale=0.25)
         # FiLM reads code - code_center (zeros unless rebalance_shape_codes set it): the same
         # function, but the FiLM weights' gradients see the codes' variation, not their mean
         self.register_buffer("code_center", torch.zeros(count, code_dim))
         self.gs, self.go, self.bs = cfg.film_gamma_scale, cfg.film_gamma_offset, cfg.film_beta_scale
 
-    def forward(self, x: Tensor, code: Tensor, index: Tensor | None = None) -> Tensor:
-        """x [..., B|1, P, in], code [..., B, C] -> [..., B, P, out]."""
+    def forward(self, x: Tensor, code: Tensor, index: Tensor | None = None, extra: Tensor | None = None) -> Tensor:
+        """x [..., B|1, P, in], code [..., B, C], extra [..., 1, P, self.extra] -> [..., B, P, out]."""
         center = self.code_center if index is None else nn.functional.embedding(index, self.code_center)
         gb = self.film((code - center).unsqueeze(-2), index)          # [..., B, 1, 2 out]
         gamma, beta = gb.chunk(2, dim=-1)
@@ -73,6 +89,11 @@ class FiLMSiren(nn.Module):
         w, b = self.linear.params(index)                               # [B, out, in], [B, out]
         w = gamma.transpose(-1, -2) * w                                # [..., B, out, in]
         b = gamma * b.unsqueeze(-2) + beta                             # [..., B, 1, out]
+        if self.extra:
+            # the shared inputs broadcast over the B networks in their own MatMul (no copy per network)
+            fin = w.shape[-1] - self.extra
+            return torch.sin(torch.matmul(x, w[..., :fin].transpose(-1, -2))
+                             + torch.matmul(extra, w[..., fin:].transpose(-1, -2)) + b)
         return torch.sin(torch.matmul(x, w.transpose(-1, -2)) + b)
 
 
@@ -94,7 +115,9 @@ class LocalGenerators(nn.Module):
         self.sdf_head = StackedLinear(count, h, 1, scale=0.1)
         if base:
             return
-        self.texture = nn.ModuleList(FiLMSiren(count, h, h, c, cfg, first=False) for _ in range(cfg.texture_layers))
+        pe = 6 * cfg.texture_pe
+        self.texture = nn.ModuleList(FiLMSiren(count, h, h, c, cfg, first=False, extra=pe if i == 0 else 0)
+                                     for i in range(cfg.texture_layers))
         self.mask_head = StackedLinear(count, h + v, 1)
         if cfg.feature_dim > 0:
             self.feature_head = StackedLinear(count, h + v, cfg.feature_dim)
@@ -139,8 +162,9 @@ class LocalGenerators(nn.Module):
         if self.base:
             sdf = self.sdf_head(h_shape, index).squeeze(-1)
             return {"sdf": sdf + (x.norm(dim=-1) - self.sphere_radius).unsqueeze(-2)}
-        for layer in self.texture:
-            h = layer(h, texture_code, index)
+        pe = positional_encoding(x, self.cfg.texture_pe, self.cfg.texture_pe_max).unsqueeze(-3) if self.cfg.texture_pe else None
+        for i, layer in enumerate(self.texture):
+            h = layer(h, texture_code, index, pe if i == 0 else None)
         h_tex = h
         sdf = self.sdf_head(h_shape if self.cfg.sdf_from == "shape" else h_tex, index).squeeze(-1)
         mask_logit = self.mask_head(self._with_view(h_shape, view), index).squeeze(-1)

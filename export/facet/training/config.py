@@ -37,6 +37,7 @@ class TrainConfig:
     small_share: float = 0.0       # synthetic: share of near-surface 3D points reserved for eye, brow, mouth, nose, ear
     small_regions: str = ""        # synthetic: comma-separated regions small_share draws near ("" = eye,brow,mouth,nose,ear)
     train_regions: str = ""        # comma-separated regions whose local generator and mapping rows train; the rest is frozen ("" = all)
+    train_parts: str = "all"       # "texture": only the texture layers, rgb heads and texture-code mapping rows train (colours change, shapes and masks cannot)
     rebalance_codes: float = 0.0   # before step 0: scale shape-code rows with a smaller spread up to this std, same outputs (0 = off; see rebalance_shape_codes)
     # gan objective
     data: str = ""                 # folder with images/ and masks/ (CelebAMask-HQ labels or 9-region labels)

@@ -1,5 +1,5 @@
 """`facet train-default --out DIR`: the bundled model's training recipe (docs/training.md, "How the
-bundled model was trained") as one command: its four stages in DIR/stage1..stage4, each starting
+bundled model was trained") as one command: its five stages in DIR/stage1..stage5, each starting
 from the one before (`--init-from`), each resumable (run the command again), with every stage's
 wall time in DIR/recipe.json. Then `facet calibrate` and `facet export` as docs/training.md says.
 
@@ -19,16 +19,20 @@ from pathlib import Path
 
 POOL = ["pool_size=192", "pool_points=4096", "pool_views=4"]
 
-# (name, steps, settings); stage 1 trains the ungated model (the preset's "-ungated" twin when
-# there is one), the others the preset's gated one, from the stage before
-STAGES: list[tuple[str, int, list[str]]] = [
-    ("scratch, ungated", 6000, ["save_every=200"]),
-    ("gated + locality", 4000, ["locality=10", "seed=5"]),
+# (name, steps, settings, model variant), each stage from the one before; the variant is a suffix
+# of the train preset's model preset, used when that preset exists: stage 1 trains the ungated
+# model without the texture's positional encoding ("-ungated"), stages 2-4 the gated one without
+# it ("-plain"), stage 5 the preset's own model, which adds it (zero weights for the new inputs)
+STAGES: list[tuple[str, int, list[str], str]] = [
+    ("scratch, ungated", 6000, ["save_every=200"], "-ungated"),
+    ("gated + locality", 4000, ["locality=10", "seed=5"], "-plain"),
     ("stronger locality and gate, lower lr", 1500,
-     ["locality=30", "gate=1.0", "lr=5e-5", "lr_mapping=5e-5", "seed=7"]),
+     ["locality=30", "gate=1.0", "lr=5e-5", "lr_mapping=5e-5", "seed=7"], "-plain"),
     ("the ears only", 800,
      ["locality=0", "gate=1.0", "lr=2e-4", "lr_mapping=2e-4", "seed=19", "rebalance_codes=0.2",
-      "train_regions=ear", "small_regions=ear", "small_share=0.1", "label_band=0.002"]),
+      "train_regions=ear", "small_regions=ear", "small_share=0.1", "label_band=0.002"], "-plain"),
+    ("the textures only, with the positional encoding", 1500,
+     ["locality=0", "lr=2e-4", "lr_mapping=2e-4", "seed=29", "train_parts=texture"], ""),
 ]
 
 
@@ -36,10 +40,10 @@ def stage_args(i: int, out: Path, a: argparse.Namespace) -> argparse.Namespace:
     from facet.config import PRESETS
     from facet.training.config import TRAIN_PRESETS
 
-    _, steps, settings = STAGES[i]
+    _, steps, settings, variant = STAGES[i]
     model = TRAIN_PRESETS[a.preset].model_preset
-    if i == 0 and f"{model}-ungated" in PRESETS:
-        model = f"{model}-ungated"
+    if f"{model}{variant}" in PRESETS:
+        model = f"{model}{variant}"
     return argparse.Namespace(
         preset=a.preset, model_preset=model, objective="synthetic", steps=max(2, round(steps * a.steps_scale)),
         data=None, device=a.device, out=str(out / f"stage{i + 1}"), restart=False, dry_run=False,
@@ -105,8 +109,8 @@ def run(a: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train-default", help="the bundled model's four-stage training recipe in one command")
-    p.add_argument("--out", required=True, help="folder for stage1..stage4 and recipe.json")
+    p = sub.add_parser("train-default", help="the bundled model's five-stage training recipe in one command")
+    p.add_argument("--out", required=True, help="folder for stage1..stage5 and recipe.json")
     p.add_argument("--preset", default="default", help="train preset (tests: smoke)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"])

@@ -62,16 +62,23 @@ def region_indices(cfg: ModelConfig, names: str, option: str) -> tuple[int, ...]
     return tuple(out)
 
 
-def freeze_all_but(g: Generator, regions: tuple[int, ...]) -> None:
-    """Only the given regions' local generators (their slices of the stacked weights) and mapping
-    rows (shape and texture) get gradients; the base SDF, beta and every other region stay as they
-    are (gradient hooks zero the rest, so a fresh Adam leaves it exactly unchanged)."""
-    require_per_code_rows(g.mapping, "train_regions")
+TEXTURE_PARTS = ("local.texture.", "local.rgb_head.", "local.feature_head.")
+
+
+def freeze_all_but(g: Generator, regions: tuple[int, ...] | None, texture_only: bool = False) -> None:
+    """Only the given regions' local generators (their slices of the stacked weights; every region
+    when `regions` is None) and mapping rows (shape and texture) get gradients; the base SDF, beta
+    and every other region stay as they are (gradient hooks zero the rest, so a fresh Adam leaves it
+    exactly unchanged). `texture_only`: of those, only the texture layers, the rgb heads and the
+    texture-code mapping rows: no shape, SDF or mask weight moves, so geometry and masks stay."""
+    require_per_code_rows(g.mapping, "train_regions or train_parts")
     keep_local = torch.zeros(g.cfg.num_regions)
-    keep_local[list(regions)] = 1.0
+    keep_local[list(regions) if regions is not None else slice(None)] = 1.0
     keep_rows = keep_local.repeat_interleave(2)
+    if texture_only:
+        keep_rows[0::2] = 0.0
     for name, p in g.named_parameters():
-        if name.startswith("local."):
+        if name.startswith("local.") and (not texture_only or name.startswith(TEXTURE_PARTS)):
             mask = keep_local
         elif name.startswith("mapping."):
             mask = keep_rows
@@ -80,6 +87,20 @@ def freeze_all_but(g: Generator, regions: tuple[int, ...]) -> None:
             continue
         mask = mask.view(-1, *([1] * (p.dim() - 1))).to(p.device)
         p.register_hook(lambda grad, m=mask: grad * m)
+
+
+def add_texture_pe(state: dict, cfg: ModelConfig) -> dict:
+    """A state dict without positional-encoding inputs -> one for `cfg.texture_pe`: the first texture
+    layer's weight gets 6 * texture_pe zero columns (the model computes the same function)."""
+    key = "local.texture.0.linear.weight"
+    w = state.get(key)
+    want = cfg.hidden + 6 * cfg.texture_pe
+    if w is None or w.shape[-1] == want:
+        return state
+    if w.shape[-1] != cfg.hidden:
+        raise ValueError(f"{key}: {w.shape[-1]} inputs, expected {cfg.hidden} or {want}")
+    pad = torch.zeros(*w.shape[:-1], want - w.shape[-1], dtype=w.dtype, device=w.device)
+    return {**state, key: torch.cat([w, pad], dim=-1)}
 
 
 class Trainer:
@@ -103,8 +124,11 @@ class Trainer:
             if self.rank == 0:
                 names = ", ".join(f"{self.cfg.regions[k]} x{a:.1f}" for k, a in scaled.items())
                 print(f"rebalanced shape codes to std {tc.rebalance_codes}: {names}")
-        if tc.train_regions:
-            freeze_all_but(self.g, region_indices(self.cfg, tc.train_regions, "train_regions"))
+        if tc.train_parts not in ("all", "texture"):
+            raise ValueError(f"train_parts: {tc.train_parts!r}; choose all or texture")
+        if tc.train_regions or tc.train_parts == "texture":
+            regions = region_indices(self.cfg, tc.train_regions, "train_regions") if tc.train_regions else None
+            freeze_all_but(self.g, regions, texture_only=tc.train_parts == "texture")
         self.model = self.g
         if self.world > 1:
             self.model = torch.nn.parallel.DistributedDataParallel(self.g, find_unused_parameters=True)
@@ -173,12 +197,15 @@ class Trainer:
         # sdf_gate changes the forward pass only, not the parameters: a gated model may start from
         # an ungated one
         # final_beta_scale is the model's own calibration (facet calibrate), not the preset's: it is kept
-        free = ("sdf_gate", "preset", "final_beta_scale")
+        # texture_pe may grow from 0: the new inputs' weights start at zero, the same function
+        free = ("sdf_gate", "preset", "final_beta_scale", "texture_pe", "texture_pe_max")
         same = lambda c: {k: v for k, v in c.to_json().items() if k not in free}  # noqa: E731
-        if same(src.cfg) != same(self.cfg):
+        if same(src.cfg) != same(self.cfg) or (src.cfg.texture_pe, src.cfg.texture_pe_max) not in (
+                (0, src.cfg.texture_pe_max), (self.cfg.texture_pe, self.cfg.texture_pe_max)):
             raise ValueError(f"--init-from {path}: its model config differs from preset {self.tc.model_preset!r} "
-                             f"(preset {src.cfg.preset!r}); fine-tuning keeps the architecture")
-        self.g.load_state_dict(src.state_dict())
+                             f"(preset {src.cfg.preset!r}); fine-tuning keeps the architecture "
+                             "(it may only add texture_pe to a model without one)")
+        self.g.load_state_dict(add_texture_pe(src.state_dict(), self.cfg))
         if src.cfg.final_beta_scale != self.cfg.final_beta_scale:
             import dataclasses
 
