@@ -118,7 +118,6 @@ PRESETS: dict[str, ModelConfig] = {
 # The default model without the texture's positional encoding: stages 2-4 of the bundled model's
 # recipe (facet train-default), and without the SDF gate too: its stage 1.
 PRESETS["default-plain"] = dataclasses.replace(PRESETS["default"], preset="default-plain", texture_pe=0)
-PRESETS["default-pe12"] = dataclasses.replace(PRESETS["default"], preset="default-pe12", texture_pe=12, texture_pe_max=45.25)
 PRESETS["default-ungated"] = dataclasses.replace(PRESETS["default-plain"], preset="default-ungated", sdf_gate=False)
 
 
