@@ -299,6 +299,8 @@ def test_train_parts_texture_moves_only_the_colour(tmp_path):
     assert load_generator(tmp_path / "ft" / "generator.safetensors")[0].cfg.texture_pe == 2
     with pytest.raises(ValueError, match="train_parts"):
         Trainer(dataclasses.replace(tc, train_parts="shape"), tmp_path / "bad")
+    with pytest.raises(ValueError, match="sdf_from='shape'"):   # there the texture layers make the SDF
+        Trainer(dataclasses.replace(tc, init_from=""), tmp_path / "bad2", model_cfg=preset("tiny", sdf_from="texture"))
 
 
 def test_synthetic_loss_keeps_every_tensor_on_the_model_device():

@@ -162,7 +162,9 @@ class LocalGenerators(nn.Module):
         if self.base:
             sdf = self.sdf_head(h_shape, index).squeeze(-1)
             return {"sdf": sdf + (x.norm(dim=-1) - self.sphere_radius).unsqueeze(-2)}
-        pe = positional_encoding(x, self.cfg.texture_pe, self.cfg.texture_pe_max).unsqueeze(-3) if self.cfg.texture_pe else None
+        pe = None
+        if self.cfg.texture_pe:   # computed once per point, shared by the B networks
+            pe = positional_encoding(x, self.cfg.texture_pe, self.cfg.texture_pe_max).unsqueeze(-3)
         for i, layer in enumerate(self.texture):
             h = layer(h, texture_code, index, pe if i == 0 else None)
         h_tex = h

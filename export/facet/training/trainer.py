@@ -126,6 +126,9 @@ class Trainer:
                 print(f"rebalanced shape codes to std {tc.rebalance_codes}: {names}")
         if tc.train_parts not in ("all", "texture"):
             raise ValueError(f"train_parts: {tc.train_parts!r}; choose all or texture")
+        if tc.train_parts == "texture" and self.cfg.sdf_from != "shape":
+            raise ValueError("train_parts=texture needs sdf_from='shape': with the SDF read from the texture "
+                             "layers, training them moves the geometry too")
         if tc.train_regions or tc.train_parts == "texture":
             regions = region_indices(self.cfg, tc.train_regions, "train_regions") if tc.train_regions else None
             freeze_all_but(self.g, regions, texture_only=tc.train_parts == "texture")
