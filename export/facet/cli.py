@@ -12,7 +12,7 @@ FIXTURES_DIR = REPO / "e2e" / "fixtures"
 
 
 RENDER_FIELDS = ("samples_per_ray", "surface_margin", "resolution", "tile_rays", "bake_resolution", "bake_bounds",
-                 "reshape_resolution", "reshape_batch", "final_edge_supersample")
+                 "reshape_resolution", "reshape_batch", "final_edge_supersample", "reshape_mask_refine")
 
 
 def hide_sliders(sliders: list[dict], names: list[str]) -> list[dict]:

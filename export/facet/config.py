@@ -36,6 +36,15 @@ class ModelConfig:
     # detail finer than the shape features (a shirt's stripes)
     texture_pe: int = 0
     texture_pe_max: float = 32.0
+    # > 0 (needs texture_pe): each region's mask logit gets a refinement, a FiLM-SIREN layer of this
+    # width on [shape features, the positional encoding], conditioned on the shape code, and a linear
+    # head that starts at zero. It changes the labels and the colour weights (softmax of the logits),
+    # not the SDF gate, which keeps the unrefined logit: geometry stays as it was. For thin regions
+    # (the brow is 1 to 3 px tall at 256 px) whose edges the shape features draw too wide.
+    mask_refine: int = 0
+    # With mask_refine: whether the reshape graph's candidate masks include the refinement (as the
+    # bakes' do) or keep the unrefined logit, for about half the graph's multiply-adds
+    reshape_mask_refine: bool = True
     feature_dim: int = 0           # > 0: rgb = Linear(feature(h_tex)) as CNeRF; 0: rgb = Linear(h_tex)
     view_dependent: bool = False   # CNeRF feeds the view direction to the mask and feature heads
     sdf_from: Literal["shape", "texture"] = "shape"   # CNeRF: "texture"
@@ -107,6 +116,7 @@ PRESETS: dict[str, ModelConfig] = {
                         reshape_resolution=8, reshape_batch=4),
     # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
     "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32, sdf_gate=True, texture_pe=6,
+                           mask_refine=16, reshape_mask_refine=False,
                            resolution=256, tile_rays=4096, bake_resolution=64),
     # The official CNeRF stage-1 architecture (FFHQ 512 release; the 2D decoder is separate).
     "cnerf512": ModelConfig(preset="cnerf512", z_dim=256, code_dim=256, hidden=128,
@@ -115,9 +125,11 @@ PRESETS: dict[str, ModelConfig] = {
                             samples_per_ray=64, resolution=64, tile_rays=4096,
                             bake_resolution=64),
 }
-# The default model without the texture's positional encoding: stages 2-4 of the bundled model's
+# The tiny model with the positional encoding and the mask refinement: tests of the recipe's stages 5-6.
+PRESETS["tiny-refine"] = dataclasses.replace(PRESETS["tiny"], preset="tiny-refine", texture_pe=2, mask_refine=8)
+# The default model without the texture's positional encoding (nor the mask refinement, which reads it): stages 2-4 of the bundled model's
 # recipe (facet train-default), and without the SDF gate too: its stage 1.
-PRESETS["default-plain"] = dataclasses.replace(PRESETS["default"], preset="default-plain", texture_pe=0)
+PRESETS["default-plain"] = dataclasses.replace(PRESETS["default"], preset="default-plain", texture_pe=0, mask_refine=0)
 PRESETS["default-ungated"] = dataclasses.replace(PRESETS["default-plain"], preset="default-ungated", sdf_gate=False)
 
 

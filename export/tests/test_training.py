@@ -200,6 +200,21 @@ def test_rebalance_shape_codes_keeps_the_model_and_spreads_the_codes(tiny_gated)
         assert torch.allclose(layer.code_center[k], mean, atol=1e-3 * float(mean.norm()))
     for key in ("d", "mask_logit", "m", "c"):
         assert torch.allclose(before[key], after[key], atol=1e-4, rtol=1e-4), key
+    torch.manual_seed(4)   # the mask refinement's FiLM layer reads the shape code too
+    r = Generator(preset("tiny", sdf_gate=True, texture_pe=2, mask_refine=8))
+    with torch.no_grad():
+        r.local.mask_refine_head.weight.normal_(0, 0.5)
+        r.mapping.layers[-1].weight[2 * k] *= 0.01
+        before = r.fields(pts, r.mapping(z, 0.7))
+        rebalance_shape_codes(r.mapping, r.local, target)
+        after = r.fields(pts, r.mapping(z, 0.7))
+        head = r.local.mask_refine_head.weight.clone()
+        r.local.mask_refine_head.weight.zero_()
+        unrefined = r.fields(pts, r.mapping(z, 0.7))
+        r.local.mask_refine_head.weight.copy_(head)
+    assert (after["mask_logit"] - unrefined["mask_logit"]).abs().max() > 1e-2   # the refinement counts
+    for key in ("d", "mask_logit", "m", "c"):
+        assert torch.allclose(before[key], after[key], atol=1e-4, rtol=1e-4), key
     with pytest.raises(ValueError, match="per-code mapping rows"):
         shared = Generator(preset("tiny", mapping_shared=True))
         rebalance_shape_codes(shared.mapping, shared.local, 0.2)
@@ -303,6 +318,75 @@ def test_train_parts_texture_moves_only_the_colour(tmp_path):
         Trainer(dataclasses.replace(tc, init_from=""), tmp_path / "bad2", model_cfg=preset("tiny", sdf_from="texture"))
 
 
+def test_mask_refine_starts_as_the_checkpoint_without_it_and_moves_only_the_labels(tmp_path):
+    """A model with the mask refinement, loaded from one without it (add_mask_refine: the head
+    starts at zero), computes the same fields; --set train_parts=mask then moves the refinement alone
+    (every other weight bit-identical) and the labels' logits, never the SDF (the gate keeps the
+    unrefined logit). The reshape graph's fields (shape_fields) carry the same refined logits, or
+    with refine=False (reshape_mask_refine off) the unrefined ones."""
+    import dataclasses
+
+    from facet.training.trainer import add_mask_refine
+
+    first = tmp_path / "first"
+    Trainer(dataclasses.replace(TRAIN_PRESETS["smoke"], model_preset="tiny"), first,
+            model_cfg=preset("tiny", sdf_gate=True, texture_pe=2)).run()
+    src, _ = load_generator(first / "generator.safetensors")
+    cfg = dataclasses.replace(src.cfg, mask_refine=8)
+    g = Generator(cfg).eval()
+    g.load_state_dict(add_mask_refine(src.state_dict(), g.state_dict()))
+    pts = torch.rand(300, 3) * 0.2 - 0.1
+    codes = src.mapping(torch.randn(src.cfg.num_codes, src.cfg.z_dim))
+    a, b = src.fields(pts, codes), g.fields(pts, codes)
+    for key in ("d", "m", "c", "mask_logit"):
+        assert torch.equal(a[key], b[key]), key
+    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
+                             train_parts="mask", lr=1e-2, edge_rays=4.0)
+    t = Trainer(tc, tmp_path / "ft", model_cfg=cfg)
+    t.run()
+    before, after = dict(g.named_parameters()), dict(t.g.named_parameters())
+    for name, v in after.items():
+        if name.startswith(("local.mask_refine.", "local.mask_refine_head.")):
+            assert not torch.equal(before[name], v.detach()), name
+        else:
+            assert torch.equal(before[name], v.detach()), name
+    t.g.eval()
+    c = t.g.fields(pts, codes)
+    assert torch.equal(c["d"], b["d"]) and (c["mask_logit"] - b["mask_logit"]).abs().max() > 1e-4
+    shape, _ = t.g.split_codes(codes)
+    x = t.g.to_net(pts)
+    sf = t.g.local.shape_fields(x, shape)
+    assert torch.allclose(sf["mask_logit"], c["mask_logit"], atol=1e-5) and torch.allclose(sf["sdf"], c["sdf"], atol=1e-6)
+    plain = t.g.local.shape_fields(x, shape, refine=False)         # reshape_mask_refine=False's graph
+    assert torch.allclose(plain["mask_logit"], a["mask_logit"], atol=1e-5)
+    assert load_generator(tmp_path / "ft" / "generator.safetensors")[0].cfg.mask_refine == 8
+    with pytest.raises(ValueError, match="mask_refine=0"):
+        Trainer(dataclasses.replace(tc, init_from=""), tmp_path / "bad", model_cfg=preset("tiny", texture_pe=2))
+    with pytest.raises(ValueError, match="texture_pe"):
+        Generator(preset("tiny", mask_refine=8))
+
+
+def test_edge_rays_draw_the_pixels_next_to_another_label_more_often():
+    """Pool.batch(edge_rays=e): a pixel beside a label edge is drawn 1 + e times as often as another.
+    Views labelled background but for a 2 x 2 square: 4 of 1,024 pixels, 16 edge pixels around it."""
+    from facet.training.synthetic_data import Pool, label_edges
+
+    pool = Pool(2, 256, 2, 32, preset("tiny").camera, seed=3)
+    pool.fill()
+    pool.data.labels.zero_()
+    pool.data.labels[..., 15:17, 15:17] = 3
+    assert label_edges(pool.data.labels).flatten(2).sum(-1).eq(16).all()
+    g = torch.Generator().manual_seed(0)
+
+    def square_share(e: float) -> float:
+        return torch.cat([pool.batch(2, 8, 512, g, edge_rays=e)["pixel_label"].eq(3).flatten()
+                          for _ in range(20)]).float().mean().item()
+
+    plain, edge = square_share(0.0), square_share(9.0)
+    assert abs(plain - 4 / 1024) < 0.003, plain                    # uniform
+    assert abs(edge - 40 / (16 * 10 + 1008)) < 0.008, edge         # 4 x 10 of 16 x 10 + 1,008
+
+
 def test_synthetic_loss_keeps_every_tensor_on_the_model_device():
     """CUDA training once failed on tensors made on the CPU mid-step (ray steps, jitter, the
     truncation centre's z). The meta device stands in for a GPU: any CPU tensor that meets the
@@ -345,18 +429,20 @@ def test_label_band_makes_the_air_shell_background_for_the_mask_losses():
     assert (out == brow).sum() < (label == brow).sum()
 
 
-def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
+def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
-    ungated twin and stages 2-4 on its twin without the texture's positional encoding when there
-    are such twins, every stage's time in recipe.json; run again, nothing reruns."""
+    ungated twin and stages 2-4 on its twin without the texture's positional encoding (nor the mask
+    refinement) when there are such twins, every stage's time in recipe.json; run again, nothing
+    reruns."""
     from facet.cli import main
     from facet.training.recipe import STAGES, stage_args
 
-    argv = ["train-default", "--out", str(tmp_path), "--preset", "smoke", "--steps-scale", "0.0001", "--threads", "1",
-            "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2"]
+    argv = ["train-default", "--out", str(tmp_path), "--preset", "smoke-refine", "--steps-scale", "0.0001",
+            "--threads", "1", "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2",
+            "--set", "view_res=32"]
     assert main(argv) == 0
     rec = json.loads((tmp_path / "recipe.json").read_text())
-    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5] and rec["total_seconds"] > 0
+    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6] and rec["total_seconds"] > 0
     where = rec["stages"][0]["machine"]
     assert where["torch_threads"] == 1 and where["cores"] >= 1 and where["cpu"] and where["torch"]
     for i in range(len(STAGES)):
@@ -365,11 +451,14 @@ def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
         assert cfg["init_from"] == ("" if i == 0 else str(tmp_path / f"stage{i}" / "generator.safetensors"))
     assert json.loads((tmp_path / "stage4" / "config.json").read_text())["train"]["train_regions"] == "ear"
     assert json.loads((tmp_path / "stage5" / "config.json").read_text())["train"]["train_parts"] == "texture"
-    w5 = (tmp_path / "stage5" / "generator.safetensors").stat().st_mtime_ns
+    six = json.loads((tmp_path / "stage6" / "config.json").read_text())["train"]
+    assert six["train_parts"] == "mask" and six["edge_rays"] == 4.0
+    w6 = (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
-    assert (tmp_path / "stage5" / "generator.safetensors").stat().st_mtime_ns == w5
+    assert (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns == w6
     a = type("A", (), {"preset": "default", "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
     assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 4000
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
     assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 3000
+    assert stage_args(5, tmp_path, a).model_preset == "default" and stage_args(5, tmp_path, a).steps == 1200

@@ -61,13 +61,14 @@ class FiLMSiren(nn.Module):
     """y = sin(gamma * (W x + b) + beta); gamma = gs (A_g s + c_g) + go, beta = bs (A_b s + c_b)."""
 
     def __init__(self, count: int, fin: int, fout: int, code_dim: int, cfg: ModelConfig, first: bool,
-                 extra: int = 0):
+                 extra: int = 0, zero_extra: bool = True):
         super().__init__()
         # `extra` inputs shared by every network (the positional encoding, [..., 1, P, extra]):
-        # the last `extra` columns of the weight, zero at init, so adding them changes nothing
+        # the last `extra` columns of the weight, zero at init (`zero_extra`), so adding them to a
+        # trained layer changes nothing
         self.extra = extra
         self.linear = StackedLinear(count, fin + extra, fout, "siren_first" if first else "siren")
-        if extra:
+        if extra and zero_extra:
             with torch.no_grad():
                 self.linear.weight[..., fin:] = 0.0
         self.film = StackedLinear(count, code_dim, 2 * fout, scale=0.25)
@@ -119,6 +120,15 @@ class LocalGenerators(nn.Module):
         self.texture = nn.ModuleList(FiLMSiren(count, h, h, c, cfg, first=False, extra=pe if i == 0 else 0)
                                      for i in range(cfg.texture_layers))
         self.mask_head = StackedLinear(count, h + v, 1)
+        if cfg.mask_refine:
+            if not cfg.texture_pe or cfg.view_dependent:
+                raise ValueError("mask_refine reads the texture's positional encoding (set texture_pe) "
+                                 "and needs view_dependent=False")
+            self.mask_refine = FiLMSiren(count, h, cfg.mask_refine, c, cfg, first=False, extra=pe, zero_extra=False)
+            self.mask_refine_head = StackedLinear(count, cfg.mask_refine, 1)
+            with torch.no_grad():   # starts as no refinement: the same model
+                self.mask_refine_head.weight.zero_()
+                self.mask_refine_head.bias.zero_()
         if cfg.feature_dim > 0:
             self.feature_head = StackedLinear(count, h + v, cfg.feature_dim)
             self.rgb_head = StackedLinear(count, cfg.feature_dim, 3)
@@ -138,14 +148,33 @@ class LocalGenerators(nn.Module):
             h = layer(h, shape_code, index)
         return h
 
-    def shape_fields(self, x: Tensor, shape_code: Tensor, index: Tensor | None = None) -> dict[str, Tensor]:
+    def shape_fields(self, x: Tensor, shape_code: Tensor, index: Tensor | None = None,
+                     refine: bool = True) -> dict[str, Tensor]:
         """What the shape code alone decides: sdf [..., B, P] and mask_logit [..., B, P] (the
-        texture layers are skipped; needs `sdf_from == "shape"` and no view dependence)."""
+        texture layers are skipped; needs `sdf_from == "shape"` and no view dependence).
+        `refine` False: the mask logit without the mask refinement (cfg.mask_refine)."""
         if self.base or self.cfg.sdf_from != "shape" or self.cfg.view_dependent:
             raise ValueError("shape_fields needs a region generator with sdf_from='shape' and no view input")
         h = self._shape_features(x, shape_code, index)
         mask_logit = self.mask_head(h, index).squeeze(-1)
-        return {"sdf": self._gate(self.sdf_head(h, index).squeeze(-1), mask_logit), "mask_logit": mask_logit}
+        sdf = self._gate(self.sdf_head(h, index).squeeze(-1), mask_logit)
+        if refine:
+            mask_logit = self._refine(mask_logit, h, shape_code, index, self._pe(x))
+        return {"sdf": sdf, "mask_logit": mask_logit}
+
+    def _pe(self, x: Tensor) -> Tensor | None:
+        """The positional encoding, once per point, shared by the B networks: [..., 1, P, 6L]."""
+        if not self.cfg.texture_pe:
+            return None
+        return positional_encoding(x, self.cfg.texture_pe, self.cfg.texture_pe_max).unsqueeze(-3)
+
+    def _refine(self, mask_logit: Tensor, h_shape: Tensor, shape_code: Tensor, index: Tensor | None,
+                pe: Tensor | None) -> Tensor:
+        """The labels' logit: the gate's plus the refinement (cfg.mask_refine; none when 0)."""
+        if not self.cfg.mask_refine:
+            return mask_logit
+        r = self.mask_refine(h_shape, shape_code, index, pe)
+        return mask_logit + self.mask_refine_head(r, index).squeeze(-1)
 
     def _gate(self, sdf: Tensor, mask_logit: Tensor) -> Tensor:
         """With `sdf_gate`, the SDF offset acts only where the region is: sigmoid(mask_logit) * sdf."""
@@ -162,15 +191,14 @@ class LocalGenerators(nn.Module):
         if self.base:
             sdf = self.sdf_head(h_shape, index).squeeze(-1)
             return {"sdf": sdf + (x.norm(dim=-1) - self.sphere_radius).unsqueeze(-2)}
-        pe = None
-        if self.cfg.texture_pe:   # computed once per point, shared by the B networks
-            pe = positional_encoding(x, self.cfg.texture_pe, self.cfg.texture_pe_max).unsqueeze(-3)
+        pe = self._pe(x)
         for i, layer in enumerate(self.texture):
             h = layer(h, texture_code, index, pe if i == 0 else None)
         h_tex = h
         sdf = self.sdf_head(h_shape if self.cfg.sdf_from == "shape" else h_tex, index).squeeze(-1)
         mask_logit = self.mask_head(self._with_view(h_shape, view), index).squeeze(-1)
         sdf = self._gate(sdf, mask_logit)
+        mask_logit = self._refine(mask_logit, h_shape, shape_code, index, pe)
         feat = self._with_view(h_tex, view)
         if self.cfg.feature_dim > 0:
             feat = self.feature_head(feat, index)
@@ -264,7 +292,8 @@ def rebalance_shape_codes(mapping: Mapping, local: LocalGenerators, target_std: 
         last.weight[row] *= a
         last.bias[row] *= a
         mapping.code_mean[row] *= a
-        for layer in local.shape:
+        refine = [local.mask_refine] if getattr(local, "mask_refine", None) is not None else []
+        for layer in [*local.shape, *refine]:                       # every FiLM layer the shape code drives
             w = layer.film.weight[k]                                # [2 out, C]
             old_center = layer.code_center[k].clone()
             layer.film.bias[k] += w @ (m - old_center)

@@ -112,6 +112,7 @@ class Generator(nn.Module):
         code = self.mapping.map_row(region, z, psi, stride=2)            # [B, C]
         unit = grid_points(resolution, 0.5) + 0.5                          # voxel centres in [0, 1]^3
         x = self.to_net(box_min.reshape(1, 3) + unit * (box_max - box_min).reshape(1, 3))
-        f = self.local.shape_fields(x, code.unsqueeze(1), index=region)  # [B, 1, P]
+        f = self.local.shape_fields(x, code.unsqueeze(1), index=region,  # [B, 1, P]
+                                    refine=self.cfg.reshape_mask_refine)
         r = resolution
         return {"sdf": f["sdf"].reshape(b, r, r, r), "mask_logit": f["mask_logit"].reshape(b, r, r, r)}

@@ -22,6 +22,7 @@ class TrainConfig:
     pool_points: int = 16384
     pool_views: int = 6
     view_res: int = 64
+    edge_rays: float = 0.0         # synthetic: pixels next to another label are drawn 1 + edge_rays times as often as the rest
     refresh_per_step: int = 1
     refresh_every: int = 4         # steps between pool refreshes (world SDFs are costly on a CPU)
     seed: int = 1
@@ -37,7 +38,7 @@ class TrainConfig:
     small_share: float = 0.0       # synthetic: share of near-surface 3D points reserved for eye, brow, mouth, nose, ear
     small_regions: str = ""        # synthetic: comma-separated regions small_share draws near ("" = eye,brow,mouth,nose,ear)
     train_regions: str = ""        # comma-separated regions whose local generator and mapping rows train; the rest is frozen ("" = all)
-    train_parts: str = "all"       # "texture": only the texture layers, rgb heads and texture-code mapping rows train (colours change, shapes and masks cannot)
+    train_parts: str = "all"       # "texture": only the texture layers, rgb heads and texture-code mapping rows train (colours change, shapes and masks cannot); "mask": only the mask refinement (model mask_refine > 0: labels change, shapes cannot)
     rebalance_codes: float = 0.0   # before step 0: scale shape-code rows with a smaller spread up to this std, same outputs (0 = off; see rebalance_shape_codes)
     # gan objective
     data: str = ""                 # folder with images/ and masks/ (CelebAMask-HQ labels or 9-region labels)
@@ -61,3 +62,5 @@ TRAIN_PRESETS: dict[str, TrainConfig] = {
                          pool_size=4, pool_points=1024, pool_views=2, view_res=32, save_every=1,
                          log_every=1, res=32),
 }
+# the recipe's smoke test (facet train-default): a model that has every part the stages train
+TRAIN_PRESETS["smoke-refine"] = dataclasses.replace(TRAIN_PRESETS["smoke"], model_preset="tiny-refine")

@@ -161,11 +161,11 @@ class SyntheticObjective:
 
     def __init__(self, g: Generator, pool: Pool, batch: int, points: int, rays: int, samples: int,
                  refresh_per_step: int, seed: int, weights: SyntheticLossWeights | None = None,
-                 refresh_every: int = 1):
+                 refresh_every: int = 1, edge_rays: float = 0.0):
         self.g, self.pool = g, pool
         self.batch_size, self.points, self.rays, self.samples = batch, points, rays, samples
         self.refresh_per_step, self.refresh_every = refresh_per_step, max(1, refresh_every)
-        self.steps = 0
+        self.steps, self.edge_rays = 0, edge_rays
         self.gen = torch.Generator().manual_seed(seed)
         self.w = weights or SyntheticLossWeights()
 
@@ -176,7 +176,7 @@ class SyntheticObjective:
         self.steps += 1
         if self.refresh_per_step and self.steps % self.refresh_every == 0:
             self.pool.refresh(self.refresh_per_step)
-        batch = self.pool.batch(self.batch_size, self.points, self.rays, self.gen)
+        batch = self.pool.batch(self.batch_size, self.points, self.rays, self.gen, self.edge_rays)
         dev = next(model.parameters()).device
         batch = {k: v.to(dev) for k, v in batch.items()}
         return synthetic_losses(model, batch, self.w, self.samples, self.gen)

@@ -117,6 +117,14 @@ def _normals(p: Tensor, q: dict, h: float = 2e-4) -> Tensor:
     return F.normalize((d[..., None] * k).sum(-2), dim=-1)
 
 
+def label_edges(labels: Tensor) -> Tensor:
+    """Label maps [..., H, W] -> bool [..., H, W]: some pixel of the 3 x 3 around it has another label."""
+    x = labels.float().unsqueeze(-3).flatten(0, -4) if labels.dim() > 2 else labels.float()[None, None]
+    hi = F.max_pool2d(x, 3, 1, 1)
+    lo = -F.max_pool2d(-x, 3, 1, 1)
+    return (hi != lo).reshape(labels.shape)
+
+
 @dataclass
 class Portraits:
     z: Tensor            # [n, 2K, Z]
@@ -183,13 +191,18 @@ class Pool:
                 buf[(self.cursor + j) % self.size] = getattr(new, f)[j]
         self.cursor = (self.cursor + k) % self.size
 
-    def batch(self, b: int, points: int, rays: int, g: torch.Generator) -> dict:
-        """b portraits, `points` 3D samples and `rays` pixels (one view) of each."""
+    def batch(self, b: int, points: int, rays: int, g: torch.Generator, edge_rays: float = 0.0) -> dict:
+        """b portraits, `points` 3D samples and `rays` pixels (one view) of each. `edge_rays` e > 0:
+        a pixel next to another label (8-neighbourhood) is drawn 1 + e times as often as another."""
         d = self.data
         idx = torch.randperm(self.size, generator=g)[:b]
         pidx = torch.randint(0, self.points, (b, points), generator=g)
         v = torch.randint(0, self.views, (b,), generator=g)
-        pix = torch.randint(0, self.res * self.res, (b, rays), generator=g)
+        if edge_rays > 0:
+            w = 1.0 + edge_rays * label_edges(d.labels[idx, v]).flatten(1).float()
+            pix = torch.multinomial(w, rays, replacement=True, generator=g)
+        else:
+            pix = torch.randint(0, self.res * self.res, (b, rays), generator=g)
         origins, dirs = [], []
         for i, vi in zip(idx.tolist(), v.tolist()):
             o, dd = rays_for_pose(self.spec, float(d.yaw[i, vi]), float(d.pitch[i, vi]), self.res, self.res)

@@ -63,24 +63,34 @@ def region_indices(cfg: ModelConfig, names: str, option: str) -> tuple[int, ...]
 
 
 TEXTURE_PARTS = ("local.texture.", "local.rgb_head.", "local.feature_head.")
+MASK_REFINE_PARTS = ("local.mask_refine.", "local.mask_refine_head.")
 
 
-def freeze_all_but(g: Generator, regions: tuple[int, ...] | None, texture_only: bool = False) -> None:
+def freeze_all_but(g: Generator, regions: tuple[int, ...] | None, texture_only: bool = False,
+                   mask_only: bool = False) -> None:
     """Only the given regions' local generators (their slices of the stacked weights; every region
     when `regions` is None) and mapping rows (shape and texture) get gradients; the base SDF, beta
     and every other region stay as they are (gradient hooks zero the rest, so a fresh Adam leaves it
     exactly unchanged). `texture_only`: of those, only the texture layers, the rgb heads and the
-    texture-code mapping rows: no shape, SDF or mask weight moves, so geometry and masks stay."""
+    texture-code mapping rows: no shape, SDF or mask weight moves, so geometry and masks stay.
+    `mask_only`: only the mask refinement (cfg.mask_refine): labels and colour weights change, no
+    mapping row, shape, SDF, gate or colour weight moves."""
     require_per_code_rows(g.mapping, "train_regions or train_parts")
     keep_local = torch.zeros(g.cfg.num_regions)
     keep_local[list(regions) if regions is not None else slice(None)] = 1.0
     keep_rows = keep_local.repeat_interleave(2)
     if texture_only:
         keep_rows[0::2] = 0.0
+    if mask_only and not g.cfg.mask_refine:
+        raise ValueError("train_parts=mask trains the mask refinement: the model has none (mask_refine=0)")
     for name, p in g.named_parameters():
-        if name.startswith("local.") and (not texture_only or name.startswith(TEXTURE_PARTS)):
+        if mask_only:
+            ok = name.startswith(MASK_REFINE_PARTS)
+        else:
+            ok = not texture_only or name.startswith(TEXTURE_PARTS)
+        if name.startswith("local.") and ok:
             mask = keep_local
-        elif name.startswith("mapping."):
+        elif name.startswith("mapping.") and not mask_only:
             mask = keep_rows
         else:
             p.requires_grad_(False)
@@ -101,6 +111,13 @@ def add_texture_pe(state: dict, cfg: ModelConfig) -> dict:
         raise ValueError(f"{key}: {w.shape[-1]} inputs, expected {cfg.hidden} or {want}")
     pad = torch.zeros(*w.shape[:-1], want - w.shape[-1], dtype=w.dtype, device=w.device)
     return {**state, key: torch.cat([w, pad], dim=-1)}
+
+
+def add_mask_refine(state: dict, fresh: dict) -> dict:
+    """A state dict without the mask refinement -> one with `fresh`'s (a new model's: its head
+    starts at zero, so the model computes the same function)."""
+    extra = {k: v for k, v in fresh.items() if k.startswith(MASK_REFINE_PARTS) and k not in state}
+    return {**state, **extra}
 
 
 class Trainer:
@@ -124,14 +141,15 @@ class Trainer:
             if self.rank == 0:
                 names = ", ".join(f"{self.cfg.regions[k]} x{a:.1f}" for k, a in scaled.items())
                 print(f"rebalanced shape codes to std {tc.rebalance_codes}: {names}")
-        if tc.train_parts not in ("all", "texture"):
-            raise ValueError(f"train_parts: {tc.train_parts!r}; choose all or texture")
+        if tc.train_parts not in ("all", "texture", "mask"):
+            raise ValueError(f"train_parts: {tc.train_parts!r}; choose all, texture or mask")
         if tc.train_parts == "texture" and self.cfg.sdf_from != "shape":
             raise ValueError("train_parts=texture needs sdf_from='shape': with the SDF read from the texture "
                              "layers, training them moves the geometry too")
-        if tc.train_regions or tc.train_parts == "texture":
+        if tc.train_regions or tc.train_parts != "all":
             regions = region_indices(self.cfg, tc.train_regions, "train_regions") if tc.train_regions else None
-            freeze_all_but(self.g, regions, texture_only=tc.train_parts == "texture")
+            freeze_all_but(self.g, regions, texture_only=tc.train_parts == "texture",
+                           mask_only=tc.train_parts == "mask")
         self.model = self.g
         if self.world > 1:
             self.model = torch.nn.parallel.DistributedDataParallel(self.g, find_unused_parameters=True)
@@ -162,7 +180,7 @@ class Trainer:
                                           label_band=tc.label_band)
             return SyntheticObjective(self.g, pool, tc.batch, tc.points, tc.rays, tc.samples,
                                       tc.refresh_per_step, tc.seed * 7919 + self.rank, weights=weights,
-                                      refresh_every=tc.refresh_every)
+                                      refresh_every=tc.refresh_every, edge_rays=tc.edge_rays)
         from facet.training.gan import GanObjective
 
         return GanObjective(self.g, tc, self.device)
@@ -201,14 +219,17 @@ class Trainer:
         # an ungated one
         # final_beta_scale is the model's own calibration (facet calibrate), not the preset's: it is kept
         # texture_pe may grow from 0: the new inputs' weights start at zero, the same function
-        free = ("sdf_gate", "preset", "final_beta_scale", "texture_pe", "texture_pe_max")
+        # mask_refine may grow from 0: its head starts at zero, the same function
+        free = ("sdf_gate", "preset", "final_beta_scale", "texture_pe", "texture_pe_max", "mask_refine",
+                "reshape_mask_refine")
         same = lambda c: {k: v for k, v in c.to_json().items() if k not in free}  # noqa: E731
         if same(src.cfg) != same(self.cfg) or (src.cfg.texture_pe, src.cfg.texture_pe_max) not in (
-                (0, src.cfg.texture_pe_max), (self.cfg.texture_pe, self.cfg.texture_pe_max)):
+                (0, src.cfg.texture_pe_max), (self.cfg.texture_pe, self.cfg.texture_pe_max)) \
+                or src.cfg.mask_refine not in (0, self.cfg.mask_refine):
             raise ValueError(f"--init-from {path}: its model config differs from preset {self.tc.model_preset!r} "
                              f"(preset {src.cfg.preset!r}); fine-tuning keeps the architecture "
-                             "(it may only add texture_pe to a model without one)")
-        self.g.load_state_dict(add_texture_pe(src.state_dict(), self.cfg))
+                             "(it may only add texture_pe or mask_refine to a model without one)")
+        self.g.load_state_dict(add_mask_refine(add_texture_pe(src.state_dict(), self.cfg), self.g.state_dict()))
         if src.cfg.final_beta_scale != self.cfg.final_beta_scale:
             import dataclasses
 
