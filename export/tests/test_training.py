@@ -452,7 +452,10 @@ def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     assert json.loads((tmp_path / "stage4" / "config.json").read_text())["train"]["train_regions"] == "ear"
     assert json.loads((tmp_path / "stage5" / "config.json").read_text())["train"]["train_parts"] == "texture"
     six = json.loads((tmp_path / "stage6" / "config.json").read_text())["train"]
-    assert six["train_parts"] == "mask" and six["edge_rays"] == 4.0
+    assert six["train_parts"] == "mask" and six["edge_rays"] == 4.0 and "background" not in six["train_regions"]
+    w5, w6 = (load_generator(tmp_path / f"stage{i}" / "generator.safetensors")[0].local.mask_refine_head.weight
+              for i in (5, 6))
+    assert torch.equal(w6[0], w5[0]) and not torch.equal(w6[1:], w5[1:])   # the background's refinement stays
     w6 = (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
     assert (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns == w6

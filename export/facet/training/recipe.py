@@ -34,9 +34,11 @@ STAGES: list[tuple[str, int, list[str], str]] = [
       "train_regions=ear", "small_regions=ear", "small_share=0.1", "label_band=0.002"], "-plain"),
     ("the textures only, with the positional encoding", 3000,
      ["locality=0", "lr=2e-4", "lr_mapping=2e-4", "seed=29", "train_parts=texture"], ""),
+    # every region's refinement but the background's: its head stays zero (trained, it let the
+    # background's codes recolour the head, docs/training.md "Stage 6")
     ("the mask refinement only, on pixels next to label edges", 1200,
-     ["locality=0", "lr=5e-4", "seed=31", "train_parts=mask", "view_res=128", "edge_rays=4", "small_share=0.1",
-      "label_band=0.002", "refresh_every=8"], ""),
+     ["locality=0", "lr=5e-4", "seed=31", "train_parts=mask", "train_regions=face,eye,brow,mouth,nose,ear,hair,neck_cloth",
+      "view_res=128", "edge_rays=4", "small_share=0.1", "label_band=0.002", "refresh_every=8"], ""),
 ]
 
 
