@@ -116,7 +116,6 @@ PRESETS: dict[str, ModelConfig] = {
                         reshape_resolution=8, reshape_batch=4),
     # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
     "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32, sdf_gate=True, texture_pe=6,
-                           mask_refine=16, reshape_mask_refine=False,
                            resolution=256, tile_rays=4096, bake_resolution=64),
     # The official CNeRF stage-1 architecture (FFHQ 512 release; the 2D decoder is separate).
     "cnerf512": ModelConfig(preset="cnerf512", z_dim=256, code_dim=256, hidden=128,
@@ -125,8 +124,6 @@ PRESETS: dict[str, ModelConfig] = {
                             samples_per_ray=64, resolution=64, tile_rays=4096,
                             bake_resolution=64),
 }
-# The tiny model with the positional encoding and the mask refinement: tests of the recipe's stages 5-6.
-PRESETS["tiny-refine"] = dataclasses.replace(PRESETS["tiny"], preset="tiny-refine", texture_pe=2, mask_refine=8)
 # The default model without the texture's positional encoding (nor the mask refinement, which reads it): stages 2-4 of the bundled model's
 # recipe (facet train-default), and without the SDF gate too: its stage 1.
 PRESETS["default-plain"] = dataclasses.replace(PRESETS["default"], preset="default-plain", texture_pe=0, mask_refine=0)

@@ -429,20 +429,18 @@ def test_label_band_makes_the_air_shell_background_for_the_mask_losses():
     assert (out == brow).sum() < (label == brow).sum()
 
 
-def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
+def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
-    ungated twin and stages 2-4 on its twin without the texture's positional encoding (nor the mask
-    refinement) when there are such twins, every stage's time in recipe.json; run again, nothing
-    reruns."""
+    ungated twin and stages 2-4 on its twin without the texture's positional encoding when there
+    are such twins, every stage's time in recipe.json; run again, nothing reruns."""
     from facet.cli import main
     from facet.training.recipe import STAGES, stage_args
 
-    argv = ["train-default", "--out", str(tmp_path), "--preset", "smoke-refine", "--steps-scale", "0.0001",
-            "--threads", "1", "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2",
-            "--set", "view_res=32"]
+    argv = ["train-default", "--out", str(tmp_path), "--preset", "smoke", "--steps-scale", "0.0001", "--threads", "1",
+            "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2"]
     assert main(argv) == 0
     rec = json.loads((tmp_path / "recipe.json").read_text())
-    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6] and rec["total_seconds"] > 0
+    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5] and rec["total_seconds"] > 0
     where = rec["stages"][0]["machine"]
     assert where["torch_threads"] == 1 and where["cores"] >= 1 and where["cpu"] and where["torch"]
     for i in range(len(STAGES)):
@@ -451,17 +449,11 @@ def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
         assert cfg["init_from"] == ("" if i == 0 else str(tmp_path / f"stage{i}" / "generator.safetensors"))
     assert json.loads((tmp_path / "stage4" / "config.json").read_text())["train"]["train_regions"] == "ear"
     assert json.loads((tmp_path / "stage5" / "config.json").read_text())["train"]["train_parts"] == "texture"
-    six = json.loads((tmp_path / "stage6" / "config.json").read_text())["train"]
-    assert six["train_parts"] == "mask" and six["edge_rays"] == 4.0 and "background" not in six["train_regions"]
-    w5, w6 = (load_generator(tmp_path / f"stage{i}" / "generator.safetensors")[0].local.mask_refine_head.weight
-              for i in (5, 6))
-    assert torch.equal(w6[0], w5[0]) and not torch.equal(w6[1:], w5[1:])   # the background's refinement stays
-    w6 = (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns
+    w5 = (tmp_path / "stage5" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
-    assert (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns == w6
+    assert (tmp_path / "stage5" / "generator.safetensors").stat().st_mtime_ns == w5
     a = type("A", (), {"preset": "default", "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
     assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 4000
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
     assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 3000
-    assert stage_args(5, tmp_path, a).model_preset == "default" and stage_args(5, tmp_path, a).steps == 1200

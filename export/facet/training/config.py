@@ -62,5 +62,3 @@ TRAIN_PRESETS: dict[str, TrainConfig] = {
                          pool_size=4, pool_points=1024, pool_views=2, view_res=32, save_every=1,
                          log_every=1, res=32),
 }
-# the recipe's smoke test (facet train-default): a model that has every part the stages train
-TRAIN_PRESETS["smoke-refine"] = dataclasses.replace(TRAIN_PRESETS["smoke"], model_preset="tiny-refine")

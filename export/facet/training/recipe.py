@@ -1,10 +1,10 @@
 """`facet train-default --out DIR`: the bundled model's training recipe (docs/training.md, "How the
-bundled model was trained") as one command: its six stages in DIR/stage1..stage6, each starting
+bundled model was trained") as one command: its five stages in DIR/stage1..stage5, each starting
 from the one before (`--init-from`), each resumable (run the command again), with every stage's
 wall time in DIR/recipe.json. Then `facet calibrate` and `facet export` as docs/training.md says.
 
 `--threads` torch threads for every stage (2: both cores of the reference machine; the shipped
-weights' stages 1-3 and 6 ran on two, their stages 4 and 5 on one). `--set KEY=VALUE` overrides a TrainConfig
+weights' stages 1-3 and 5 ran on two, their stage 4 on one). `--set KEY=VALUE` overrides a TrainConfig
 field in every stage, after the stage's own settings (tests shrink the pool with it).
 `--steps-scale F` scales every stage's steps (at least 2): for smoke tests.
 """
@@ -22,8 +22,7 @@ POOL = ["pool_size=192", "pool_points=4096", "pool_views=4"]
 # (name, steps, settings, model variant), each stage from the one before; the variant is a suffix
 # of the train preset's model preset, used when that preset exists: stage 1 trains the ungated
 # model without the texture's positional encoding ("-ungated"), stages 2-4 the gated one without
-# it ("-plain"), stages 5 and 6 the preset's own model, which adds it and the mask refinement (zero
-# weights for the new inputs, a zero refinement head): stage 5 trains the textures, stage 6 the refinement
+# it ("-plain"), stage 5 the preset's own model, which adds it (zero weights for the new inputs)
 STAGES: list[tuple[str, int, list[str], str]] = [
     ("scratch, ungated", 6000, ["save_every=200"], "-ungated"),
     ("gated + locality", 4000, ["locality=10", "seed=5"], "-plain"),
@@ -34,11 +33,6 @@ STAGES: list[tuple[str, int, list[str], str]] = [
       "train_regions=ear", "small_regions=ear", "small_share=0.1", "label_band=0.002"], "-plain"),
     ("the textures only, with the positional encoding", 3000,
      ["locality=0", "lr=2e-4", "lr_mapping=2e-4", "seed=29", "train_parts=texture"], ""),
-    # every region's refinement but the background's: its head stays zero (trained, it let the
-    # background's codes recolour the head, docs/training.md "Stage 6")
-    ("the mask refinement only, on pixels next to label edges", 1200,
-     ["locality=0", "lr=5e-4", "seed=31", "train_parts=mask", "train_regions=face,eye,brow,mouth,nose,ear,hair,neck_cloth",
-      "view_res=128", "edge_rays=4", "small_share=0.1", "label_band=0.002", "refresh_every=8"], ""),
 ]
 
 
@@ -115,8 +109,8 @@ def run(a: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train-default", help="the bundled model's six-stage training recipe in one command")
-    p.add_argument("--out", required=True, help="folder for stage1..stage6 and recipe.json")
+    p = sub.add_parser("train-default", help="the bundled model's five-stage training recipe in one command")
+    p.add_argument("--out", required=True, help="folder for stage1..stage5 and recipe.json")
     p.add_argument("--preset", default="default", help="train preset (tests: smoke)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"])
