@@ -119,7 +119,7 @@ def _normals(p: Tensor, q: dict, h: float = 2e-4) -> Tensor:
 
 def label_edges(labels: Tensor) -> Tensor:
     """Label maps [..., H, W] -> bool [..., H, W]: some pixel of the 3 x 3 around it has another label."""
-    x = labels.float().unsqueeze(-3).flatten(0, -4) if labels.dim() > 2 else labels.float()[None, None]
+    x = labels.reshape(-1, 1, *labels.shape[-2:]).float()
     hi = F.max_pool2d(x, 3, 1, 1)
     lo = -F.max_pool2d(-x, 3, 1, 1)
     return (hi != lo).reshape(labels.shape)

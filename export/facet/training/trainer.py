@@ -64,33 +64,32 @@ def region_indices(cfg: ModelConfig, names: str, option: str) -> tuple[int, ...]
 
 TEXTURE_PARTS = ("local.texture.", "local.rgb_head.", "local.feature_head.")
 MASK_REFINE_PARTS = ("local.mask_refine.", "local.mask_refine_head.")
+# train_parts -> (the local generators' parameters that train, by name prefix; which mapping rows:
+# "all" of the regions' rows, their "texture" rows only, or "none")
+PARTS = {"all": (("local.",), "all"), "texture": (TEXTURE_PARTS, "texture"), "mask": (MASK_REFINE_PARTS, "none")}
 
 
-def freeze_all_but(g: Generator, regions: tuple[int, ...] | None, texture_only: bool = False,
-                   mask_only: bool = False) -> None:
+def freeze_all_but(g: Generator, regions: tuple[int, ...] | None, parts: str = "all") -> None:
     """Only the given regions' local generators (their slices of the stacked weights; every region
     when `regions` is None) and mapping rows (shape and texture) get gradients; the base SDF, beta
     and every other region stay as they are (gradient hooks zero the rest, so a fresh Adam leaves it
-    exactly unchanged). `texture_only`: of those, only the texture layers, the rgb heads and the
+    exactly unchanged). `parts` "texture": of those, only the texture layers, the rgb heads and the
     texture-code mapping rows: no shape, SDF or mask weight moves, so geometry and masks stay.
-    `mask_only`: only the mask refinement (cfg.mask_refine): labels and colour weights change, no
+    "mask": only the mask refinement (cfg.mask_refine): labels and colour weights change, no
     mapping row, shape, SDF, gate or colour weight moves."""
     require_per_code_rows(g.mapping, "train_regions or train_parts")
+    if parts == "mask" and not g.cfg.mask_refine:
+        raise ValueError("train_parts=mask trains the mask refinement: the model has none (mask_refine=0)")
+    prefixes, rows = PARTS[parts]
     keep_local = torch.zeros(g.cfg.num_regions)
     keep_local[list(regions) if regions is not None else slice(None)] = 1.0
     keep_rows = keep_local.repeat_interleave(2)
-    if texture_only:
+    if rows == "texture":
         keep_rows[0::2] = 0.0
-    if mask_only and not g.cfg.mask_refine:
-        raise ValueError("train_parts=mask trains the mask refinement: the model has none (mask_refine=0)")
     for name, p in g.named_parameters():
-        if mask_only:
-            ok = name.startswith(MASK_REFINE_PARTS)
-        else:
-            ok = not texture_only or name.startswith(TEXTURE_PARTS)
-        if name.startswith("local.") and ok:
+        if name.startswith(prefixes):
             mask = keep_local
-        elif name.startswith("mapping.") and not mask_only:
+        elif name.startswith("mapping.") and rows != "none":
             mask = keep_rows
         else:
             p.requires_grad_(False)
@@ -141,15 +140,14 @@ class Trainer:
             if self.rank == 0:
                 names = ", ".join(f"{self.cfg.regions[k]} x{a:.1f}" for k, a in scaled.items())
                 print(f"rebalanced shape codes to std {tc.rebalance_codes}: {names}")
-        if tc.train_parts not in ("all", "texture", "mask"):
-            raise ValueError(f"train_parts: {tc.train_parts!r}; choose all, texture or mask")
+        if tc.train_parts not in PARTS:
+            raise ValueError(f"train_parts: {tc.train_parts!r}; choose {', '.join(PARTS)}")
         if tc.train_parts == "texture" and self.cfg.sdf_from != "shape":
             raise ValueError("train_parts=texture needs sdf_from='shape': with the SDF read from the texture "
                              "layers, training them moves the geometry too")
         if tc.train_regions or tc.train_parts != "all":
             regions = region_indices(self.cfg, tc.train_regions, "train_regions") if tc.train_regions else None
-            freeze_all_but(self.g, regions, texture_only=tc.train_parts == "texture",
-                           mask_only=tc.train_parts == "mask")
+            freeze_all_but(self.g, regions, tc.train_parts)
         self.model = self.g
         if self.world > 1:
             self.model = torch.nn.parallel.DistributedDataParallel(self.g, find_unused_parameters=True)
