@@ -134,3 +134,6 @@ def preset(name: str, **overrides) -> ModelConfig:
     if name not in PRESETS:
         raise KeyError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
     return dataclasses.replace(PRESETS[name], **overrides)
+# The default model with the mask refinement (width 16): stage 6 as tried in sessions 20-21, not
+# part of the bundled model's recipe (docs/training.md, "Stage 6").
+PRESETS["default-refine"] = dataclasses.replace(PRESETS["default"], preset="default-refine", mask_refine=16)

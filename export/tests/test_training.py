@@ -87,7 +87,7 @@ def test_locality_fine_tune_two_steps(tmp_path):
     assert t.step == 0
     for k, v in src.state_dict().items():
         if not k.startswith("mapping.code_mean"):   # the truncation centre is recomputed on save
-            assert torch.equal(t.g.state_dict()[k], v), k
+            assert torch.equal(t.g.state_dict()[k].cpu(), v), k   # the trainer may be on CUDA
     t.run()
     header, *rows = (tmp_path / "ft" / "log.csv").read_text().strip().splitlines()
     col = header.split(",").index("locality")
@@ -105,7 +105,7 @@ def test_locality_fine_tune_two_steps(tmp_path):
     from facet.config import preset
 
     t = Trainer(tc, tmp_path / "gated", model_cfg=preset("tiny", sdf_gate=True))
-    assert t.g.cfg.sdf_gate and torch.equal(t.g.local.sdf_head.weight, src.local.sdf_head.weight)
+    assert t.g.cfg.sdf_gate and torch.equal(t.g.local.sdf_head.weight.cpu(), src.local.sdf_head.weight)
     t.run()
     header, *rows = (tmp_path / "gated" / "log.csv").read_text().strip().splitlines()
     col = header.split(",").index("gate")
@@ -387,10 +387,13 @@ def test_edge_rays_draw_the_pixels_next_to_another_label_more_often():
     assert abs(edge - 40 / (16 * 10 + 1008)) < 0.008, edge         # 4 x 10 of 16 x 10 + 1,008
 
 
-def test_synthetic_loss_keeps_every_tensor_on_the_model_device():
+def test_synthetic_loss_keeps_every_tensor_on_the_model_device(monkeypatch):
     """CUDA training once failed on tensors made on the CPU mid-step (ray steps, jitter, the
     truncation centre's z). The meta device stands in for a GPU: any CPU tensor that meets the
-    model's in the loss, the mapping or the bake raises the same "two devices" error here."""
+    model's in the loss, the mapping or the bake raises the same "two devices" error here. The
+    locality and gate losses run too; the locality loss's world SDFs are computed on the CPU by
+    design and cannot run on meta, so that one function is replaced by "every point counts"."""
+    import facet.training.synthetic as synthetic
     from facet.training.synthetic import SyntheticLossWeights, synthetic_losses
     from facet.training.synthetic_data import Pool
 
@@ -401,6 +404,11 @@ def test_synthetic_loss_keeps_every_tensor_on_the_model_device():
     g = Generator(cfg).to("meta")
     out = synthetic_losses(g, {k: v.to("meta") for k, v in batch.items()}, SyntheticLossWeights(), samples=4)
     assert out["total"].device.type == "meta"
+    monkeypatch.setattr(synthetic, "unaffected_points", lambda z, zs, p, r: torch.ones(p.shape[:2], device=p.device))
+    out = synthetic_losses(g, {k: v.to("meta") for k, v in batch.items()},
+                           SyntheticLossWeights(locality=1.0, gate=1.0), samples=4,
+                           jitter_gen=torch.Generator().manual_seed(1))
+    assert {"locality", "gate"} <= set(out) and out["total"].device.type == "meta"
     g.mapping.update_mean(samples=64)
     codes = g.mapping(torch.zeros(1, cfg.num_codes, cfg.z_dim, device="meta"))
     assert g.bake(torch.tensor([1], device="meta"), codes[:, 2], codes[:, 3])["sdf"].device.type == "meta"
@@ -457,3 +465,68 @@ def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
     assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 4000
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
     assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 3000
+
+
+DDP_WORKER = '''
+import dataclasses, json, os, sys
+from pathlib import Path
+import torch
+from facet.training.config import TRAIN_PRESETS
+from facet.training.trainer import Trainer
+
+out, objective, data = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+tc = dataclasses.replace(TRAIN_PRESETS["smoke"], objective=objective, data=data, device="cpu", threads=1, steps=3)
+t = Trainer(tc, out / "run")
+losses = []
+step = t.objective.step
+
+
+def logged(g):
+    r = step(g)
+    losses.append({k: float(v) for k, v in r.items()})
+    return r
+
+
+t.objective.step = logged
+t.run()
+rank = int(os.environ["RANK"])
+state = {"g": t.g.state_dict()}
+if objective == "gan":
+    state["d"] = t.objective.d_global.state_dict()
+torch.save(state, out / f"rank{rank}.pt")
+(out / f"losses{rank}.json").write_text(json.dumps(losses))
+'''
+
+
+@pytest.mark.parametrize("objective", ["synthetic", "gan"])
+def test_torchrun_two_ranks_average_their_gradients(tmp_path, objective):
+    """torchrun with two CPU ranks (gloo): each rank draws its own batches (their losses differ),
+    yet after three steps both hold the same generator (and discriminator): the gradients were
+    averaged. Before session 21 the objectives bypassed DDP's wrapper and the ranks drifted apart."""
+    import os
+    import subprocess
+    import sys
+
+    data = ""
+    if objective == "gan":
+        _fake_celebamask(tmp_path / "data")
+        data = str(tmp_path / "data")
+    (tmp_path / "worker.py").write_text(DDP_WORKER)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                        str(tmp_path / "worker.py"), str(tmp_path), objective, data],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    s0, s1 = (torch.load(tmp_path / f"rank{i}.pt", weights_only=True) for i in (0, 1))
+    l0, l1 = (json.loads((tmp_path / f"losses{i}.json").read_text()) for i in (0, 1))
+    assert len(l0) == len(l1) == 3
+    key = "total"
+    assert any(a[key] != b[key] for a, b in zip(l0, l1)), "both ranks saw the same batches"
+    for part in s0:
+        for k, v in s0[part].items():
+            if k.endswith("code_mean"):   # the truncation centre, computed by rank 0 when it saves
+                continue
+            assert torch.equal(v, s1[part][k]), f"{part}.{k} differs between the ranks"
+    first = Generator(preset("tiny"))
+    assert any(not torch.equal(v, s0["g"][k]) for k, v in first.state_dict().items() if k in s0["g"])
+    _check_run(tmp_path / "run", 3)

@@ -13,10 +13,12 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.utils.data import DistributedSampler
 
 from facet.camera import rays_for_pose
 from facet.model.generator import Generator
 from facet.training.config import TrainConfig
+from facet.training.distributed import average_gradients, broadcast_module, rank, world_size
 from facet.training.real_data import MaskedImages
 
 
@@ -42,18 +44,27 @@ class GanObjective:
         self.cfg = g.cfg
         k = self.cfg.num_regions
         self.data = MaskedImages(tc.data, tc.res, self.cfg.regions, getattr(tc, "mask_format", "celebamask"))
-        self.loader = torch.utils.data.DataLoader(self.data, batch_size=tc.batch, shuffle=True, drop_last=len(self.data) >= tc.batch)
+        # under torchrun each rank reads its own share of the images, reshuffled every epoch
+        self.sampler = DistributedSampler(self.data, seed=tc.seed) if world_size() > 1 else None
+        self.epoch = 0
+        self.loader = torch.utils.data.DataLoader(self.data, batch_size=tc.batch, shuffle=self.sampler is None,
+                                                  sampler=self.sampler, drop_last=len(self.data) >= tc.batch)
         self.it = iter(self.loader)
         self.d_global = conv_disc(3 + k, tc.res, 1 + 2).to(device)
         self.d_sem = conv_disc(4, tc.res, 1 + k).to(device)
+        broadcast_module(self.d_global)   # every rank starts from rank 0's discriminators
+        broadcast_module(self.d_sem)
         self.opt_d = torch.optim.Adam(list(self.d_global.parameters()) + list(self.d_sem.parameters()), lr=tc.lr_d, betas=(0.0, 0.9))
         self.ema = copy.deepcopy(g).eval().requires_grad_(False)
-        self.gen = torch.Generator().manual_seed(tc.seed)
+        self.gen = torch.Generator().manual_seed(tc.seed + rank())   # each rank its own latents and views
 
     def _real(self) -> dict:
         try:
             b = next(self.it)
         except StopIteration:
+            self.epoch += 1
+            if self.sampler is not None:
+                self.sampler.set_epoch(self.epoch)
             self.it = iter(self.loader)
             b = next(self.it)
         return {k: v.to(self.device) for k, v in b.items()}
@@ -64,7 +75,7 @@ class GanObjective:
         pitch = (torch.randn(b, generator=self.gen) * 0.15).clamp(*(math.radians(v) for v in cam.pitch_range_deg))
         return torch.stack([yaw, pitch], 1)
 
-    def _fake(self, model, b: int) -> tuple[Tensor, Tensor, Tensor]:
+    def _fake(self, g: Generator, b: int) -> tuple[Tensor, Tensor, Tensor]:
         res, cam = self.tc.res, self.cfg.camera
         poses = self._poses(b)
         rays = [rays_for_pose(cam, float(y), float(p), res, res) for y, p in poses]
@@ -72,7 +83,6 @@ class GanObjective:
         d = torch.stack([r[1] for r in rays]).to(self.device)
         tb = torch.tensor([cam.near, cam.far], device=self.device).expand(b, res * res, 2)
         z = mixed_latents(b, self.cfg, self.gen, self.device)
-        g = model.module if hasattr(model, "module") else model
         codes = g.mapping(z)
         jitter = (torch.rand(b, res * res, self.tc.samples, generator=self.gen) - 0.5).to(self.device)
         out = g.render_rays(codes, o, d, tb, samples=self.tc.samples, jitter=jitter)
@@ -86,12 +96,12 @@ class GanObjective:
         m = masks[torch.arange(b), r][:, None]
         return torch.cat([image * m, m], 1), r
 
-    def step(self, model) -> dict[str, Tensor]:
+    def step(self, g: Generator) -> dict[str, Tensor]:
         tc, b = self.tc, self.tc.batch
         real = self._real()
         # discriminators
         with torch.no_grad():
-            f_img, f_mask, poses = self._fake(model, b)
+            f_img, f_mask, poses = self._fake(g, b)
         real_img = real["image"].requires_grad_(True)
         real_mask = real["mask"].requires_grad_(True)
         d_real = self.d_global(torch.cat([real_img, real_mask], 1))
@@ -106,21 +116,21 @@ class GanObjective:
         r1 = tc.r1_image / 2 * gi.pow(2).flatten(1).sum(1).mean() + tc.r1_mask / 2 * gm.pow(2).flatten(1).sum(1).mean()
         self.opt_d.zero_grad(set_to_none=True)
         (loss_d + r1).backward()
+        average_gradients(list(self.d_global.parameters()) + list(self.d_sem.parameters()))
         self.opt_d.step()
         # generator (the trainer steps its optimiser on `total`)
-        f_img, f_mask, poses = self._fake(model, b)
+        f_img, f_mask, poses = self._fake(g, b)
         d_fake = self.d_global(torch.cat([f_img, f_mask], 1))
         s_in, r = self._semantic_input(f_img, f_mask)
         s_fake = self.d_sem(s_in)
         loss_g = F.softplus(-d_fake[:, 0]).mean() + tc.view_weight * F.smooth_l1_loss(d_fake[:, 1:], poses)
         loss_g = loss_g + F.softplus(-s_fake[:, 0]).mean() + F.cross_entropy(s_fake[:, 1:], r)
-        eik, minsurf = self._sdf_regularisers(model, b)
+        eik, minsurf = self._sdf_regularisers(g, b)
         total = loss_g + tc.eikonal * eik + tc.min_surface * minsurf
         return {"total": total, "g": loss_g.detach(), "d": loss_d.detach(), "r1": r1.detach(),
                 "eikonal": eik.detach(), "min_surface": minsurf.detach()}
 
-    def _sdf_regularisers(self, model, b: int) -> tuple[Tensor, Tensor]:
-        g = model.module if hasattr(model, "module") else model
+    def _sdf_regularisers(self, g: Generator, b: int) -> tuple[Tensor, Tensor]:
         pts = ((torch.rand(b, 512, 3, generator=self.gen) * 2 - 1) * self.cfg.bake_bounds).to(self.device).requires_grad_(True)
         codes = g.mapping(mixed_latents(b, self.cfg, self.gen, self.device))
         d = g.fields(pts, codes)["d"]

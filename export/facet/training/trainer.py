@@ -18,17 +18,20 @@ from facet.config import ModelConfig, preset
 from facet.model.field import require_per_code_rows
 from facet.model.generator import Generator
 from facet.training.config import TrainConfig
+from facet.training.distributed import average_gradients, broadcast_module, replicas_agree
 
 
 def setup_distributed(device: str) -> tuple[int, int, torch.device]:
-    """(rank, world size, device); initialises the process group under torchrun."""
+    """(rank, world size, device); initialises the process group under torchrun: NCCL on CUDA,
+    gloo on the CPU, or the backend FACET_DIST_BACKEND names. Ranks take the GPUs in turn
+    (local rank modulo the GPU count): with gloo several ranks may share one GPU, which NCCL refuses."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     use_cuda = torch.cuda.is_available() if device == "auto" else device == "cuda"
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if use_cuda else "gloo")
+        dist.init_process_group(os.environ.get("FACET_DIST_BACKEND") or ("nccl" if use_cuda else "gloo"))
     rank = dist.get_rank() if dist.is_initialized() else 0
     if use_cuda:
-        local = int(os.environ.get("LOCAL_RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count()
         torch.cuda.set_device(local)
         return rank, world, torch.device("cuda", local)
     return rank, world, torch.device("cpu")
@@ -148,9 +151,9 @@ class Trainer:
         if tc.train_regions or tc.train_parts != "all":
             regions = region_indices(self.cfg, tc.train_regions, "train_regions") if tc.train_regions else None
             freeze_all_but(self.g, regions, tc.train_parts)
-        self.model = self.g
-        if self.world > 1:
-            self.model = torch.nn.parallel.DistributedDataParallel(self.g, find_unused_parameters=True)
+        # under torchrun every rank starts from rank 0's weights and averages gradients after each
+        # backward (facet.training.distributed: DDP's wrapper cannot see the objectives' calls)
+        broadcast_module(self.g)
         groups = [{"params": [p for n, p in self.g.named_parameters() if not n.startswith("mapping.")], "lr": tc.lr},
                   {"params": list(self.g.mapping.parameters()), "lr": tc.lr_mapping}]
         betas = (0.0, 0.9) if tc.objective == "gan" else (0.9, 0.99)   # CNeRF's GAN setting
@@ -271,10 +274,11 @@ class Trainer:
         while self.step < tc.steps:
             for grp, base in zip(self.opt.param_groups, self.base_lrs):
                 grp["lr"] = base * self.lr_factor()
-            losses = self.objective.step(self.model)
+            losses = self.objective.step(self.g)
             if "total" in losses:
                 self.opt.zero_grad(set_to_none=True)
                 losses["total"].backward()
+                average_gradients(self.g.parameters())
                 torch.nn.utils.clip_grad_norm_(self.g.parameters(), 1.0)
                 self.opt.step()
             if hasattr(self.objective, "after_step"):
@@ -293,6 +297,9 @@ class Trainer:
                     writer.writerow(row)
                     log.flush()
             if self.step % tc.save_every == 0 or self.step == tc.steps:
+                if not replicas_agree(self.g):
+                    raise RuntimeError(f"step {self.step}: the ranks' generators differ; gradients were not "
+                                       "averaged (facet.training.distributed)")
                 self.save()
         bar.close()
         if log is not None:
