@@ -47,8 +47,9 @@ class GanObjective:
         # under torchrun each rank reads its own share of the images, reshuffled every epoch
         self.sampler = DistributedSampler(self.data, seed=tc.seed) if world_size() > 1 else None
         self.epoch = 0
+        share = len(self.sampler) if self.sampler is not None else len(self.data)   # this rank's images
         self.loader = torch.utils.data.DataLoader(self.data, batch_size=tc.batch, shuffle=self.sampler is None,
-                                                  sampler=self.sampler, drop_last=len(self.data) >= tc.batch)
+                                                  sampler=self.sampler, drop_last=share >= tc.batch)
         self.it = iter(self.loader)
         self.d_global = conv_disc(3 + k, tc.res, 1 + 2).to(device)
         self.d_sem = conv_disc(4, tc.res, 1 + k).to(device)
