@@ -233,6 +233,7 @@ def test_train_regions_freezes_everything_else(tmp_path):
                              train_regions="ear", small_regions="ear", small_share=0.5)
     t = Trainer(tc, tmp_path / "ft")
     t.run()
+    t.g.cpu()   # the trainer picks CUDA where there is one
     k = t.cfg.regions.index("ear")
     before, after = src.state_dict(), t.g.state_dict()
     changed = []
@@ -297,6 +298,7 @@ def test_train_parts_texture_moves_only_the_colour(tmp_path):
                              train_parts="texture", lr=1e-2, lr_mapping=1e-2)
     t = Trainer(tc, tmp_path / "ft", model_cfg=preset("tiny", texture_pe=2))
     t.run()
+    t.g.cpu()   # the trainer picks CUDA where there is one
     before, after = dict(src.named_parameters()), dict(t.g.named_parameters())
     moved = []
     for name, v in before.items():
@@ -344,6 +346,7 @@ def test_mask_refine_starts_as_the_checkpoint_without_it_and_moves_only_the_labe
                              train_parts="mask", lr=1e-2, edge_rays=4.0)
     t = Trainer(tc, tmp_path / "ft", model_cfg=cfg)
     t.run()
+    t.g.cpu()   # the trainer picks CUDA where there is one
     before, after = dict(g.named_parameters()), dict(t.g.named_parameters())
     for name, v in after.items():
         if name.startswith(("local.mask_refine.", "local.mask_refine_head.")):
