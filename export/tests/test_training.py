@@ -141,6 +141,12 @@ def test_locality_points_match_the_world():
     assert torch.allclose(a.min(-1).values[keep], b.min(-1).values[keep])
     assert (a[..., hair - 1][keep] > LOCAL_MARGIN).all() and (b[..., hair - 1][keep] > LOCAL_MARGIN).all()
     assert not torch.allclose(a.min(-1).values[~keep], b.min(-1).values[~keep])
+    # the background swapped (locality_background): no body moves, so exactly the points inside or
+    # within LOCAL_MARGIN of a body are kept, in the same batch as a hair swap
+    z_swap[:2, 0:2] = z[torch.tensor([1, 0]), 0:2]
+    both = unaffected_points(z, z_swap, pts, torch.tensor([0, 0, hair, hair]))
+    assert torch.equal(both[:2], a[:2].min(-1).values < LOCAL_MARGIN) and 0 < both[:2].sum() < both[:2].numel()
+    assert torch.equal(both[2:], keep[2:])
 
 
 def test_small_share_reserves_near_points_for_the_small_regions():

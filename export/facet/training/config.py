@@ -33,6 +33,7 @@ class TrainConfig:
     init_from: str = ""            # generator checkpoint (.safetensors) to start from (fine-tuning); "" = fresh init
     locality: float = 0.0          # synthetic: weight of the locality loss (SyntheticLossWeights.locality; 0 = off)
     locality_points: int = 512     # synthetic: points per portrait the locality loss uses
+    locality_background: bool = False   # synthetic: the locality loss swaps the background's codes too (SyntheticLossWeights)
     gate: float = 0.5              # synthetic, models with sdf_gate: weight of the per-region mask BCE
     label_band: float = 0.006      # synthetic: 3D points this far (world units) outside every body are background for the mask losses (SyntheticLossWeights.label_band)
     small_share: float = 0.0       # synthetic: share of near-surface 3D points reserved for eye, brow, mouth, nose, ear

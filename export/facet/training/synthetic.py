@@ -26,6 +26,10 @@ class SyntheticLossWeights:
     # color must not move (see locality_loss). `locality_points`: points per portrait it uses.
     locality: float = 0.0
     locality_points: int = 512
+    # The background may be the swapped region too. Its parameters move no body (the world draws
+    # it behind the head), so every point inside or within LOCAL_MARGIN of a body keeps its
+    # targets. Off by default: its shape code drives the base SDF, which stages 2-3 train.
+    locality_background: bool = False
     # Models with `sdf_gate`: per-region binary cross-entropy of the mask logits against the label
     # at the 3D points, so sigmoid(logit) is ~1 where the region is and ~0 elsewhere (the softmax
     # cross-entropy alone leaves the logits' common level free) and gates the region's SDF offset.
@@ -59,7 +63,8 @@ def unaffected_points(z: Tensor, z_swap: Tensor, points: Tensor, region: Tensor)
     from facet.world import latent_to_params, region_sdf
 
     keep = torch.ones(points.shape[:2], dtype=torch.bool)
-    idx = (region.cpu() - 1).view(-1, 1, 1).expand(-1, points.shape[1], 1)
+    background = region.cpu() == 0
+    idx = (region.cpu() - 1).clamp_min(0).view(-1, 1, 1).expand(-1, points.shape[1], 1)
     others = None
     for zz in (z, z_swap):
         fld = region_sdf(points.cpu(), latent_to_params(zz.cpu()))[..., 1:]     # bodies [B, P, K-1]
@@ -68,20 +73,23 @@ def unaffected_points(z: Tensor, z_swap: Tensor, points: Tensor, region: Tensor)
         keep &= (own > LOCAL_MARGIN) & (own > rest)
         if others is None:
             others = rest
+            on_body = fld.min(-1).values < LOCAL_MARGIN
         else:
             keep &= (rest - others).abs() < 1e-6
+    # the background swapped: no body moves; the points on or in a body keep their targets
+    keep = torch.where(background[:, None], on_body, keep)
     return keep.to(points.device)
 
 
 def locality_loss(g: Generator, batch: dict, codes: Tensor, f: dict, n_points: int,
-                  gen: torch.Generator) -> Tensor:
-    """Portrait i's region r_i (drawn uniformly, never the background, whose shape code drives the
-    base SDF) takes the next portrait's codes; where neither world has r_i (unaffected_points) the
+                  gen: torch.Generator, with_background: bool = False) -> Tensor:
+    """Portrait i's region r_i (drawn uniformly; the background only `with_background`, since its
+    shape code drives the base SDF) takes the next portrait's codes; where neither world has r_i (unaffected_points) the
     fused fields must stay as they were: L1 of occupancy sigmoid(-d / beta), of the softmax masks
     and of the color (at visible points). `f`: the step's fields at batch["points"] with `codes`;
     one extra fields() pass over the first `n_points` of those points a portrait."""
     b, k = codes.shape[0], g.cfg.num_regions
-    region = torch.randint(1, k, (b,), generator=gen)
+    region = torch.randint(0 if with_background else 1, k, (b,), generator=gen)
     perm = torch.roll(torch.arange(b), 1)
     rows = (torch.arange(2 * k) // 2).unsqueeze(0) == region.unsqueeze(1)            # [B, 2K]
     rows = rows.unsqueeze(-1).to(codes.device)
@@ -147,7 +155,7 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     out["mask2d"] = F.nll_loss(torch.log(r["masks"].clamp(1e-6, 1.0)).transpose(1, 2), batch["pixel_label"])
     out["depth"] = ((uniform["depth"] - batch["pixel_depth"][:, :h]).abs() * scale).mean()
     if w.locality > 0 and b > 1:
-        out["locality"] = locality_loss(g, batch, codes, f, w.locality_points, gen)
+        out["locality"] = locality_loss(g, batch, codes, f, w.locality_points, gen, w.locality_background)
     out["total"] = sum(getattr(w, k) * v for k, v in out.items())
     with torch.no_grad():
         mse = ((final["image"] + 1) / 2 - batch["pixel_rgb"][:, h:]).pow(2).mean()
