@@ -136,4 +136,5 @@ def preset(name: str, **overrides) -> ModelConfig:
     return dataclasses.replace(PRESETS[name], **overrides)
 # The default model with the mask refinement (width 16): stage 6 as tried in sessions 20-21, not
 # part of the bundled model's recipe (docs/training.md, "Stage 6").
-PRESETS["default-refine"] = dataclasses.replace(PRESETS["default"], preset="default-refine", mask_refine=16)
+PRESETS["default-refine"] = dataclasses.replace(PRESETS["default"], preset="default-refine", mask_refine=16,
+                                                reshape_mask_refine=False)
