@@ -128,13 +128,13 @@ PRESETS: dict[str, ModelConfig] = {
 # recipe (facet train-default), and without the SDF gate too: its stage 1.
 PRESETS["default-plain"] = dataclasses.replace(PRESETS["default"], preset="default-plain", texture_pe=0, mask_refine=0)
 PRESETS["default-ungated"] = dataclasses.replace(PRESETS["default-plain"], preset="default-ungated", sdf_gate=False)
+# The default model with the mask refinement (width 16): stage 6 as tried in sessions 20-21, not
+# part of the bundled model's recipe (docs/training.md, "Stage 6").
+PRESETS["default-refine"] = dataclasses.replace(PRESETS["default"], preset="default-refine", mask_refine=16,
+                                                reshape_mask_refine=False)
 
 
 def preset(name: str, **overrides) -> ModelConfig:
     if name not in PRESETS:
         raise KeyError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
     return dataclasses.replace(PRESETS[name], **overrides)
-# The default model with the mask refinement (width 16): stage 6 as tried in sessions 20-21, not
-# part of the bundled model's recipe (docs/training.md, "Stage 6").
-PRESETS["default-refine"] = dataclasses.replace(PRESETS["default"], preset="default-refine", mask_refine=16,
-                                                reshape_mask_refine=False)

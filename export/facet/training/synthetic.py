@@ -59,7 +59,8 @@ def unaffected_points(z: Tensor, z_swap: Tensor, points: Tensor, region: Tensor)
     """[B, P] bool: points whose world targets (scene SDF, label, color) are the same whether
     portrait i has region `region[i]`'s own parameters (z) or another portrait's (z_swap): that
     region's body is not the nearest one in either world nor within LOCAL_MARGIN of the point,
-    and the other bodies' nearest distance is the same in both worlds."""
+    and the other bodies' nearest distance is the same in both worlds. Region 0, the background,
+    moves no body: its points are those inside or within LOCAL_MARGIN of a body."""
     from facet.world import latent_to_params, region_sdf
 
     keep = torch.ones(points.shape[:2], dtype=torch.bool)
