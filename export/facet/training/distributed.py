@@ -47,11 +47,8 @@ def average_gradients(params: Iterable[torch.Tensor]) -> None:
     flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in ps])
     dist.all_reduce(flat)
     flat /= world
-    i = 0
-    for p in ps:
-        n = p.numel()
-        p.grad = flat[i:i + n].view_as(p).clone()
-        i += n
+    for p, g in zip(ps, flat.split([p.numel() for p in ps])):
+        p.grad = g.view_as(p)     # views of the one reduced buffer: no second copy
 
 
 @torch.no_grad()
