@@ -471,7 +471,7 @@ def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
     assert (tmp_path / "stage5" / "generator.safetensors").stat().st_mtime_ns == w5
     a = type("A", (), {"preset": "default", "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
-    assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 4000
+    assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 7000
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
     assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 3000
 

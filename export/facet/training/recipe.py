@@ -25,7 +25,7 @@ POOL = ["pool_size=192", "pool_points=4096", "pool_views=4"]
 # it ("-plain"), stage 5 the preset's own model, which adds it (zero weights for the new inputs)
 STAGES: list[tuple[str, int, list[str], str]] = [
     ("scratch, ungated", 6000, ["save_every=200"], "-ungated"),
-    ("gated + locality", 4000, ["locality=10", "seed=5"], "-plain"),
+    ("gated + locality", 7000, ["locality=10", "seed=5"], "-plain"),
     ("stronger locality and gate, lower lr", 1500,
      ["locality=30", "gate=1.0", "lr=5e-5", "lr_mapping=5e-5", "seed=7"], "-plain"),
     ("the ears only", 800,
