@@ -87,8 +87,9 @@ def locality_loss(g: Generator, batch: dict, codes: Tensor, f: dict, n_points: i
     """Portrait i's region r_i (drawn uniformly; the background only `with_background`, since its
     shape code drives the base SDF) takes the next portrait's codes; where neither world has r_i
     (unaffected_points) the fused fields must stay as they were: L1 of occupancy sigmoid(-d / beta),
-    of the softmax masks and of the color (at visible points). `f`: the step's fields at batch["points"] with `codes`;
-    one extra fields() pass over the first `n_points` of those points a portrait."""
+    of the softmax masks and of the color (at visible points). `f`: the step's fields at
+    batch["points"] with `codes`; one extra fields() pass over the first `n_points` of those points
+    a portrait."""
     b, k = codes.shape[0], g.cfg.num_regions
     region = torch.randint(0 if with_background else 1, k, (b,), generator=gen)
     perm = torch.roll(torch.arange(b), 1)
