@@ -54,7 +54,12 @@ class Generator(nn.Module):
         if tuple(codes.shape[-2:]) != (self.cfg.num_codes, self.cfg.code_dim):
             raise ValueError(f"codes: expected [..., {self.cfg.num_codes}, {self.cfg.code_dim}], got {tuple(codes.shape)}")
         c = codes.reshape(*codes.shape[:-2], self.cfg.num_regions, 2, self.cfg.code_dim)
-        return c[..., 0, :], c[..., 1, :]
+        shape, texture = c[..., 0, :], c[..., 1, :]
+        rows = self.mapping.grad_rows
+        if rows is not None and codes.requires_grad:   # frozen rows: same gradients, less backward
+            shape = shape if any(rows[0::2]) else shape.detach()
+            texture = texture if any(rows[1::2]) else texture.detach()
+        return shape, texture
 
     def to_net(self, points: Tensor) -> Tensor:
         return points * self.cfg.camera.coord_scale
