@@ -505,7 +505,7 @@ def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
     assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 7000
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
-    assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 3000
+    assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 5000
 
 
 DDP_WORKER = '''

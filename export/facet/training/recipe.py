@@ -31,7 +31,7 @@ STAGES: list[tuple[str, int, list[str], str]] = [
     ("the ears only", 800,
      ["locality=0", "gate=1.0", "lr=2e-4", "lr_mapping=2e-4", "seed=19", "rebalance_codes=0.2",
       "train_regions=ear", "small_regions=ear", "small_share=0.1", "label_band=0.002"], "-plain"),
-    ("the textures only, with the positional encoding", 3000,
+    ("the textures only, with the positional encoding", 5000,
      ["locality=0", "lr=2e-4", "lr_mapping=2e-4", "seed=29", "train_parts=texture"], ""),
 ]
 
