@@ -3,8 +3,8 @@ bundled model was trained") as one command: its five stages in DIR/stage1..stage
 from the one before (`--init-from`), each resumable (run the command again), with every stage's
 wall time in DIR/recipe.json. Then `facet calibrate` and `facet export` as docs/training.md says.
 
-`--threads` torch threads for every stage (2: both cores of the reference machine; the shipped
-weights' stages 1-3 ran on two, their stages 4 and 5 on one). `--set KEY=VALUE` overrides a TrainConfig
+`--threads` torch threads for every stage (2: both cores of the reference machine, on which every
+stage of the shipped weights ran). `--set KEY=VALUE` overrides a TrainConfig
 field in every stage, after the stage's own settings (tests shrink the pool with it).
 `--steps-scale F` scales every stage's steps (at least 2): for smoke tests.
 """
