@@ -217,10 +217,6 @@ class Mapping(nn.Module):
         self.register_buffer("z_mask", torch.ones(cfg.num_codes, cfg.z_dim))
         self.register_buffer("code_mean", torch.zeros(cfg.num_codes, cfg.code_dim))
         self.num_codes = cfg.num_codes
-        # which rows train (None: all); set by freeze_all_but. Where no shape row (or no texture
-        # row) trains, Generator.split_codes detaches those codes, so no backward pass runs through
-        # what only they reach: a texture-only stage skips every shape layer's backward
-        self.grad_rows: tuple[bool, ...] | None = None
 
     def forward(self, z: Tensor, psi: Tensor | float = 1.0) -> Tensor:
         """z [..., 2K, Z] -> codes [..., 2K, C]."""

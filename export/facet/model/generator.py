@@ -39,6 +39,10 @@ class Generator(nn.Module):
         self.local = LocalGenerators(cfg, cfg.num_regions)
         self.base = LocalGenerators(cfg, 1, base=True)
         self.log_beta = nn.Parameter(torch.tensor(float(cfg.beta_init)).log())
+        # which code rows train (None: all; set by freeze_all_but). Where no shape row (or no
+        # texture row) trains, split_codes detaches those codes, so no backward pass runs through
+        # what only they reach: a texture-only stage skips every shape layer's backward
+        self.grad_rows: tuple[bool, ...] | None = None
 
     @property
     def beta(self) -> Tensor:
@@ -55,7 +59,7 @@ class Generator(nn.Module):
             raise ValueError(f"codes: expected [..., {self.cfg.num_codes}, {self.cfg.code_dim}], got {tuple(codes.shape)}")
         c = codes.reshape(*codes.shape[:-2], self.cfg.num_regions, 2, self.cfg.code_dim)
         shape, texture = c[..., 0, :], c[..., 1, :]
-        rows = self.mapping.grad_rows
+        rows = self.grad_rows
         if rows is not None and codes.requires_grad:   # frozen rows: same gradients, less backward
             shape = shape if any(rows[0::2]) else shape.detach()
             texture = texture if any(rows[1::2]) else texture.detach()
