@@ -42,6 +42,9 @@ class ModelConfig:
     # not the SDF gate, which keeps the unrefined logit: geometry stays as it was. For thin regions
     # (the brow is 1 to 3 px tall at 256 px) whose edges the shape features draw too wide.
     mask_refine: int = 0
+    # With mask_refine: the regions that have it (empty: every region). The final render evaluates
+    # only theirs, so a refinement of the small regions costs the final graph a share of the whole
+    mask_refine_regions: tuple[str, ...] = ()
     # With mask_refine: whether the reshape graph's candidate masks include the refinement (as the
     # bakes' do) or keep the unrefined logit, for about half the graph's multiply-adds
     reshape_mask_refine: bool = True
@@ -90,6 +93,7 @@ class ModelConfig:
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
         d["regions"] = list(self.regions)
+        d["mask_refine_regions"] = list(self.mask_refine_regions)
         d["camera"] = dataclasses.asdict(self.camera)
         return d
 
@@ -98,6 +102,8 @@ class ModelConfig:
         d = dict(d)
         cam = d.pop("camera", {})
         d["regions"] = tuple(d.get("regions", REGIONS))
+        if "mask_refine_regions" in d:
+            d["mask_refine_regions"] = tuple(d["mask_refine_regions"])
         cam = {k: tuple(v) if isinstance(v, list) else v for k, v in cam.items()}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
@@ -128,10 +134,16 @@ PRESETS: dict[str, ModelConfig] = {
 # recipe (facet train-default), and without the SDF gate too: its stage 1.
 PRESETS["default-plain"] = dataclasses.replace(PRESETS["default"], preset="default-plain", texture_pe=0, mask_refine=0)
 PRESETS["default-ungated"] = dataclasses.replace(PRESETS["default-plain"], preset="default-ungated", sdf_gate=False)
-# The default model with the mask refinement (width 16): stage 6 as tried in sessions 20-21, not
-# part of the bundled model's recipe (docs/training.md, "Stage 6").
+# The default model with the mask refinement (width 16) of the small regions inside the face:
+# stage 6 of the bundled model's recipe (docs/training.md, "Stage 6"). The reshape graph keeps the
+# unrefined logits (half its multiply-adds; the search adds a candidate's change to the bakes').
 PRESETS["default-refine"] = dataclasses.replace(PRESETS["default"], preset="default-refine", mask_refine=16,
+                                                mask_refine_regions=("eye", "brow", "mouth", "nose"),
                                                 reshape_mask_refine=False)
+# The tiny model's twin of it, for the recipe's smoke test (facet train-default --preset smoke)
+PRESETS["tiny-refine"] = dataclasses.replace(PRESETS["tiny"], preset="tiny-refine", texture_pe=2, mask_refine=4,
+                                             mask_refine_regions=("eye", "brow", "mouth", "nose"),
+                                             reshape_mask_refine=False)
 
 
 def preset(name: str, **overrides) -> ModelConfig:

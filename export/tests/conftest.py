@@ -21,6 +21,20 @@ def tiny_gated(tiny) -> Generator:
     return g
 
 
-@pytest.fixture(params=["sum", "gated"])
-def tiny_any(request, tiny, tiny_gated) -> Generator:
-    return tiny if request.param == "sum" else tiny_gated
+@pytest.fixture(scope="session")
+def tiny_refined() -> Generator:
+    """The tiny model with the SDF gate, the texture's positional encoding and the mask refinement of
+    some regions (`tiny-refine`: the bundled model's stage 6 in small), its refinement heads nonzero
+    (they start at zero); the reshape graph with the refinement, so it matches the bake."""
+    torch.manual_seed(1)
+    g = Generator(preset("tiny-refine", sdf_gate=True, reshape_mask_refine=True)).eval()
+    with torch.no_grad():
+        for p in g.local.mask_refine_head.parameters():
+            p.normal_(0.0, 0.5)
+    g.mapping.update_mean(2000)
+    return g
+
+
+@pytest.fixture(params=["sum", "gated", "refined"])
+def tiny_any(request, tiny, tiny_gated, tiny_refined) -> Generator:
+    return {"sum": tiny, "gated": tiny_gated, "refined": tiny_refined}[request.param]

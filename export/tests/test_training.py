@@ -406,6 +406,44 @@ def test_mask_refine_starts_as_the_checkpoint_without_it_and_moves_only_the_labe
         Generator(preset("tiny", mask_refine=8))
 
 
+def test_mask_refine_regions_refine_only_those_and_agree_with_the_per_region_path():
+    """mask_refine_regions: the regions named have a refinement, the others none. Every region at
+    once (the final render's path, static slices of the networks) gives the logits of the model
+    refining every region with the other regions' heads at zero; per region (the bake's path, a
+    region index) gives the same logits; a name that is no region is an error."""
+    import dataclasses
+
+    torch.manual_seed(0)
+    base = preset("tiny", sdf_gate=True, texture_pe=2, mask_refine=8)
+    names = ("face", "eye", "mouth", "hair")                      # two runs: face-eye, mouth; hair
+    full = Generator(base).eval()
+    part = Generator(dataclasses.replace(base, mask_refine_regions=names)).eval()
+    with torch.no_grad():
+        for p in full.local.mask_refine_head.parameters():
+            p.normal_()                                            # every head nonzero
+    part.load_state_dict(full.state_dict())
+    off = [i for i, r in enumerate(base.regions) if r not in names]
+    with torch.no_grad():
+        full.local.mask_refine_head.weight[off] = 0
+        full.local.mask_refine_head.bias[off] = 0
+    pts = torch.rand(200, 3) * 0.2 - 0.1
+    codes = full.mapping(torch.randn(base.num_codes, base.z_dim))
+    a, b = full.fields(pts, codes), part.fields(pts, codes)
+    for key in ("d", "m", "c", "mask_logit"):
+        assert torch.allclose(a[key], b[key], atol=1e-5), key
+    shape, _ = part.split_codes(codes)
+    x = part.to_net(pts)
+    every = part.local.shape_fields(x, shape)["mask_logit"]        # [K, P]
+    unrefined = part.local.shape_fields(x, shape, refine=False)["mask_logit"]
+    for k, r in enumerate(base.regions):                          # the named regions' logits move, no other's
+        assert torch.equal(every[k], unrefined[k]) == (r not in names), r
+    for k in range(base.num_regions):
+        idx = torch.tensor([k])
+        one = part.local.shape_fields(x, shape[k:k + 1], index=idx)["mask_logit"]
+        assert torch.allclose(one[0], every[k], atol=1e-5), base.regions[k]
+    with pytest.raises(ValueError, match="unknown regions"):
+        Generator(dataclasses.replace(base, mask_refine_regions=("eyes",)))
+
 def test_edge_rays_draw_the_pixels_next_to_another_label_more_often():
     """Pool.batch(edge_rays=e): a pixel beside a label edge is drawn 1 + e times as often as another.
     Views labelled background but for a 2 x 2 square: 4 of 1,024 pixels, 16 edge pixels around it."""
@@ -477,10 +515,11 @@ def test_label_band_makes_the_air_shell_background_for_the_mask_losses():
     assert (out == brow).sum() < (label == brow).sum()
 
 
-def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
+def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
-    ungated twin and stages 2-4 on its twin without the texture's positional encoding when there
-    are such twins, every stage's time in recipe.json; run again, nothing reruns."""
+    ungated twin, stages 2-4 on its twin without the texture's positional encoding and stage 6 on its
+    twin with the mask refinement when there are such twins, every stage's time in recipe.json; run
+    again, nothing reruns."""
     from facet.cli import main
     from facet.training.recipe import STAGES, stage_args
 
@@ -488,7 +527,7 @@ def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
             "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2"]
     assert main(argv) == 0
     rec = json.loads((tmp_path / "recipe.json").read_text())
-    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5] and rec["total_seconds"] > 0
+    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6] and rec["total_seconds"] > 0
     where = rec["stages"][0]["machine"]
     assert where["torch_threads"] == 1 and where["cores"] >= 1 and where["cpu"] and where["torch"]
     for i in range(len(STAGES)):
@@ -497,14 +536,18 @@ def test_train_default_runs_the_five_stages_in_order_and_resumes(tmp_path):
         assert cfg["init_from"] == ("" if i == 0 else str(tmp_path / f"stage{i}" / "generator.safetensors"))
     assert json.loads((tmp_path / "stage4" / "config.json").read_text())["train"]["train_regions"] == "ear"
     assert json.loads((tmp_path / "stage5" / "config.json").read_text())["train"]["train_parts"] == "texture"
-    w5 = (tmp_path / "stage5" / "generator.safetensors").stat().st_mtime_ns
+    assert json.loads((tmp_path / "stage6" / "config.json").read_text())["train"]["train_parts"] == "mask"
+    g6, _ = load_generator(tmp_path / "stage6" / "generator.safetensors")
+    assert g6.cfg.preset == "tiny-refine" and g6.cfg.mask_refine_regions == ("eye", "brow", "mouth", "nose")
+    w6 = (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
-    assert (tmp_path / "stage5" / "generator.safetensors").stat().st_mtime_ns == w5
+    assert (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns == w6
     a = type("A", (), {"preset": "default", "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
     assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 7000
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
     assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 5000
+    assert stage_args(5, tmp_path, a).model_preset == "default-refine" and stage_args(5, tmp_path, a).steps == 500
 
 
 DDP_WORKER = '''

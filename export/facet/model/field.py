@@ -43,18 +43,41 @@ class StackedLinear(nn.Module):
         nn.init.uniform_(self.weight, -bound * scale, bound * scale)
         nn.init.uniform_(self.bias, -bound * scale, bound * scale)
 
-    def params(self, index: Tensor | None) -> tuple[Tensor, Tensor]:
+    def params(self, index: Tensor | slice | None) -> tuple[Tensor, Tensor]:
+        """The networks' weights: all (None), a static span of them (slice), or gathered (index)."""
         if index is None:
             return self.weight, self.bias
+        if isinstance(index, slice):
+            return self.weight[index], self.bias[index]
         # embedding exports as a single Gather on the int64 index; index_select would add a
         # Reshape of the int64 index, which WebGPU's provider places on the CPU.
         w = nn.functional.embedding(index, self.weight.flatten(1)).view(-1, *self.weight.shape[1:])
         return w, nn.functional.embedding(index, self.bias)
 
-    def forward(self, x: Tensor, index: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, index: Tensor | slice | None = None) -> Tensor:
         """x [..., B or 1, P, in] -> [..., B, P, out]."""
         w, b = self.params(index)
         return torch.matmul(x, w.transpose(1, 2)) + b.unsqueeze(1)
+
+
+def refine_on(cfg: ModelConfig) -> list[int]:
+    """Per region, 1 if it has a mask refinement (cfg.mask_refine_regions; empty: every region)."""
+    names = cfg.mask_refine_regions
+    unknown = [n for n in names if n not in cfg.regions]
+    if unknown:
+        raise ValueError(f"mask_refine_regions: unknown regions {unknown} (regions: {', '.join(cfg.regions)})")
+    return [1 if not names or r in names else 0 for r in cfg.regions]
+
+
+def spans(on: list[int]) -> list[tuple[int, int]]:
+    """The runs of consecutive 1s in `on` as (start, stop) pairs."""
+    out: list[tuple[int, int]] = []
+    for i, v in enumerate(on):
+        if v and out and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1)
+        elif v:
+            out.append((i, i + 1))
+    return out
 
 
 class FiLMSiren(nn.Module):
@@ -77,9 +100,13 @@ class FiLMSiren(nn.Module):
         self.register_buffer("code_center", torch.zeros(count, code_dim))
         self.gs, self.go, self.bs = cfg.film_gamma_scale, cfg.film_gamma_offset, cfg.film_beta_scale
 
-    def forward(self, x: Tensor, code: Tensor, index: Tensor | None = None, extra: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, code: Tensor, index: Tensor | slice | None = None,
+                extra: Tensor | None = None) -> Tensor:
         """x [..., B|1, P, in], code [..., B, C], extra [..., 1, P, self.extra] -> [..., B, P, out]."""
-        center = self.code_center if index is None else nn.functional.embedding(index, self.code_center)
+        if index is None or isinstance(index, slice):
+            center = self.code_center if index is None else self.code_center[index]
+        else:
+            center = nn.functional.embedding(index, self.code_center)
         gb = self.film((code - center).unsqueeze(-2), index)          # [..., B, 1, 2 out]
         gamma, beta = gb.chunk(2, dim=-1)
         gamma = self.gs * gamma + self.go
@@ -129,6 +156,13 @@ class LocalGenerators(nn.Module):
             with torch.no_grad():   # starts as no refinement: the same model
                 self.mask_refine_head.weight.zero_()
                 self.mask_refine_head.bias.zero_()
+            # mask_refine_regions: the regions that have a refinement (empty: all). The others'
+            # are never evaluated where the regions are static (every region at once: the final
+            # render, training), and multiplied by 0 where a region index picks them (bake)
+            on = refine_on(cfg)
+            self.register_buffer("refine_on", torch.tensor(on, dtype=torch.float32).unsqueeze(-1),
+                                 persistent=False)
+            self.refine_spans = spans(on) if not all(on) else None
         if cfg.feature_dim > 0:
             self.feature_head = StackedLinear(count, h + v, cfg.feature_dim)
             self.rgb_head = StackedLinear(count, cfg.feature_dim, 3)
@@ -173,8 +207,23 @@ class LocalGenerators(nn.Module):
         """The labels' logit: the gate's plus the refinement (cfg.mask_refine; none when 0)."""
         if not self.cfg.mask_refine:
             return mask_logit
-        r = self.mask_refine(h_shape, shape_code, index, pe)
-        return mask_logit + self.mask_refine_head(r, index).squeeze(-1)
+        if index is not None or self.refine_spans is None:
+            r = self.mask_refine(h_shape, shape_code, index, pe)
+            d = self.mask_refine_head(r, index).squeeze(-1)
+            if index is not None and self.refine_spans is not None:
+                d = d * nn.functional.embedding(index, self.refine_on)      # [B, 1]: 0 for the unrefined
+            return mask_logit + d
+        # every region at once: only the refined spans of networks are evaluated (static slices)
+        parts, prev = [], 0
+        for a, b in self.refine_spans:
+            if a > prev:
+                parts.append(mask_logit[..., prev:a, :])
+            r = self.mask_refine(h_shape[..., a:b, :, :], shape_code[..., a:b, :], slice(a, b), pe)
+            parts.append(mask_logit[..., a:b, :] + self.mask_refine_head(r, slice(a, b)).squeeze(-1))
+            prev = b
+        if prev < mask_logit.shape[-2]:
+            parts.append(mask_logit[..., prev:, :])
+        return torch.cat(parts, dim=-2)
 
     def _gate(self, sdf: Tensor, mask_logit: Tensor) -> Tensor:
         """With `sdf_gate`, the SDF offset acts only where the region is: sigmoid(mask_logit) * sdf."""

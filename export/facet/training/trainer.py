@@ -226,7 +226,7 @@ class Trainer:
         # texture_pe may grow from 0: the new inputs' weights start at zero, the same function
         # mask_refine may grow from 0: its head starts at zero, the same function
         free = ("sdf_gate", "preset", "final_beta_scale", "texture_pe", "texture_pe_max", "mask_refine",
-                "reshape_mask_refine")
+                "mask_refine_regions", "reshape_mask_refine")
         same = lambda c: {k: v for k, v in c.to_json().items() if k not in free}  # noqa: E731
         if same(src.cfg) != same(self.cfg) or (src.cfg.texture_pe, src.cfg.texture_pe_max) not in (
                 (0, src.cfg.texture_pe_max), (self.cfg.texture_pe, self.cfg.texture_pe_max)) \
