@@ -27,6 +27,19 @@ def positional_encoding(x: Tensor, count: int, top: float) -> Tensor:
     return torch.cat([torch.sin(a), torch.cos(a)], dim=-1)
 
 
+def pick(t: Tensor, index: Tensor | slice | None) -> Tensor:
+    """Rows of a stacked tensor [count, ...]: all (None), a static span (slice), or gathered (index)."""
+    if index is None:
+        return t
+    if isinstance(index, slice):
+        return t[index]
+    # embedding exports as a single Gather on the int64 index; index_select would add a
+    # Reshape of the int64 index, which WebGPU's provider places on the CPU.
+    if t.dim() == 2:
+        return nn.functional.embedding(index, t)
+    return nn.functional.embedding(index, t.flatten(1)).view(-1, *t.shape[1:])
+
+
 class StackedLinear(nn.Module):
     """`count` independent linear layers: weight [count, out, in], bias [count, out]."""
 
@@ -45,14 +58,7 @@ class StackedLinear(nn.Module):
 
     def params(self, index: Tensor | slice | None) -> tuple[Tensor, Tensor]:
         """The networks' weights: all (None), a static span of them (slice), or gathered (index)."""
-        if index is None:
-            return self.weight, self.bias
-        if isinstance(index, slice):
-            return self.weight[index], self.bias[index]
-        # embedding exports as a single Gather on the int64 index; index_select would add a
-        # Reshape of the int64 index, which WebGPU's provider places on the CPU.
-        w = nn.functional.embedding(index, self.weight.flatten(1)).view(-1, *self.weight.shape[1:])
-        return w, nn.functional.embedding(index, self.bias)
+        return pick(self.weight, index), pick(self.bias, index)
 
     def forward(self, x: Tensor, index: Tensor | slice | None = None) -> Tensor:
         """x [..., B or 1, P, in] -> [..., B, P, out]."""
@@ -103,10 +109,7 @@ class FiLMSiren(nn.Module):
     def forward(self, x: Tensor, code: Tensor, index: Tensor | slice | None = None,
                 extra: Tensor | None = None) -> Tensor:
         """x [..., B|1, P, in], code [..., B, C], extra [..., 1, P, self.extra] -> [..., B, P, out]."""
-        if index is None or isinstance(index, slice):
-            center = self.code_center if index is None else self.code_center[index]
-        else:
-            center = nn.functional.embedding(index, self.code_center)
+        center = pick(self.code_center, index)
         gb = self.film((code - center).unsqueeze(-2), index)          # [..., B, 1, 2 out]
         gamma, beta = gb.chunk(2, dim=-1)
         gamma = self.gs * gamma + self.go
@@ -211,7 +214,7 @@ class LocalGenerators(nn.Module):
             r = self.mask_refine(h_shape, shape_code, index, pe)
             d = self.mask_refine_head(r, index).squeeze(-1)
             if index is not None and self.refine_spans is not None:
-                d = d * nn.functional.embedding(index, self.refine_on)      # [B, 1]: 0 for the unrefined
+                d = d * pick(self.refine_on, index)                         # [B, 1]: 0 for the unrefined
             return mask_logit + d
         # every region at once: only the refined spans of networks are evaluated (static slices)
         parts, prev = [], 0
