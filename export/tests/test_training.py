@@ -515,6 +515,26 @@ def test_label_band_makes_the_air_shell_background_for_the_mask_losses():
     assert (out == brow).sum() < (label == brow).sum()
 
 
+def test_mask_loss_weights_reach_the_objective_and_its_total(tmp_path):
+    """`--set mask3d=A --set mask2d=B` set the two mask losses' weights in the total (session 25's
+    stage-6 runs: docs/training.md): with both 0 the total drops by exactly their weighted terms."""
+    import dataclasses
+
+    from facet.training.synthetic import synthetic_losses
+
+    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], mask3d=0.0, mask2d=2.0)
+    t = Trainer(tc, tmp_path)
+    w = t.objective.w
+    assert (w.mask3d, w.mask2d) == (0.0, 2.0)
+    t.objective.setup()
+    batch = t.objective.pool.batch(2, 64, 16, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        out = synthetic_losses(t.g, batch, w, 4, torch.Generator().manual_seed(1))
+        off = synthetic_losses(t.g, batch, dataclasses.replace(w, mask2d=0.0), 4, torch.Generator().manual_seed(1))
+    assert out["mask3d"] > 0 and out["mask2d"] > 0
+    assert torch.allclose(out["total"] - off["total"], 2.0 * out["mask2d"], rtol=1e-4, atol=1e-6)
+
+
 def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
     ungated twin, stages 2-4 on its twin without the texture's positional encoding and stage 6 on its

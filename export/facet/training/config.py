@@ -35,6 +35,8 @@ class TrainConfig:
     locality_points: int = 512     # synthetic: points per portrait the locality loss uses
     locality_background: bool = False   # synthetic: the locality loss swaps the background's codes too (SyntheticLossWeights)
     gate: float = 0.5              # synthetic, models with sdf_gate: weight of the per-region mask BCE
+    mask3d: float = 0.5            # synthetic: weight of the 3D points' mask cross-entropy (SyntheticLossWeights.mask3d)
+    mask2d: float = 0.5            # synthetic: weight of the rays' mask loss (SyntheticLossWeights.mask2d)
     label_band: float = 0.006      # synthetic: 3D points this far (world units) outside every body are background for the mask losses (SyntheticLossWeights.label_band)
     small_share: float = 0.0       # synthetic: share of near-surface 3D points reserved for eye, brow, mouth, nose, ear
     small_regions: str = ""        # synthetic: comma-separated regions small_share draws near ("" = eye,brow,mouth,nose,ear)
