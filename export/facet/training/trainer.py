@@ -155,6 +155,9 @@ class Trainer:
         if tc.train_regions or tc.train_parts != "all":
             regions = region_indices(self.cfg, tc.train_regions, "train_regions") if tc.train_regions else None
             freeze_all_but(self.g, regions, tc.train_parts)
+        if tc.compile:   # in place (nn.Module.compile): the state dict keeps its names, checkpoints load as before
+            self.g.local.compile()
+            self.g.base.compile()
         # under torchrun every rank starts from rank 0's weights and averages gradients after each
         # backward (facet.training.distributed: DDP's wrapper cannot see the objectives' calls)
         broadcast_module(self.g)
