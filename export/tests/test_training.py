@@ -517,7 +517,8 @@ def test_label_band_makes_the_air_shell_background_for_the_mask_losses():
 
 def test_mask_loss_weights_reach_the_objective_and_its_total(tmp_path):
     """`--set mask3d=A --set mask2d=B` set the two mask losses' weights in the total (session 25's
-    stage-6 runs: docs/training.md): with both 0 the total drops by exactly their weighted terms."""
+    stage-6 runs: docs/training.md): the objective holds them, and setting mask2d to 0 takes exactly
+    its weighted term out of the total."""
     import dataclasses
 
     from facet.training.synthetic import synthetic_losses
