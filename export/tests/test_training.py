@@ -562,12 +562,13 @@ def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
     ungated twin, stages 2-4 on its twin without the texture's positional encoding and stage 6 on its
     twin with the mask refinement when there are such twins, every stage's time in recipe.json; run
-    again, nothing reruns."""
+    again, nothing reruns. Every stage compiles by default; `--set compile=false` (here, to keep the
+    test short: compiling is test_compile_trains_the_same_model_with_the_same_names's) overrides it."""
     from facet.cli import main
     from facet.training.recipe import STAGES, stage_args
 
     argv = ["train-default", "--out", str(tmp_path), "--preset", "smoke", "--steps-scale", "0.0001", "--threads", "1",
-            "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2"]
+            "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2", "--set", "compile=false"]
     assert main(argv) == 0
     rec = json.loads((tmp_path / "recipe.json").read_text())
     assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6] and rec["total_seconds"] > 0
@@ -575,7 +576,7 @@ def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     assert where["torch_threads"] == 1 and where["cores"] >= 1 and where["cpu"] and where["torch"]
     for i in range(len(STAGES)):
         cfg = json.loads((tmp_path / f"stage{i + 1}" / "config.json").read_text())["train"]
-        assert cfg["steps"] == 2 and cfg["pool_size"] == 4
+        assert cfg["steps"] == 2 and cfg["pool_size"] == 4 and cfg["compile"] is False
         assert cfg["init_from"] == ("" if i == 0 else str(tmp_path / f"stage{i}" / "generator.safetensors"))
     assert json.loads((tmp_path / "stage4" / "config.json").read_text())["train"]["train_regions"] == "ear"
     assert json.loads((tmp_path / "stage5" / "config.json").read_text())["train"]["train_parts"] == "texture"
@@ -591,6 +592,8 @@ def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
     assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 5000
     assert stage_args(5, tmp_path, a).model_preset == "default-refine" and stage_args(5, tmp_path, a).steps == 500
+    from facet.training.cli import resolve
+    assert all(resolve(stage_args(i, tmp_path, a)).compile for i in range(len(STAGES)))
 
 
 DDP_WORKER = '''

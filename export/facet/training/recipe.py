@@ -6,7 +6,8 @@ wall time in DIR/recipe.json. Then `facet calibrate` and `facet export` as docs/
 `--threads` torch threads for every stage (2: both cores of the reference machine, on which every
 stage of the shipped weights ran). `--set KEY=VALUE` overrides a TrainConfig
 field in every stage, after the stage's own settings (tests shrink the pool with it).
-`--steps-scale F` scales every stage's steps (at least 2): for smoke tests.
+`--steps-scale F` scales every stage's steps (at least 2): for smoke tests. Every stage compiles
+its model (`compile=true`; `--set compile=false` runs eager).
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ import time
 from pathlib import Path
 
 POOL = ["pool_size=192", "pool_points=4096", "pool_views=4"]
+# every stage compiles the local generators and the base SDF (TrainConfig `compile`): the same
+# computation, 1.4x faster steps in the shape stages on 2 CPU cores (docs/training.md)
+COMMON = POOL + ["compile=true"]
 
 # (name, steps, settings, model variant), each stage from the one before; the variant is a suffix
 # of the train preset's model preset, used when that preset exists: stage 1 trains the ungated
@@ -52,7 +56,7 @@ def stage_args(i: int, out: Path, a: argparse.Namespace) -> argparse.Namespace:
         preset=a.preset, model_preset=model, objective="synthetic", steps=max(2, round(steps * a.steps_scale)),
         data=None, device=a.device, out=str(out / f"stage{i + 1}"), restart=False, dry_run=False,
         init_from=str(out / f"stage{i}" / "generator.safetensors") if i else None,
-        set=POOL + settings + [f"threads={a.threads}"] + (a.set or []))
+        set=COMMON + settings + [f"threads={a.threads}"] + (a.set or []))
 
 
 def load_average() -> list[float] | None:
