@@ -150,3 +150,26 @@ def test_sample_points():
     assert bool((s["points"].norm(dim=-1) <= 0.1186).all())
     near = s["sdf"][:, :384, 1:].min(-1).values.abs()
     assert float((near < 0.006).float().mean()) > 0.9
+
+
+def test_compiled_fields_render_the_same_portraits():
+    """`compiled_fields` (the world half of TrainConfig `compile`): the fields through torch.compile
+    give the eager fields to float rounding, and the renderer the same portraits (labels, image,
+    depth); after the block the fields are eager again."""
+    from facet.world import sdf as S
+
+    params = sample_params(11, 2)
+    pts = (torch.rand(2, 2000, 3, generator=torch.Generator().manual_seed(0)) * 2 - 1) * S.BALL
+    eager = render(params, torch.tensor([0.0, 0.6]), torch.tensor([0.1, -0.2]), 48, 48)
+    f_eager = region_sdf(pts, params)
+    with S.compiled_fields():
+        assert S._fields_impl is not S._fields
+        f_comp = region_sdf(pts, params)
+        comp = render(params, torch.tensor([0.0, 0.6]), torch.tensor([0.1, -0.2]), 48, 48)
+    assert S._fields_impl is S._fields
+    assert (f_comp - f_eager).abs().max() < 1e-6
+    assert (comp["labels"] != eager["labels"]).float().mean() < 1e-3
+    assert (comp["image"] - eager["image"]).abs().max() < 1e-2
+    assert (comp["image"] - eager["image"]).abs().mean() < 1e-4
+    hit = eager["labels"] > 0
+    assert (comp["depth"] - eager["depth"])[hit].abs().max() < 1e-3

@@ -267,6 +267,13 @@ class Trainer:
         return warm * (end + (1 - end) * 0.5 * (1 + math.cos(math.pi * p)))
 
     def run(self) -> None:
+        from facet.world.sdf import compiled_fields
+
+        # compile: the world's fields too, which the synthetic pool renders and samples every few steps
+        with compiled_fields(self.tc.compile):
+            self._run()
+
+    def _run(self) -> None:
         tc = self.tc
         if hasattr(self.objective, "setup"):
             bar = tqdm(total=getattr(self.objective, "setup_total", None), desc="data", disable=self.rank != 0)

@@ -10,6 +10,8 @@ broadcast against p[..., 0] (see `broadcast_named`).
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 
 import torch
@@ -259,14 +261,44 @@ def to_body(p: Tensor) -> Tensor:
     return (p - torch.tensor(OFFSET, dtype=p.dtype)) / SCALE
 
 
-def fields(p: Tensor, q: dict) -> Tensor:
-    """Per-region SDF [..., 9] at world points (background +BIG), every body clipped to BALL."""
+def _fields(p: Tensor, q: dict) -> Tensor:
     out = [torch.full(p.shape[:-1], BIG, dtype=p.dtype)]
     pb = to_body(p)
     clip = _len(p) - BALL
     for f in BODIES[1:]:
         out.append(torch.maximum(f(pb, q) * SCALE, clip))
     return torch.stack(out, -1)
+
+
+_fields_impl = _fields
+
+
+def fields(p: Tensor, q: dict) -> Tensor:
+    """Per-region SDF [..., 9] at world points (background +BIG), every body clipped to BALL."""
+    return _fields_impl(p, q)
+
+
+@functools.cache
+def _compiled_fields():
+    # dynamic=None: the first call compiles for its shapes, the next shape once more for any size
+    # (the sphere tracer's rays shrink step by step)
+    return torch.compile(_fields, dynamic=None)
+
+
+@contextlib.contextmanager
+def compiled_fields(on: bool = True):
+    """Within it, `fields` (and so `scene`, the world's renderer and the training pool's 3D targets)
+    runs through torch.compile: the same bodies, fused. On 2 CPU cores a training pool portrait
+    renders 3.7x faster (docs/training.md); the first calls compile (about a minute, less with
+    inductor's cache warm). Results differ from eager by float rounding only. TrainConfig `compile`
+    turns it on for training; `facet eval`'s ground truth stays eager."""
+    global _fields_impl
+    prev = _fields_impl
+    _fields_impl = _compiled_fields() if on else _fields
+    try:
+        yield
+    finally:
+        _fields_impl = prev
 
 
 def scene(p: Tensor, q: dict) -> Tensor:
