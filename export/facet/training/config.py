@@ -30,7 +30,7 @@ class TrainConfig:
     log_every: int = 10
     device: str = "auto"           # auto | cpu | cuda
     threads: int = 0               # torch CPU threads (0: all cores)
-    compile: bool = False          # torch.compile the local generators and the base SDF in place (same weights and names; 15-45 s of compiling first, then 1.43x faster stage-2 steps on 2 CPU cores: docs/training.md)
+    compile: bool = False          # torch.compile the local generators and the base SDF in place (same weights and names) and, while training, the world's fields (the pool's renders and 3D targets): the same computation to float rounding, about a minute of compiling first, then 1.8x faster stage-1 steps on 2 CPU cores (docs/training.md)
     init_from: str = ""            # generator checkpoint (.safetensors) to start from (fine-tuning); "" = fresh init
     locality: float = 0.0          # synthetic: weight of the locality loss (SyntheticLossWeights.locality; 0 = off)
     locality_points: int = 512     # synthetic: points per portrait the locality loss uses
