@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 POOL = ["pool_size=192", "pool_points=4096", "pool_views=4"]
-# every stage compiles the local generators and the base SDF (TrainConfig `compile`): the same
-# computation, 1.4x faster steps in the shape stages on 2 CPU cores (docs/training.md)
+# every stage compiles the local generators, the base SDF and the world's fields (TrainConfig
+# `compile`): the same computation, 1.7-2.0x faster steps on 2 CPU cores (docs/training.md)
 COMMON = POOL + ["compile=true"]
 
 # (name, steps, settings, model variant), each stage from the one before; the variant is a suffix

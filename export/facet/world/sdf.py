@@ -289,7 +289,7 @@ def _compiled_fields():
 def compiled_fields(on: bool = True):
     """Within it, `fields` (and so `scene`, the world's renderer and the training pool's 3D targets)
     runs through torch.compile: the same bodies, fused. On 2 CPU cores a training pool portrait
-    renders 3.7x faster (docs/training.md); the first calls compile (about a minute, less with
+    takes 2.9x less time (its render 3.7x; docs/training.md); the first calls compile (about a minute, less with
     inductor's cache warm). Results differ from eager by float rounding only. TrainConfig `compile`
     turns it on for training; `facet eval`'s ground truth stays eager."""
     global _fields_impl
