@@ -536,18 +536,25 @@ def test_mask_loss_weights_reach_the_objective_and_its_total(tmp_path):
     assert torch.allclose(out["total"] - off["total"], 2.0 * out["mask2d"], rtol=1e-4, atol=1e-6)
 
 
-def test_compile_trains_the_same_model_with_the_same_names(tmp_path):
+def test_compile_trains_the_same_model_with_the_same_names(tmp_path, monkeypatch):
     """`--set compile=true` compiles the local generators and the base SDF in place: the same
     losses as eager (to float rounding) for two steps, and a checkpoint with the same tensor names
-    that loads into an uncompiled model."""
+    that loads into an uncompiled model. It asks for the world's compiled fields too; here they stay
+    eager (compiling the pool's many shapes takes minutes with a cold cache), and
+    test_compiled_fields_render_the_same_portraits checks them against eager."""
     import dataclasses
 
+    from facet.world import sdf as world_sdf
+
+    asked = []
+    monkeypatch.setattr(world_sdf, "_compiled_fields", lambda: asked.append(True) or world_sdf._fields)
     tc = dataclasses.replace(TRAIN_PRESETS["smoke"], locality=10.0)
     runs = {}
     for name, flag in (("eager", False), ("compiled", True)):
         t = Trainer(dataclasses.replace(tc, compile=flag), tmp_path / name)
         t.run()
         runs[name] = (tmp_path / name / "log.csv").read_text().strip().splitlines()
+        assert len(asked) == int(flag)
     header = runs["eager"][0].split(",")
     col = header.index("total")
     for a, b in zip(runs["eager"][1:], runs["compiled"][1:]):
