@@ -142,7 +142,7 @@ function NamedSlider({ slider }: { slider: Slider }) {
   const set = (v: number, open: boolean) => void controller.setSlider(focus, slider.region, slider.kind, slider.name, v, open).catch(() => {});
   return (
     <label className="slider-row">
-      <span className="slider-label">{slider.label}</span>
+      <span className="slider-label" title={slider.label}>{slider.label}</span>
       <input
         type="range"
         aria-label={`${slider.region} ${slider.kind} ${slider.label}`}
