@@ -7,9 +7,54 @@ import pytest
 import torch
 
 from facet.config import preset
+from facet.model.field import polynomial_sine, sin_turns
 from facet.model.generator import Generator
 from facet.onnx.export import export_graph
 from facet.onnx.graphs import graphs_for
+
+
+# every op the exported graphs may use: each was seen placed on onnxruntime-web's WebGPU provider
+# (session 29, Chromium's software adapter, verbose log "All nodes placed on [WebGpuExecutionProvider]").
+# Round is not among them (it runs on the CPU there): see `sin_turns`.
+WEBGPU_OPS = {"Add", "Concat", "Cos", "CumSum", "Div", "Exp", "Floor", "Gather", "LeakyRelu", "MatMul", "Mul",
+              "Neg", "ReduceL2", "ReduceSum", "Reshape", "Sigmoid", "Sin", "Slice", "Softmax", "Split",
+              "Squeeze", "Sub", "Transpose", "Unsqueeze"}
+
+
+def _check_ops(path: Path) -> None:
+    """The graph's ops all run on the WebGPU provider, and its SIREN layers' sine is the polynomial
+    (one Floor each); Sin is left only in the positional encoding (at most one node)."""
+    import onnx
+
+    ops = [n.op_type for n in onnx.load(str(path)).graph.node]
+    assert set(ops) <= WEBGPU_OPS, f"{path.name}: ops not known to run on WebGPU: {set(ops) - WEBGPU_OPS}"
+    assert ops.count("Sin") <= 1, f"{path.name}: {ops.count('Sin')} Sin nodes (the SIREN layers' sine is a polynomial)"
+    if path.stem != "mapping":
+        assert ops.count("Floor") >= 1, f"{path.name}: no polynomial sine"
+
+
+def test_sin_turns_matches_sin():
+    u = torch.linspace(-60.0, 60.0, 2_000_001)
+    ref = torch.sin(2 * torch.pi * u.double())
+    err = (sin_turns(u).double() - ref).abs().max().item()
+    assert err < 1e-6, err
+    assert (sin_turns(u.double()) - ref).abs().max().item() < 2e-7       # the polynomial itself
+
+
+def test_polynomial_sine_only_while_exporting(tiny):
+    """PyTorch computes torch.sin outside `polynomial_sine`; inside it the same values to 1e-5."""
+    gen = torch.Generator().manual_seed(3)
+    codes = tiny.mapping(torch.randn(18, tiny.cfg.z_dim, generator=gen), 0.7).detach()
+    pts = torch.randn(500, 3, generator=gen) * 0.1
+    with torch.no_grad():
+        exact = tiny.fields(pts, codes)
+        with polynomial_sine():
+            poly = tiny.fields(pts, codes)
+        again = tiny.fields(pts, codes)
+    for k in ("sdf", "m", "c"):
+        assert torch.equal(exact[k], again[k]), k
+        err = (exact[k] - poly[k]).abs().max().item()
+        assert 0 < err < 1e-5, (k, err)
 
 
 def _check(g: Generator, folder: Path, seeds=(0, 1)):
@@ -17,6 +62,7 @@ def _check(g: Generator, folder: Path, seeds=(0, 1)):
         module = cls(g).eval()
         path = folder / f"{role}.onnx"
         export_graph(module, path, g.cfg.opset)
+        _check_ops(path)
         sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         for seed in seeds:
             inputs = module.inputs(seed=seed)
@@ -98,6 +144,7 @@ def test_bundled_graphs_match_their_weights(model_id):
     g, _ = load_generator(folder / "weights.safetensors")
     g.eval()
     for role, cls in graphs_for(g).items():
+        _check_ops(folder / f"{role}.onnx")
         module = cls(g).eval()
         inputs = module.inputs(seed=5)
         sess = ort.InferenceSession(str(folder / f"{role}.onnx"), providers=["CPUExecutionProvider"])

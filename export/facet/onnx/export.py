@@ -12,6 +12,7 @@ import torch
 
 from facet import manifest as mf
 from facet.checkpoint import save_generator
+from facet.model.field import polynomial_sine
 from facet.model.generator import Generator
 from facet.onnx.flops import graph_macs
 from facet.onnx.graphs import graphs_for
@@ -20,8 +21,9 @@ from facet.regions import COLORS, LABELS
 
 def export_graph(module: torch.nn.Module, path: Path, opset: int) -> None:
     """Export with the dynamo exporter at fixed shapes: it emits no Shape arithmetic (which the
-    WebGPU provider would place on the CPU) and leaves large constant subgraphs unfolded."""
-    with warnings.catch_warnings():
+    WebGPU provider would place on the CPU) and leaves large constant subgraphs unfolded. The SIREN
+    layers' sine is a polynomial in the graphs (`polynomial_sine`: wasm's Sin is slow)."""
+    with warnings.catch_warnings(), polynomial_sine():
         warnings.simplefilter("ignore")
         logging.getLogger("torch.onnx").setLevel(logging.ERROR)
         program = torch.onnx.export(module.eval(), module.inputs(), input_names=list(module.input_names),
