@@ -65,8 +65,10 @@ for (const role of roles) {
   let diff = 0;
   for (const k of Object.keys(a.out)) {
     const p = a.out[k].data;
-    const q = b.out[k].data;
-    for (let i = 0; i < p.length; i++) diff = Math.max(diff, Math.abs(p[i] - q[i]));
+    const q = b.out[k]?.data;
+    if (!q || q.length !== p.length) diff = NaN;    // other shapes: the outputs do not compare
+    else for (let i = 0; i < p.length; i++) diff = Math.max(diff, Math.abs(p[i] - q[i]));
   }
-  console.log(`${role}: A ${a.median.toFixed(0)} ms, B ${b.median.toFixed(0)} ms, A / B ${(a.median / b.median).toFixed(2)}, max |A - B| ${diff.toExponential(2)}`);
+  const d = Number.isNaN(diff) ? 'n/a (other output shapes)' : diff.toExponential(2);
+  console.log(`${role}: A ${a.median.toFixed(0)} ms, B ${b.median.toFixed(0)} ms, A / B ${(a.median / b.median).toFixed(2)}, max |A - B| ${d}`);
 }
