@@ -1,11 +1,12 @@
 // Times each named graph of two exported model folders, one after the other in the same Node process, on
 // onnxruntime-web's wasm backend (2 threads, as in the browser): the A/B behind docs/benchmarks.md's
-// "The graphs' sine as a polynomial". Inputs are the graph's own shapes with fixed pseudo-random values.
+// "The graphs' sine as a polynomial". Inputs: the graph's own shapes, `npm run bench`'s fixed values.
 //   node scripts/graph-ab.mjs DIR_A DIR_B [graph ...]     (default graphs: reshape bake final bake_base)
 // Prints each graph's median of 5 warm runs for A and B, A / B, and the largest output difference.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
+import { feedsFor, timeRuns } from '../bench/lib/node.mjs';
 
 const [dirA, dirB, ...named] = process.argv.slice(2);
 if (!dirA || !dirB) {
@@ -15,47 +16,30 @@ if (!dirA || !dirB) {
 const roles = named.length ? named : ['reshape', 'bake', 'final', 'bake_base'];
 ort.env.wasm.numThreads = 2;
 
-function lcg(seed) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296 - 0.5);
-}
-
-function feedsFor(spec) {
-  const r = lcg(1);
-  const feeds = {};
-  for (const i of spec.inputs) {
-    const n = i.shape.reduce((a, b) => a * b, 1);
-    if (i.dtype === 'int64') {
-      feeds[i.name] = new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => 7n), i.shape);
-      continue;
-    }
-    const d = new Float32Array(n);
-    if (i.name === 'psi') d.fill(0.7);
-    else if (i.name === 'box_min') d.set([-0.14, -0.07, -0.14]);
-    else if (i.name === 'box_max') d.set([0.07, 0.14, 0.11]);
-    else if (i.name === 'ray_origins') for (let k = 0; k < n; k += 3) d.set([r() * 0.3, r() * 0.3, 1], k);
-    else if (i.name === 'ray_dirs') for (let k = 0; k < n; k += 3) d[k + 2] = -1;
-    else if (i.name === 't_bounds') for (let k = 0; k < n; k += 2) d.set([0.7, 1.3], k);
-    else for (let k = 0; k < n; k++) d[k] = r() * 1.6;
-    feeds[i.name] = new ort.Tensor('float32', d, i.shape);
+/** The inputs whose random values would mean nothing (the rest: bench/lib/node.mjs's fixed normals). */
+function known(spec) {
+  const k = {};
+  for (const { name, shape } of spec.inputs) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (name === 'region') k[name] = BigInt64Array.of(7n);
+    else if (name === 'psi') k[name] = Float32Array.of(0.7);
+    else if (name === 'box_min') k[name] = Float32Array.of(-0.14, -0.07, -0.14);
+    else if (name === 'box_max') k[name] = Float32Array.of(0.07, 0.14, 0.11);
+    else if (name === 'ray_dirs') k[name] = new Float32Array(n).map((_, i) => (i % 3 === 2 ? -1 : 0));
+    else if (name === 'ray_origins') k[name] = new Float32Array(n).map((_, i) => (i % 3 === 2 ? 1 : 0));
+    else if (name === 't_bounds') k[name] = new Float32Array(n).map((_, i) => (i % 2 ? 1.3 : 0.7));
   }
-  return feeds;
+  return k;
 }
 
 async function time(dir, role) {
   const spec = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).graphs[role];
   if (!spec) throw new Error(`${dir}: no graph "${role}" in its manifest`);
   const s = await ort.InferenceSession.create(readFileSync(join(dir, spec.file)), { executionProviders: ['wasm'] });
-  const feeds = feedsFor(spec);
-  let out = await s.run(feeds);
-  const ms = [];
-  for (let i = 0; i < 5; i++) {
-    const t = performance.now();
-    out = await s.run(feeds);
-    ms.push(performance.now() - t);
-  }
+  const feeds = feedsFor(spec, known(spec));
+  const out = await s.run(feeds);
+  const ms = (await timeRuns(() => s.run(feeds), 5, 0)).sort((a, b) => a - b);
   await s.release();
-  ms.sort((a, b) => a - b);
   return { median: ms[2], out };
 }
 

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 import torch
@@ -24,8 +25,6 @@ WEBGPU_OPS = {"Add", "Concat", "Cos", "CumSum", "Div", "Exp", "Floor", "Gather",
 def _check_ops(path: Path) -> None:
     """The graph's ops all run on the WebGPU provider, and its SIREN layers' sine is the polynomial
     (one Floor each); Sin is left only in the positional encoding (at most one node)."""
-    import onnx
-
     ops = [n.op_type for n in onnx.load(str(path)).graph.node]
     assert set(ops) <= WEBGPU_OPS, f"{path.name}: ops not known to run on WebGPU: {set(ops) - WEBGPU_OPS}"
     assert ops.count("Sin") <= 1, f"{path.name}: {ops.count('Sin')} Sin nodes (the SIREN layers' sine is a polynomial)"
