@@ -5,6 +5,7 @@ import {
   activeSlots,
   boxCornerWeights,
   boxPoints,
+  cornerCell,
   cornerWeights,
   EvolutionSearch,
   firstHit,
@@ -32,6 +33,17 @@ function linearGrid(r: number, bounds: number, [a, b, c, d]: number[]): Float32A
 }
 
 describe('proxy', () => {
+  it("cornerCell is cornerWeights' corner 0, also outside the grid (the march's bound is read there)", () => {
+    const coord = fc.double({ min: -1.5, max: 1.5, noNaN: true });
+    fc.assert(
+      fc.property(coord, coord, coord, fc.integer({ min: 1, max: 40 }), fc.constantFrom(1.0, 0.14), (x, y, z, r, b) => {
+        const { idx } = cornerWeights([x * b, y * b, z * b], r, b);
+        expect(cornerCell(x * b, y * b, z * b, r, b)).toBe(idx[0]);
+      }),
+    );
+  });
+
+
   it('reads a voxel centre exactly and weights sum to one', () => {
     const r = 4;
     const grid = Float32Array.from({ length: r ** 3 }, (_, i) => i);

@@ -90,6 +90,17 @@ export function cornersInto(x: number, y: number, z: number, r: number, bounds: 
   }
 }
 
+/** The flat index of cornersInto's corner 0 (its lowest x, y, z) for one point, the same arithmetic. */
+export function cornerCell(x: number, y: number, z: number, r: number, bounds: number): number {
+  let fx = ((x + bounds) / (2 * bounds)) * r - 0.5;
+  let fy = ((y + bounds) / (2 * bounds)) * r - 0.5;
+  let fz = ((z + bounds) / (2 * bounds)) * r - 0.5;
+  fx = fx < 0 ? 0 : fx > r - 1 ? r - 1 : fx;
+  fy = fy < 0 ? 0 : fy > r - 1 ? r - 1 : fy;
+  fz = fz < 0 ? 0 : fz > r - 1 ? r - 1 : fz;
+  return (Math.floor(fz) * r + Math.floor(fy)) * r + Math.floor(fx);
+}
+
 /** One point of a grid (starting at `offset`) at its corners, float32 as numpy sums 8 terms. */
 export function sampleAt(grid: ArrayLike<number>, offset: number, idx: Int32Array, w: Float32Array, p: number): number {
   const o = p * 8;
@@ -449,7 +460,8 @@ export class ReshapeProblem {
   private readonly goalBefore: Uint8Array;
   private readonly through: Uint8Array;
   private readonly tBox: Float64Array; // [rays * STEPS]
-  private readonly sCorners: Corners; // [rays * STEPS] points in the box grid
+  private readonly sPts: Float64Array; // [rays * STEPS * 3] the samples in the box's [-1, 1]^3
+  private readonly sCell: Int32Array; // [rays * STEPS] the box grid's index of each sample's corner 0
   private readonly nowSamples: Float32Array; // [rays * STEPS] the current fused SDF, from the bakes
   private readonly bakeLogits: Float32Array; // [P, K] every region's baked mask logit, interleaved (sampleAllAt)
   private readonly centre: Float64Array; // the box's centre and half size (boxCornerWeights' mapping)
@@ -457,6 +469,7 @@ export class ReshapeProblem {
   private current: Uint8Array | null = null;
   /** The box grid's fields of the current codes (candidate 0 of the first call) per edited region. */
   private currentOut: { sdf: Float32Array; maskLogit: Float32Array }[] | null = null;
+  private scratch: { dSdf: Float32Array[]; bound: Float32Array; m1: Float32Array; m2: Float32Array; boundAll: Float32Array } | null = null;
 
   constructor(readonly setup: ReshapeSetup) {
     const { z, zDim, edited, slots, bakes, width, height, resolution: r } = setup;
@@ -531,18 +544,30 @@ export class ReshapeProblem {
     this.through = new Uint8Array(n);
     const frac = linspace(0, 1, STEPS);
     this.tBox = new Float64Array(n * STEPS);
-    const spts = new Float64Array(n * STEPS * 3);
+    ({ centre: this.centre, half: this.half } = boxFrame(this.boxMin, this.boxMax));
+    // each sample's point in the box's [-1, 1]^3 (boxCornerWeights' mapping) and the index of its
+    // corner 0 in the box grid; its 8 corners are worked out when a candidate's SDF is read there.
+    // The current fused SDF at each sample, from the bakes (resample's float32 sums)
+    this.sPts = new Float64Array(n * STEPS * 3);
+    this.sCell = new Int32Array(n * STEPS);
+    this.nowSamples = new Float32Array(n * STEPS);
+    const { centre, half } = this;
     for (let i = 0; i < n; i++) {
       this.through[i] = tOut[i] > tIn[i] ? 1 : 0;
       for (let j = 0; j < STEPS; j++) {
         const q = i * STEPS + j;
         const t = (this.tBox[q] = tIn[i] + (tOut[i] - tIn[i]) * frac[j]);
-        for (let a = 0; a < 3; a++) spts[q * 3 + a] = o[i * 3 + a] + d[i * 3 + a] * t;
+        const x = o[i * 3] + d[i * 3] * t;
+        const y = o[i * 3 + 1] + d[i * 3 + 1] * t;
+        const zz = o[i * 3 + 2] + d[i * 3 + 2] * t;
+        cornersInto(x, y, zz, bakes.resolution, b, ci, cw, 0);
+        this.nowSamples[q] = sampleAt(fused, 0, ci, cw, 0);
+        const px = (this.sPts[q * 3] = (x - centre[0]) / half[0]);
+        const py = (this.sPts[q * 3 + 1] = (y - centre[1]) / half[1]);
+        const pz = (this.sPts[q * 3 + 2] = (zz - centre[2]) / half[2]);
+        this.sCell[q] = cornerCell(px, py, pz, r, 1.0);
       }
     }
-    this.sCorners = boxCornerWeights(spts, this.boxMin, this.boxMax, r);
-    ({ centre: this.centre, half: this.half } = boxFrame(this.boxMin, this.boxMax));
-    this.nowSamples = resample(fused, bakes.resolution, b, spts);
     const k = setup.numRegions;
     const cellsBake = bakes.maskLogit[0].length;
     this.bakeLogits = new Float32Array(cellsBake * k);
@@ -573,8 +598,10 @@ export class ReshapeProblem {
   /**
    * The proxy's label maps [batch][rays] of every candidate, from each edited region's graph
    * outputs (sdf and mask_logit [batch, R^3] in `edited` order). Per ray the candidates march in
-   * step, so each sample's corner weights are read once for all of them (they are the same: the
-   * box does not move), each until its first sample with sdf <= 0.
+   * step, each until its first sample with sdf <= 0; a sample where the current SDF exceeds the most
+   * any candidate's change can be at its corners is passed over without reading them (exactly the
+   * labels of computing every sample: the sample before a hit is computed at the hit). Candidates
+   * that hit at the same depth share the hit's corners and bake logits.
    */
   labelsAll(outputs: { sdf: Float32Array; maskLogit: Float32Array }[]): Uint8Array[] {
     const { STEPS } = RESHAPE;
@@ -584,65 +611,132 @@ export class ReshapeProblem {
       // candidate 0 of the first call is the current codes
       this.currentOut = outputs.map((o) => ({ sdf: o.sdf.slice(0, cells), maskLogit: o.maskLogit.slice(0, cells) }));
     }
-    // each candidate's change from the current codes on the box grid (float32, as numpy subtracts)
-    const delta = (grid: Float32Array, now: Float32Array) => {
-      const out = new Float32Array(grid.length);
-      for (let i = 0; i < grid.length; i++) out[i] = f32(grid[i] - now[i % cells]);
-      return out;
+    // each candidate's change from the current codes on the box grid (float32, as numpy subtracts):
+    // the mask logit's is read at the hits only (logitChangeAt), the SDF's is kept (below)
+    const logitChangeAt = (which: number, c: number, idx: Int32Array, w: Float32Array): number => {
+      const g = outputs[which].maskLogit;
+      const now = this.currentOut![which].maskLogit;
+      const o = c * cells;
+      return sum8(
+        f32(f32(g[o + idx[0]] - now[idx[0]]) * w[0]), f32(f32(g[o + idx[1]] - now[idx[1]]) * w[1]),
+        f32(f32(g[o + idx[2]] - now[idx[2]]) * w[2]), f32(f32(g[o + idx[3]] - now[idx[3]]) * w[3]),
+        f32(f32(g[o + idx[4]] - now[idx[4]]) * w[4]), f32(f32(g[o + idx[5]] - now[idx[5]]) * w[5]),
+        f32(f32(g[o + idx[6]] - now[idx[6]]) * w[6]), f32(f32(g[o + idx[7]] - now[idx[7]]) * w[7]),
+      );
     };
-    const dSdf = outputs.map((o, e) => delta(o.sdf, this.currentOut![e].sdf));
-    const dLogit = outputs.map((o, e) => delta(o.maskLogit, this.currentOut![e].maskLogit));
-    const { idx, w } = this.sCorners;
+    // scratch grids, kept from call to call
+    const n = cells * batch;
+    const scratch = (this.scratch ??= { dSdf: [], bound: new Float32Array(n), m1: new Float32Array(n), m2: new Float32Array(n), boundAll: new Float32Array(cells) });
+    while (scratch.dSdf.length < outputs.length) scratch.dSdf.push(new Float32Array(n));
+    // the SDF's change interleaved [cells, batch] (a sample's corners hold every candidate's value
+    // side by side), and a bound on |change| at a sample's corners: where the current SDF is above
+    // it, the candidate's SDF is > 0 for sure and the sample is not computed (the one before a hit
+    // is, at the hit: the same float32 sums in the same order, so the same first hit and refinement)
+    const dSdf = outputs.map((o, e) => {
+      const now = this.currentOut![e].sdf;
+      const out = scratch.dSdf[e];
+      for (let c = 0; c < batch; c++) for (let p = 0; p < cells; p++) out[p * batch + c] = f32(o.sdf[c * cells + p] - now[p]);
+      return out;
+    });
+    // per cell (indexed by its corner 0) and candidate: the most |change| at its 8 corners (a max
+    // over x, x + 1, then y, y + 1, then z, z + 1; clamped at the far faces as cornersInto clamps),
+    // summed over the edited regions
+    const { bound, m1, m2, boundAll } = scratch;
+    bound.fill(0);
+    const rb = r * batch;
+    const rrb = r * rb;
+    for (const g of dSdf) {
+      for (let p = 0; p < g.length; p++) m1[p] = Math.abs(g[p]);
+      for (let p = 0; p < g.length; p++) m2[p] = (p % rb) + batch < rb ? Math.max(m1[p], m1[p + batch]) : m1[p];
+      for (let p = 0; p < g.length; p++) m1[p] = (p % rrb) + rb < rrb ? Math.max(m2[p], m2[p + rb]) : m2[p];
+      for (let p = 0; p < g.length; p++) bound[p] += p + rrb < g.length ? Math.max(m1[p], m1[p + rrb]) : m1[p];
+    }
+    // a sample's 8 float32 products summed in float32 stay within (1 + 2e-6) of the sum of
+    // |change| x weight, and the weights sum to 1 within 1e-6: a margin of 1e-3 is ample
+    for (let p = 0; p < bound.length; p++) bound[p] = bound[p] * 1.001 + 1e-30;
+    boundAll.fill(0); // the most of them over the candidates
+    for (let p = 0; p < cells; p++) for (let c = 0; c < batch; c++) boundAll[p] = Math.max(boundAll[p], bound[p * batch + c]);
+    const { sPts, sCell } = this;
     const out = Array.from({ length: batch }, () => new Uint8Array(this.rays));
     const point = new Float64Array(3);
     const hi = new Int32Array(8);
     const hw = new Float32Array(8);
     const bi = new Int32Array(8);
     const bw = new Float32Array(8);
-    const prev = new Float64Array(batch);
     const d1 = new Float64Array(batch);
     const first = new Int32Array(batch);
     const logitOf = Array.from({ length: k }, (_, g) => edited.indexOf(g));
     const lg = new Float64Array(k);
+    const tOf = new Float64Array(batch);
+    const hiOf = new Int32Array(batch * 8);
+    const hwOf = new Float32Array(batch * 8);
+    const lgOf = new Float64Array(batch * k);
+    const ci = new Int32Array(8);
+    const cw = new Float32Array(8);
+    // candidate c's SDF at sample q (ci, cw: q's corners in the box grid, ci then scaled by batch)
+    const sdfAt = (q: number, c: number): number => {
+      cornersInto(sPts[q * 3], sPts[q * 3 + 1], sPts[q * 3 + 2], r, 1.0, ci, cw, 0);
+      for (let a = 0; a < 8; a++) ci[a] = ci[a] * batch + c;
+      let v = this.nowSamples[q];
+      for (let e = 0; e < dSdf.length; e++) {
+        const g = dSdf[e];
+        v = f32(v + sum8(f32(g[ci[0]] * cw[0]), f32(g[ci[1]] * cw[1]), f32(g[ci[2]] * cw[2]), f32(g[ci[3]] * cw[3]),
+                         f32(g[ci[4]] * cw[4]), f32(g[ci[5]] * cw[5]), f32(g[ci[6]] * cw[6]), f32(g[ci[7]] * cw[7])));
+      }
+      return v;
+    };
     for (let i = 0; i < this.rays; i++) {
       if (!this.through[i]) continue; // a ray that misses the box is the background
       first.fill(-1);
-      prev.fill(0);
       let left = batch;
       for (let j = 0; j < STEPS && left > 0; j++) {
         const q = i * STEPS + j;
         const now = this.nowSamples[q];
+        if (now > boundAll[sCell[q]]) continue; // every candidate's SDF > 0 here
+        const cell = sCell[q] * batch;
         for (let c = 0; c < batch; c++) {
-          if (first[c] >= 0) continue;
-          let v = now;
-          for (let e = 0; e < dSdf.length; e++) v = f32(v + sampleAt(dSdf[e], c * cells, idx, w, q));
+          if (first[c] >= 0 || now > bound[cell + c]) continue;
+          const v = sdfAt(q, c);
           if (v <= 0) {
             first[c] = j;
             d1[c] = v;
             left--;
-          } else prev[c] = v;
+          }
         }
       }
       for (let c = 0; c < batch; c++) {
         const f = first[c];
         if (f < 0) continue; // a miss is the background
         const q0 = i * STEPS + Math.max(f - 1, 0);
-        const t = refine(f > 0 ? prev[c] : d1[c], d1[c], f, this.tBox[q0], this.tBox[i * STEPS + f]);
-        const x = this.o[i * 3] + this.d[i * 3] * t;
-        const y = this.o[i * 3 + 1] + this.d[i * 3 + 1] * t;
-        const zz = this.o[i * 3 + 2] + this.d[i * 3 + 2] * t;
-        cornersInto(x, y, zz, bakes.resolution, bakes.bounds, bi, bw, 0); // the bakes' corners of the hit
-        point[0] = (x - this.centre[0]) / this.half[0];
-        point[1] = (y - this.centre[1]) / this.half[1];
-        point[2] = (zz - this.centre[2]) / this.half[2];
-        cornersInto(point[0], point[1], point[2], r, 1.0, hi, hw, 0); // boxCornerWeights of the hit
-        sampleAllAt(this.bakeLogits, k, bi, bw, lg);
+        const t = refine(f > 0 ? sdfAt(q0, c) : d1[c], d1[c], f, this.tBox[q0], this.tBox[i * STEPS + f]);
+        // candidates that hit at the same depth (their change is 0 there) share the point's corners and bake logits
+        let same = -1;
+        for (let c2 = 0; c2 < c && same < 0; c2++) if (first[c2] >= 0 && tOf[c2] === t) same = c2;
+        tOf[c] = t;
+        if (same >= 0) {
+          hi.set(hiOf.subarray(same * 8, same * 8 + 8));
+          hw.set(hwOf.subarray(same * 8, same * 8 + 8));
+          lg.set(lgOf.subarray(same * k, same * k + k));
+        } else {
+          const x = this.o[i * 3] + this.d[i * 3] * t;
+          const y = this.o[i * 3 + 1] + this.d[i * 3 + 1] * t;
+          const zz = this.o[i * 3 + 2] + this.d[i * 3 + 2] * t;
+          cornersInto(x, y, zz, bakes.resolution, bakes.bounds, bi, bw, 0); // the bakes' corners of the hit
+          point[0] = (x - this.centre[0]) / this.half[0];
+          point[1] = (y - this.centre[1]) / this.half[1];
+          point[2] = (zz - this.centre[2]) / this.half[2];
+          cornersInto(point[0], point[1], point[2], r, 1.0, hi, hw, 0); // boxCornerWeights of the hit
+          sampleAllAt(this.bakeLogits, k, bi, bw, lg);
+        }
+        hiOf.set(hi, c * 8);
+        hwOf.set(hw, c * 8);
+        lgOf.set(lg, c * k);
         let best = -Infinity;
         let label = 0;
         for (let g = 0; g < k; g++) {
           const which = logitOf[g];
           let v = lg[g];
-          if (which >= 0) v = f32(v + sampleAt(dLogit[which], c * cells, hi, hw, 0));
+          if (which >= 0) v = f32(v + logitChangeAt(which, c, hi, hw));
           if (v > best) {
             best = v;
             label = g;
