@@ -43,7 +43,6 @@ describe('proxy', () => {
     );
   });
 
-
   it('reads a voxel centre exactly and weights sum to one', () => {
     const r = 4;
     const grid = Float32Array.from({ length: r ** 3 }, (_, i) => i);

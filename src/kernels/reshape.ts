@@ -63,12 +63,9 @@ export function cornerWeights(points: ArrayLike<number>, resolution: number, bou
 
 /** One point's 8 trilinear corners written at `at` (cornerWeights' inner step, no allocation: the proxy's hot loop). */
 export function cornersInto(x: number, y: number, z: number, r: number, bounds: number, idx: Int32Array, w: Float32Array, at: number): void {
-  let fx = ((x + bounds) / (2 * bounds)) * r - 0.5;
-  let fy = ((y + bounds) / (2 * bounds)) * r - 0.5;
-  let fz = ((z + bounds) / (2 * bounds)) * r - 0.5;
-  fx = fx < 0 ? 0 : fx > r - 1 ? r - 1 : fx;
-  fy = fy < 0 ? 0 : fy > r - 1 ? r - 1 : fy;
-  fz = fz < 0 ? 0 : fz > r - 1 ? r - 1 : fz;
+  const fx = gridCoord(x, r, bounds);
+  const fy = gridCoord(y, r, bounds);
+  const fz = gridCoord(z, r, bounds);
   const x0 = Math.floor(fx);
   const y0 = Math.floor(fy);
   const z0 = Math.floor(fz);
@@ -92,13 +89,13 @@ export function cornersInto(x: number, y: number, z: number, r: number, bounds: 
 
 /** The flat index of cornersInto's corner 0 (its lowest x, y, z) for one point, the same arithmetic. */
 export function cornerCell(x: number, y: number, z: number, r: number, bounds: number): number {
-  let fx = ((x + bounds) / (2 * bounds)) * r - 0.5;
-  let fy = ((y + bounds) / (2 * bounds)) * r - 0.5;
-  let fz = ((z + bounds) / (2 * bounds)) * r - 0.5;
-  fx = fx < 0 ? 0 : fx > r - 1 ? r - 1 : fx;
-  fy = fy < 0 ? 0 : fy > r - 1 ? r - 1 : fy;
-  fz = fz < 0 ? 0 : fz > r - 1 ? r - 1 : fz;
-  return (Math.floor(fz) * r + Math.floor(fy)) * r + Math.floor(fx);
+  return (Math.floor(gridCoord(z, r, bounds)) * r + Math.floor(gridCoord(y, r, bounds))) * r + Math.floor(gridCoord(x, r, bounds));
+}
+
+/** A world coordinate in [-bounds, bounds] as a voxel-centre coordinate of an r-voxel axis, clamped to [0, r - 1]. */
+function gridCoord(v: number, r: number, bounds: number): number {
+  const f = ((v + bounds) / (2 * bounds)) * r - 0.5;
+  return f < 0 ? 0 : f > r - 1 ? r - 1 : f;
 }
 
 /** One point of a grid (starting at `offset`) at its corners, float32 as numpy sums 8 terms. */
@@ -673,16 +670,12 @@ export class ReshapeProblem {
     const lgOf = new Float64Array(batch * k);
     const ci = new Int32Array(8);
     const cw = new Float32Array(8);
-    // candidate c's SDF at sample q (ci, cw: q's corners in the box grid, ci then scaled by batch)
+    // candidate c's SDF at sample q (ci, cw: q's corners in the box grid; ci scaled by batch for the interleaved grids)
     const sdfAt = (q: number, c: number): number => {
       cornersInto(sPts[q * 3], sPts[q * 3 + 1], sPts[q * 3 + 2], r, 1.0, ci, cw, 0);
-      for (let a = 0; a < 8; a++) ci[a] = ci[a] * batch + c;
+      for (let a = 0; a < 8; a++) ci[a] *= batch;
       let v = this.nowSamples[q];
-      for (let e = 0; e < dSdf.length; e++) {
-        const g = dSdf[e];
-        v = f32(v + sum8(f32(g[ci[0]] * cw[0]), f32(g[ci[1]] * cw[1]), f32(g[ci[2]] * cw[2]), f32(g[ci[3]] * cw[3]),
-                         f32(g[ci[4]] * cw[4]), f32(g[ci[5]] * cw[5]), f32(g[ci[6]] * cw[6]), f32(g[ci[7]] * cw[7])));
-      }
+      for (let e = 0; e < dSdf.length; e++) v = f32(v + sampleAt(dSdf[e], c, ci, cw, 0));
       return v;
     };
     for (let i = 0; i < this.rays; i++) {
