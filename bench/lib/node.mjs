@@ -54,7 +54,7 @@ const GRAPH_ROWS = {
   bake: { name: 'bake, one region', compare: true },
   bake_base: { name: 'bake_base, base SDF', compare: false },
   final: { name: 'final, one tile', compare: false },
-  reshape: { name: 'reshape step (8 candidate shape rows of one region on the box grid)', compare: false },
+  reshape: { name: 'reshape step', compare: false },
 };
 
 /**
@@ -101,7 +101,7 @@ export async function nodeRows({ root, model, runs, frameRuns, naiveTiles, kerne
     texture_code: codes.slice((2 * region + 1) * codeDim, (2 * region + 2) * codeDim),
   });
 
-  // The reshape step as an apply runs it: the hair's shape row and 7 neighbours, a head-sized box.
+  // The reshape step as an apply runs it: `reshape.batch` candidate rows of the hair's shape code, a head-sized box.
   const reshapeFeeds = (m) => {
     const zDim = m.latent.z_dim, batch = m.reshape.batch, hair = Math.max(0, m.regions.findIndex((r) => r.name === 'hair'));
     const z = gaussian(batch * zDim, 11);
@@ -122,7 +122,9 @@ export async function nodeRows({ root, model, runs, frameRuns, naiveTiles, kerne
     const meta = GRAPH_ROWS[name] ?? { name: `${name} (one run of the graph)`, compare: false, note: 'graph not known to the bench: generic inputs' };
     const grid = `${manifest.bake.resolution}^3 grid`;
     const label = name === 'final' ? `final, one tile (${render.tile_rays} rays x ${render.samples_per_ray} samples)`
-      : name === 'bake' || name === 'bake_base' ? `${meta.name} (${grid})` : meta.name;
+      : name === 'bake' || name === 'bake_base' ? `${meta.name} (${grid})`
+      : name === 'reshape' ? `${meta.name} (${manifest.reshape.batch} candidate shape rows of one region on the ${manifest.reshape.resolution}^3 box grid)`
+      : meta.name;
     push(label, await timeRuns(() => sessions[name].run(feeds), runs), g.macs, { compare: meta.compare, ...(meta.note ? { note: meta.note } : {}) });
   }
 

@@ -78,7 +78,7 @@ class ModelConfig:
     bake_resolution: int = 32
     bake_bounds: float = 0.14       # world units; covers the ball the rays sample
     reshape_resolution: int = 32    # coarse grid of the `reshape` graph (mask-painting search)
-    reshape_batch: int = 8          # candidate shape codes per run of the `reshape` graph
+    reshape_batch: int = 8          # candidate shape codes per run of the `reshape` graph (the search's 8 go in runs of it)
     camera: CameraSpec = field(default_factory=CameraSpec)
     opset: int = 18
 
@@ -137,10 +137,12 @@ PRESETS["default-ungated"] = dataclasses.replace(PRESETS["default-plain"], prese
 # The default model with the mask refinement (width 16) of the small regions inside the face:
 # stage 6 of the bundled model's recipe (docs/training.md, "Stage 6"). The reshape graph keeps the
 # unrefined logits (half its multiply-adds; the search adds a candidate's change to the bakes'),
-# on a 28^3 grid: as good as 32^3 on the reshape tuning edits, 1.5 times fewer points (docs/reshape.md).
+# on a 28^3 grid: as good as 32^3 on the reshape tuning edits, 1.5 times fewer points (docs/reshape.md);
+# 2 candidates a run: on wasm 8 candidates in 4 runs take about 0.8 times one run of 8 (smaller
+# activations for its memory-bound elementwise passes), and the parsimony batch runs only its rows.
 PRESETS["default-refine"] = dataclasses.replace(PRESETS["default"], preset="default-refine", mask_refine=16,
                                                 mask_refine_regions=("eye", "brow", "mouth", "nose"),
-                                                reshape_mask_refine=False, reshape_resolution=28)
+                                                reshape_mask_refine=False, reshape_resolution=28, reshape_batch=2)
 # The tiny model's twin of it, for the recipe's smoke test (facet train-default --preset smoke)
 PRESETS["tiny-refine"] = dataclasses.replace(PRESETS["tiny"], preset="tiny-refine", texture_pe=2, mask_refine=4,
                                              mask_refine_regions=("eye", "brow", "mouth", "nose"),

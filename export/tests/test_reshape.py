@@ -1,4 +1,6 @@
 """The reshape pieces with known answers: painted targets, the proxy's surface and boxes."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -106,7 +108,8 @@ def test_reshape_bench_search_overrides_parse_and_refuse_unknown_keys():
 
     assert parse_search(["sigma=1.5", "generations=3", "prior=0.01"]) == {"sigma": 1.5, "generations": 3, "prior": 0.01}
     assert isinstance(parse_search(["generations=3"])["generations"], int)
-    for bad in (["batch=4"], ["sigmaa=1"], ["sigma"], ["sigma=x"]):
+    assert parse_search(["batch=4"]) == {"batch": 4}
+    for bad in (["batchh=4"], ["sigmaa=1"], ["sigma"], ["sigma=x"]):
         with pytest.raises(SystemExit, match="--search"):
             parse_search(bad)
 
@@ -194,9 +197,36 @@ def test_parsimony_puts_back_a_slot_the_loss_hardly_needs():
     assert seen[-1][0, 0] == 0 and seen[-1][1, 1] == 0
     assert on.x[1] == 0 and on.x[0] == off.x[0]
     assert off.loss <= on.loss <= off.loss * 1.05
-    assert on.evaluations == (cfg.generations + 1) * cfg.batch and len(on.history) == cfg.generations + 1
-    # one moved slot: putting it back is x0, which the batch never accepts (however small the gain)
-    one = search(lambda c: 0.5 - 0.001 * np.tanh(c[:, 0]), np.zeros(1), SearchConfig(parsimony=0.05))
+    # only the two put-back candidates are evaluated
+    assert len(seen[-1]) == 2 and on.evaluations == cfg.generations * cfg.batch + 2
+    assert len(on.history) == cfg.generations + 1
+    # one moved slot: putting it back is x0, which the batch could never accept, so it is skipped
+    seen.clear()
+    one = search(f1 := lambda c: (seen.append(c.copy()), 0.5 - 0.001 * np.tanh(c[:, 0]))[1], np.zeros(1),
+                 SearchConfig(parsimony=0.05))
     assert one.x[0] != 0 and one.loss < one.loss0
+    assert len(seen) == cfg.generations and one.evaluations == cfg.generations * cfg.batch
+    assert one.x[0] == search(f1, np.zeros(1), SearchConfig(parsimony=0.0)).x[0]
     flat = search(lambda c: np.r_[0.0, np.ones(len(c) - 1)], x0, SearchConfig(parsimony=0.05))
     assert flat.evaluations == cfg.generations * cfg.batch
+
+
+def test_reshape_graph_rows_go_in_runs_of_its_batch():
+    """The search's 8 candidates (fewer in the parsimony batch) go through the tiny model's graph 4
+    rows a run: any number of rows gives each row what the graph gives it in a full run."""
+    from facet.reshape.apply import Reshaper
+
+    rs = Reshaper(Path(__file__).resolve().parents[2] / "public" / "models" / "tiny")
+    g = rs.manifest["reshape"]["batch"]
+    r = rs.manifest["reshape"]["resolution"]
+    z = np.random.default_rng(3).standard_normal((2 * g + 1, rs.manifest["latent"]["z_dim"])).astype(np.float32)
+    box = np.array([-0.2, -0.1, -0.3]), np.array([0.1, 0.25, 0.05])
+    sdf, logit = rs.run_graph(7, z, 0.7, *box)
+    assert sdf.shape == logit.shape == (2 * g + 1, r ** 3)
+    for a in (0, g, 2 * g):
+        s1, l1 = rs.session.run(None, {"region": np.array([7], np.int64), "z": np.repeat(z[a:a + 1], g, 0),
+                                       "psi": np.array([0.7], np.float32), "box_min": box[0].astype(np.float32),
+                                       "box_max": box[1].astype(np.float32)})
+        assert np.array_equal(sdf[a], s1.reshape(g, -1)[0]) and np.array_equal(logit[a], l1.reshape(g, -1)[0])
+    s3, _ = rs.run_graph(7, z[:3], 0.7, *box)
+    assert np.array_equal(s3, sdf[:3])

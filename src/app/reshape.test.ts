@@ -75,7 +75,7 @@ function pythonConstants(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const n of ['MAX_RAYS', 'BAND', 'STRIDE_GROWTH', 'STEPS', 'DEPTH_STEPS', 'BOX_MARGIN']) out[n] = num(apply, 'apply.py', n);
   for (const n of ['AREA_WEIGHT', 'OTHERS_MAX_WEIGHT']) out[n] = num(proxy, 'proxy.py', n);
-  out.SEARCH = Object.fromEntries(['generations', 'sigma', 'decay', 'clip', 'prior', 'seed', 'compass', 'compass_step', 'parsimony'].map((n) => [n, num(search, 'search.py', n, '\\s+')]));
+  out.SEARCH = Object.fromEntries(['generations', 'batch', 'sigma', 'decay', 'clip', 'prior', 'seed', 'compass', 'compass_step', 'parsimony'].map((n) => [n, num(search, 'search.py', n, '\\s+')]));
   return out;
 }
 

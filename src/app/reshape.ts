@@ -98,7 +98,7 @@ const now = () => performance.now();
 export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}): Promise<SearchOutcome> {
   const m = inp.manifest;
   if (!m.reshape) throw new Error('This model has no reshape graph; painting is disabled');
-  const { resolution, batch } = m.reshape;
+  const { resolution, batch: rowsPerRun } = m.reshape;
   const zDim = m.latent.z_dim;
   const names = m.regions.map((r) => r.name);
   const slots = inp.edited.map((e) => activeSlots(m.latent.sliders, names[e]));
@@ -112,7 +112,6 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
   const problem = new ReshapeProblem({
     numRegions: names.length,
     resolution,
-    batch,
     near: m.camera.near,
     far: m.camera.far,
     zDim,
@@ -129,7 +128,8 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
   });
   let proxyMs = now() - t0;
   let graphMs = 0;
-  const search = new EvolutionSearch(problem.x0, { ...RESHAPE.SEARCH, batch });
+  const search = new EvolutionSearch(problem.x0, { ...RESHAPE.SEARCH });
+  const cells = resolution ** 3;
   const box = problem.box;
   // the parsimony batch after the generations, when it is on (it is skipped when the best x never moved)
   const total = RESHAPE.SEARCH.generations + (RESHAPE.SEARCH.parsimony > 0 ? 1 : 0);
@@ -138,17 +138,30 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
   while (!search.done) {
     if (opts.signal?.aborted) throw new ReshapeCancelled();
     const cand = search.ask();
+    const n = cand.length / problem.dims; // 8, fewer in the parsimony batch
     const outputs = [];
     const g0 = now();
     for (let i = 0; i < edited.length; i++) {
-      const out = await inp.graph.run({
-        region: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(edited[i])) },
-        z: { type: 'float32', dims: [batch, zDim], data: problem.zRows(cand, i) },
-        psi: { type: 'float32', dims: [1], data: Float32Array.of(inp.psi) },
-        box_min: { type: 'float32', dims: [3], data: box.min },
-        box_max: { type: 'float32', dims: [3], data: box.max },
-      });
-      outputs.push({ sdf: out.sdf.data as Float32Array, maskLogit: out.mask_logit.data as Float32Array });
+      // the graph takes `rowsPerRun` z rows a run: the candidates go in runs of that many, the
+      // last one padded with copies of its last row (apply.py run_graph)
+      const rows = problem.zRows(cand, i);
+      const sdf = new Float32Array(n * cells);
+      const maskLogit = new Float32Array(n * cells);
+      for (let a = 0; a < n; a += rowsPerRun) {
+        const take = Math.min(rowsPerRun, n - a);
+        const z = new Float32Array(rowsPerRun * zDim);
+        for (let c = 0; c < rowsPerRun; c++) z.set(rows.subarray((a + Math.min(c, take - 1)) * zDim, (a + Math.min(c, take - 1) + 1) * zDim), c * zDim);
+        const out = await inp.graph.run({
+          region: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(edited[i])) },
+          z: { type: 'float32', dims: [rowsPerRun, zDim], data: z },
+          psi: { type: 'float32', dims: [1], data: Float32Array.of(inp.psi) },
+          box_min: { type: 'float32', dims: [3], data: box.min },
+          box_max: { type: 'float32', dims: [3], data: box.max },
+        });
+        sdf.set((out.sdf.data as Float32Array).subarray(0, take * cells), a * cells);
+        maskLogit.set((out.mask_logit.data as Float32Array).subarray(0, take * cells), a * cells);
+      }
+      outputs.push({ sdf, maskLogit });
     }
     const p0 = now();
     graphMs += p0 - g0;

@@ -219,12 +219,12 @@ describe('apply', () => {
 });
 
 describe('search', () => {
-  const cfg = { ...RESHAPE.SEARCH, batch: 8 };
+  const cfg = { ...RESHAPE.SEARCH };
 
   it('proposes x0 first, is deterministic and finds a lower loss on a quadratic', async () => {
     const x0 = Float64Array.from([0.5, -0.5, 0]);
     const goal = [1.5, 0.5, -1];
-    const f = (c: Float64Array) => Array.from({ length: 8 }, (_, i) => goal.reduce((s, g, j) => s + (c[i * 3 + j] - g) ** 2, 0));
+    const f = (c: Float64Array) => Array.from({ length: c.length / 3 }, (_, i) => goal.reduce((s, g, j) => s + (c[i * 3 + j] - g) ** 2, 0));
     const s = new EvolutionSearch(x0, cfg);
     expect(Array.from(s.ask().slice(0, 3))).toEqual([0.5, -0.5, 0]);
     const a = await runSearch(f, x0, cfg);
@@ -232,7 +232,8 @@ describe('search', () => {
     expect(a).toEqual(b);
     expect(a.loss).toBeLessThan(a.loss0);
     const batches = cfg.generations + (cfg.parsimony > 0 ? 1 : 0); // the best x moved: the parsimony batch runs
-    expect(a.evaluations).toBe(batches * 8);
+    expect(Array.from(a.x).every((v, j) => v !== x0[j])).toBe(true);
+    expect(a.evaluations).toBe(cfg.generations * cfg.batch + 3); // one put-back candidate per moved slot
     expect(a.history).toHaveLength(batches);
     a.history.slice(1).forEach((h, i) => expect(h).toBeLessThanOrEqual(a.history[i]));
   });
@@ -248,7 +249,7 @@ describe('search', () => {
     expect(Array.from(cand.slice(6 * 3, 7 * 3))).toEqual([0.5 - step, -0.5, 0]);
     expect(Array.from(cand.slice(5 * 3, 6 * 3))).toEqual([0.5, -0.5 + step, 0]);
     // a narrow valley next to x0 along slot 1 (0.6 above it), which wide steps around the mean miss
-    const f = (c: Float64Array) => Array.from({ length: 8 }, (_, i) => {
+    const f = (c: Float64Array) => Array.from({ length: c.length / 3 }, (_, i) => {
       const dx = c[i * 3 + 1] - (x0[1] + 0.6);
       return Math.abs(dx) < 0.3 ? dx * dx : 1 + 0.01 * (c[i * 3] ** 2 + c[i * 3 + 2] ** 2);
     });
@@ -262,14 +263,16 @@ describe('search', () => {
   it('parsimony: after the generations a moved slot the loss hardly needs goes back to x0, one that it needs stays', async () => {
     // slot 0 matters (a valley at 1.5), slot 1 barely (at most 0.001 of a loss that stays >= 0.5)
     const x0 = Float64Array.from([0, 0]);
-    const f = (c: Float64Array) => Array.from({ length: 8 }, (_, i) => (c[i * 2] - 1.5) ** 2 + 0.5 - 0.001 * Math.tanh(c[i * 2 + 1]));
+    const f = (c: Float64Array) => Array.from({ length: c.length / 2 }, (_, i) => (c[i * 2] - 1.5) ** 2 + 0.5 - 0.001 * Math.tanh(c[i * 2 + 1]));
     const seen: Float64Array[] = [];
     const on = await runSearch((c) => (seen.push(c.slice()), f(c)), x0, { ...cfg, parsimony: 0.05 });
     const off = await runSearch(f, x0, { ...cfg, parsimony: 0 });
     expect(off.x[1]).not.toBe(0);
     expect(seen).toHaveLength(cfg.generations + 1);
-    // the parsimony batch: the best x with slot 0, then slot 1, put back; the rest the best x
+    // the parsimony batch: the best x with slot 0, then slot 1, put back (only those two)
     const last = seen[cfg.generations];
+    expect(last).toHaveLength(4);
+    expect(on.evaluations).toBe(cfg.generations * cfg.batch + 2);
     expect([last[0], last[3]]).toEqual([0, 0]);
     expect(last[1]).toBeCloseTo(off.x[1], 6);
     expect(on.x[1]).toBe(0);
@@ -277,10 +280,15 @@ describe('search', () => {
     expect(on.loss).toBeGreaterThanOrEqual(off.loss);
     expect(on.loss).toBeLessThanOrEqual(off.loss * 1.05);
     expect(on.history).toHaveLength(cfg.generations + 1);
-    // one moved slot: putting it back is x0, which the parsimony batch never accepts (however small the gain)
-    const one = await runSearch((c) => Array.from({ length: 8 }, (_, i) => 0.5 - 0.001 * Math.tanh(c[i])), Float64Array.from([0]), { ...cfg, parsimony: 0.05 });
+    // one moved slot: putting it back is x0, which the parsimony batch could never accept: it is skipped
+    const g1 = (c: Float64Array) => Array.from(c, (v) => 0.5 - 0.001 * Math.tanh(v));
+    const calls: number[] = [];
+    const one = await runSearch((c) => (calls.push(c.length), g1(c)), Float64Array.from([0]), { ...cfg, parsimony: 0.05 });
     expect(one.x[0]).not.toBe(0);
     expect(one.loss).toBeLessThan(one.loss0);
+    expect(calls).toEqual(Array(cfg.generations).fill(cfg.batch));
+    expect(one.evaluations).toBe(cfg.generations * cfg.batch);
+    expect(one.x).toEqual((await runSearch(g1, Float64Array.from([0]), { ...cfg, parsimony: 0 })).x);
     // nothing moved: no parsimony batch
     const flat = await runSearch(() => [0, 1, 1, 1, 1, 1, 1, 1], x0, { ...cfg, parsimony: 0.05 });
     expect(flat.evaluations).toBe(cfg.generations * 8);
@@ -295,6 +303,7 @@ describe('search', () => {
     const s = new EvolutionSearch(Float64Array.from([0]), { ...cfg, generations: 1 });
     expect(() => s.tell([0])).toThrow('before ask');
     s.ask();
+    expect(() => s.tell([1, 2, 3])).toThrow('3 losses for 8 candidates');
     s.tell([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(s.done).toBe(true);
     expect(() => s.ask()).toThrow('over');

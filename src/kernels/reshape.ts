@@ -18,7 +18,7 @@
 import { dilate } from './image';
 import { normals } from './rng';
 
-/** apply.py's constants and search.py's SearchConfig defaults (batch comes from the manifest). */
+/** apply.py's constants and search.py's SearchConfig defaults. */
 export const RESHAPE = {
   MAX_RAYS: 4096, // the proxy's rays at most
   BAND: 0.0625, // the band around the edit: dilated by this fraction of the image's short side (16 px at 256)
@@ -30,6 +30,7 @@ export const RESHAPE = {
   OTHERS_MAX_WEIGHT: 0.25, // proxy.py mask_loss: weight of the max over the other regions of (1 - IoU)
   SEARCH: {
     generations: 6,
+    batch: 8, // candidates per generation (the graph evaluates them manifest `reshape.batch` rows a run)
     sigma: 2.0,
     decay: 0.8,
     clip: 3.0,
@@ -41,7 +42,7 @@ export const RESHAPE = {
   },
 } as const;
 
-export type SearchConfig = { -readonly [K in keyof (typeof RESHAPE)['SEARCH']]: number } & { batch: number };
+export type SearchConfig = { -readonly [K in keyof (typeof RESHAPE)['SEARCH']]: number };
 
 const f32 = Math.fround;
 
@@ -403,9 +404,8 @@ export interface ReshapeBakes {
 
 export interface ReshapeSetup {
   numRegions: number;
-  /** The reshape graph's grid side and candidates per run (manifest `reshape`). */
+  /** The reshape graph's grid side (manifest `reshape`). */
   resolution: number;
-  batch: number;
   near: number;
   far: number;
   zDim: number;
@@ -574,13 +574,14 @@ export class ReshapeProblem {
     }
   }
 
-  /** The `reshape` graph's z input for edited region `which` (index into `edited`): [batch * zDim]. */
+  /** Edited region `which`'s (index into `edited`) z rows of the candidates [n * dims]: [n * zDim]. */
   zRows(candidates: Float64Array, which: number): Float32Array {
-    const { z, zDim, edited, slots, batch } = this.setup;
+    const { z, zDim, edited, slots } = this.setup;
     const e = edited[which];
     const off = slots.slice(0, which).reduce((s, x) => s + x.length, 0);
-    const out = new Float32Array(batch * zDim);
-    for (let c = 0; c < batch; c++) {
+    const n = candidates.length / this.dims;
+    const out = new Float32Array(n * zDim);
+    for (let c = 0; c < n; c++) {
       out.set(z.subarray(2 * e * zDim, (2 * e + 1) * zDim), c * zDim);
       slots[which].forEach((s, j) => (out[c * zDim + s] = candidates[c * this.dims + off + j]));
     }
@@ -593,8 +594,8 @@ export class ReshapeProblem {
   }
 
   /**
-   * The proxy's label maps [batch][rays] of every candidate, from each edited region's graph
-   * outputs (sdf and mask_logit [batch, R^3] in `edited` order). Per ray the candidates march in
+   * The proxy's label maps [n][rays] of n candidates, from each edited region's graph
+   * outputs (sdf and mask_logit [n, R^3] in `edited` order). Per ray the candidates march in
    * step, each until its first sample with sdf <= 0; a sample where the current SDF exceeds the most
    * any candidate's change can be at its corners is passed over without reading them (exactly the
    * labels of computing every sample: the sample before a hit is computed at the hit). Candidates
@@ -602,8 +603,9 @@ export class ReshapeProblem {
    */
   labelsAll(outputs: { sdf: Float32Array; maskLogit: Float32Array }[]): Uint8Array[] {
     const { STEPS } = RESHAPE;
-    const { edited, resolution: r, numRegions: k, batch, bakes } = this.setup;
+    const { edited, resolution: r, numRegions: k, bakes } = this.setup;
     const cells = r * r * r;
+    const batch = outputs[0].sdf.length / cells; // the candidates of this call
     if (!this.currentOut) {
       // candidate 0 of the first call is the current codes
       this.currentOut = outputs.map((o) => ({ sdf: o.sdf.slice(0, cells), maskLogit: o.maskLogit.slice(0, cells) }));
@@ -623,22 +625,26 @@ export class ReshapeProblem {
     };
     // scratch grids, kept from call to call
     const n = cells * batch;
-    const scratch = (this.scratch ??= { dSdf: [], bound: new Float32Array(n), m1: new Float32Array(n), m2: new Float32Array(n), boundAll: new Float32Array(cells) });
-    while (scratch.dSdf.length < outputs.length) scratch.dSdf.push(new Float32Array(n));
+    if (!this.scratch || this.scratch.m1.length < n) {
+      this.scratch = { dSdf: [], bound: new Float32Array(n), m1: new Float32Array(n), m2: new Float32Array(n), boundAll: new Float32Array(cells) };
+    }
+    const scratch = this.scratch;
+    while (scratch.dSdf.length < outputs.length) scratch.dSdf.push(new Float32Array(scratch.m1.length));
     // the SDF's change interleaved [cells, batch] (a sample's corners hold every candidate's value
     // side by side), and a bound on |change| at a sample's corners: where the current SDF is above
     // it, the candidate's SDF is > 0 for sure and the sample is not computed (the one before a hit
     // is, at the hit: the same float32 sums in the same order, so the same first hit and refinement)
     const dSdf = outputs.map((o, e) => {
       const now = this.currentOut![e].sdf;
-      const out = scratch.dSdf[e];
+      const out = scratch.dSdf[e].subarray(0, n);
       for (let c = 0; c < batch; c++) for (let p = 0; p < cells; p++) out[p * batch + c] = f32(o.sdf[c * cells + p] - now[p]);
       return out;
     });
     // per cell (indexed by its corner 0) and candidate: the most |change| at its 8 corners (a max
     // over x, x + 1, then y, y + 1, then z, z + 1; clamped at the far faces as cornersInto clamps),
     // summed over the edited regions
-    const { bound, m1, m2, boundAll } = scratch;
+    const [bound, m1, m2] = [scratch.bound.subarray(0, n), scratch.m1.subarray(0, n), scratch.m2.subarray(0, n)];
+    const { boundAll } = scratch;
     bound.fill(0);
     const rb = r * batch;
     const rrb = r * rb;
@@ -742,16 +748,16 @@ export class ReshapeProblem {
   }
 
   /**
-   * Mask losses of a batch of candidates (the graph's outputs per edited region). The first
+   * Mask losses of n candidates (the graph's outputs per edited region, [n, R^3] each). The first
    * call's candidate 0 must be the current codes: its label map is the proxy's "now", and only
    * a candidate's changes from it are applied to the mask the user painted on.
    */
   losses(outputs: { sdf: Float32Array; maskLogit: Float32Array }[]): Float64Array {
-    const { batch, edited, numRegions } = this.setup;
-    const result = new Float64Array(batch);
-    const merged = new Uint8Array(this.rays);
+    const { edited, numRegions } = this.setup;
     const all = this.labelsAll(outputs);
-    for (let c = 0; c < batch; c++) {
+    const result = new Float64Array(all.length);
+    const merged = new Uint8Array(this.rays);
+    for (let c = 0; c < all.length; c++) {
       const lab = all[c];
       if (!this.current) this.current = lab;
       for (let i = 0; i < this.rays; i++) merged[i] = lab[i] !== this.current[i] ? lab[i] : this.goalBefore[i];
@@ -783,6 +789,7 @@ export class EvolutionSearch {
   private mean: Float64Array;
   private sigma: number;
   private gen = 0;
+  private evaluated = 0;
   private cand: Float64Array | null = null;
   private bestX: Float64Array;
   private bestLoss = Infinity;
@@ -816,9 +823,12 @@ export class EvolutionSearch {
     return out;
   }
 
-  /** The generation after the last one: the parsimony batch (search.py), when it is on and the best x moved. */
+  /**
+   * The generation after the last one: the parsimony batch (search.py), when it is on and the best x
+   * moved two slots or more (with one, putting it back is x0, whose loss is loss0: never taken).
+   */
   private get parsimonyBatch(): boolean {
-    return this.gen === this.cfg.generations && this.cfg.parsimony > 0 && this.moved().length > 0;
+    return this.gen === this.cfg.generations && this.cfg.parsimony > 0 && this.moved().length > 1;
   }
 
   get done(): boolean {
@@ -827,22 +837,26 @@ export class EvolutionSearch {
 
   /**
    * This generation's candidates [batch * dims] (candidate 0 is the mean, the last `compass` step
-   * from the best x; clipped to +-clip); after the last generation, the parsimony batch.
+   * from the best x; clipped to +-clip); after the last generation, the parsimony batch: one
+   * candidate per moved slot (at most `batch`).
    */
   ask(): Float64Array {
     if (this.done) throw new Error('the search is over');
     const { dims: d, batch: b } = this;
     const clip = this.cfg.clip;
-    const cand = new Float64Array(b * d);
     if (this.parsimonyBatch) {
-      // the best x with one moved slot put back to x0, slot after slot (the first `batch`); the rest the best x
+      // the best x with one moved slot put back to x0, slot after slot (the first `batch`)
       const moved = this.moved().slice(0, b);
-      for (let c = 0; c < b; c++) cand.set(this.bestX, c * d);
-      moved.forEach((j, c) => (cand[c * d + j] = this.x0[j]));
-      for (let i = 0; i < cand.length; i++) cand[i] = Math.min(Math.max(cand[i], -clip), clip);
-      this.cand = cand;
-      return cand;
+      const back = new Float64Array(moved.length * d);
+      moved.forEach((j, c) => {
+        back.set(this.bestX, c * d);
+        back[c * d + j] = this.x0[j];
+      });
+      for (let i = 0; i < back.length; i++) back[i] = Math.min(Math.max(back[i], -clip), clip);
+      this.cand = back;
+      return back;
     }
+    const cand = new Float64Array(b * d);
     for (let c = 0; c < b; c++) {
       for (let j = 0; j < d; j++) cand[c * d + j] = c === 0 ? this.mean[j] : this.mean[j] + this.sigma * this.noise[(this.gen * b + c) * d + j];
     }
@@ -864,17 +878,19 @@ export class EvolutionSearch {
   tell(maskLosses: ArrayLike<number>): void {
     const cand = this.cand;
     if (!cand) throw new Error('tell() before ask()');
-    const { dims: d, batch: b } = this;
-    const losses = Array.from({ length: b }, (_, c) => {
+    const d = this.dims;
+    const n = cand.length / d;
+    if (maskLosses.length !== n) throw new Error(`tell() got ${maskLosses.length} losses for ${n} candidates`);
+    this.evaluated += n;
+    const losses = Array.from({ length: n }, (_, c) => {
       let s = 0;
       for (let j = 0; j < d; j++) s += (cand[c * d + j] - this.x0[j]) ** 2;
       return maskLosses[c] + this.cfg.prior * (s / d);
     });
     if (this.parsimonyBatch) {
-      const n = Math.min(this.moved().length, b);
       let i = 0;
       for (let c = 1; c < n; c++) if (losses[c] < losses[i]) i = c;
-      // never the whole edit undone: with one moved slot, putting it back is x0 itself
+      // never the whole edit undone (below x0's loss)
       if (losses[i] <= this.bestLoss * (1 + this.cfg.parsimony) && losses[i] < this.loss0) {
         this.bestLoss = losses[i];
         this.bestX = cand.slice(i * d, (i + 1) * d);
@@ -906,7 +922,7 @@ export class EvolutionSearch {
       x: Float32Array.from(this.bestX),
       loss: this.bestLoss,
       loss0: this.loss0,
-      evaluations: this.gen * this.batch,
+      evaluations: this.evaluated,
       history: [...this.history],
     };
   }

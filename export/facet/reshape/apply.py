@@ -102,11 +102,22 @@ class Reshaper:
 
     def run_graph(self, region: int, z_rows: np.ndarray, psi: float, box_min: np.ndarray,
                   box_max: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        sdf, logit = self.session.run(None, {
-            "region": np.array([region], np.int64), "z": z_rows.astype(np.float32),
-            "psi": np.array([psi], np.float32), "box_min": box_min.astype(np.float32),
-            "box_max": box_max.astype(np.float32)})
-        return sdf.reshape(sdf.shape[0], -1), logit.reshape(logit.shape[0], -1)
+        """Any number N of z rows -> sdf, mask_logit [N, R^3]: the graph takes `reshape.batch` rows a
+        run, so the rows go in runs of that many, the last one padded with copies of its last row."""
+        g = self.manifest["reshape"]["batch"]
+        n = z_rows.shape[0]
+        sdfs, logits = [], []
+        for a in range(0, n, g):
+            rows = z_rows[a:a + g]
+            if rows.shape[0] < g:
+                rows = np.concatenate([rows, np.repeat(rows[-1:], g - rows.shape[0], 0)])
+            sdf, logit = self.session.run(None, {
+                "region": np.array([region], np.int64), "z": rows.astype(np.float32),
+                "psi": np.array([psi], np.float32), "box_min": box_min.astype(np.float32),
+                "box_max": box_max.astype(np.float32)})
+            sdfs.append(sdf.reshape(g, -1)[:min(g, n - a)])
+            logits.append(logit.reshape(g, -1)[:min(g, n - a)])
+        return np.concatenate(sdfs), np.concatenate(logits)
 
     def apply(self, z: np.ndarray, psi: float, bakes: Bakes, origins: np.ndarray, dirs: np.ndarray,
               before: np.ndarray, target: np.ndarray, edited: list[int], cfg: SearchConfig | None = None) -> dict:
@@ -114,12 +125,10 @@ class Reshaper:
         [H, W] labels (the current mask and the painted one). Returns the new z and a record."""
         t_start = time.perf_counter()
         m = self.manifest
-        r, batch = m["reshape"]["resolution"], m["reshape"]["batch"]
+        r = m["reshape"]["resolution"]
         cam = m["camera"]
         k = len(self.regions)
-        cfg = cfg or SearchConfig(batch=batch)
-        if cfg.batch != batch:
-            raise ValueError(f"search batch {cfg.batch} != reshape graph batch {batch}")
+        cfg = cfg or SearchConfig()
         slots = {e: active_slots(m, self.regions[e]) for e in edited}
         x0 = np.concatenate([z[2 * e, slots[e]] for e in edited]).astype(np.float64) if edited else np.zeros(0)
         if x0.size == 0:

@@ -58,10 +58,10 @@ def _sign(v: int, area_before: int) -> int:
 
 
 def parse_search(items: list[str]) -> dict:
-    """--search KEY=VALUE items -> SearchConfig overrides (batch comes from the manifest)."""
+    """--search KEY=VALUE items -> SearchConfig overrides."""
     from facet.reshape.search import SearchConfig
 
-    fields = {f.name: f.type for f in dataclasses.fields(SearchConfig) if f.name != "batch"}
+    fields = {f.name: f.type for f in dataclasses.fields(SearchConfig)}
     out = {}
     for item in items:
         key, _, value = item.partition("=")
@@ -97,7 +97,7 @@ def run(model: Path, cases: dict, n: int | None = None, progress: bool = True, s
     psi = float(cases.get("psi", m["latent"]["truncation_psi"]))
     res = int(cases.get("resolution", 256))
     edits = {e.name: e for e in paint.EDITS}
-    search_cfg = SearchConfig(**{**(search or {}), "batch": m["reshape"]["batch"]})
+    search_cfg = SearchConfig(**(search or {}))
     todo = cases["cases"][:n] if n else cases["cases"]
 
     @torch.no_grad()

@@ -33,7 +33,7 @@ SCALE = 12   # the 32 px labels scaled to 384 px for proxy_pixels' larger cases
 
 def constants() -> dict:
     """Python's reshape constants now (apply.py, proxy.py's mask loss weights, SearchConfig's
-    defaults but batch, which comes from the manifest): the fixture records them, the browser's
+    defaults): the fixture records them, the browser's
     RESHAPE (src/kernels/reshape.ts) must equal them."""
     from facet.reshape import apply as apply_mod
     from facet.reshape import proxy
@@ -44,7 +44,7 @@ def constants() -> dict:
         "MAX_RAYS": apply_mod.MAX_RAYS, "BAND": apply_mod.BAND, "STRIDE_GROWTH": apply_mod.STRIDE_GROWTH,
         "STEPS": apply_mod.STEPS, "DEPTH_STEPS": apply_mod.DEPTH_STEPS, "BOX_MARGIN": apply_mod.BOX_MARGIN,
         "AREA_WEIGHT": proxy.AREA_WEIGHT, "OTHERS_MAX_WEIGHT": proxy.OTHERS_MAX_WEIGHT,
-        "SEARCH": {f: getattr(cfg, f) for f in ("generations", "sigma", "decay", "clip", "prior", "seed",
+        "SEARCH": {f: getattr(cfg, f) for f in ("generations", "batch", "sigma", "decay", "clip", "prior", "seed",
                                                       "compass", "compass_step", "parsimony")},
     }
 

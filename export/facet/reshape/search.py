@@ -13,10 +13,11 @@ Mirrored by src/kernels/reshape.ts. Deterministic: candidates come from mulberry
   each generation: evaluate the `batch` candidates, keep the best seen, move the mean to the
   log-weighted average of the best half, sigma *= decay; candidate 0 of the next generation
   is the mean itself. z is kept within [-clip, clip].
-  then, with parsimony > 0 and a best x that moved, one more batch: the best x with one moved slot
-  put back to x0 (slot after slot, the first `batch`); the best of those replaces the best x if its
+  then, with parsimony > 0 and a best x that moved two slots or more, one more batch: the best x with
+  one moved slot put back to x0 (slot after slot, the first `batch`; only those are evaluated); the
+  best of those replaces the best x if its
   loss is within parsimony x the best loss of it and still below x0's (so an edit is never undone
-  whole: with one moved slot, putting it back is x0 itself). Of two changes the painting can
+  whole: with one moved slot, putting it back is x0 itself, so that batch is skipped). Of two changes the painting can
   hardly tell apart, the one that moves fewer slots (an ear grown, not grown and turned outwards)
   holds better from other views (docs/reshape.md).
 """
@@ -34,7 +35,7 @@ from facet.rng import normals
 @dataclass
 class SearchConfig:
     generations: int = 6
-    batch: int = 8
+    batch: int = 8          # candidates per generation (the graph evaluates them `reshape.batch` rows at a time)
     sigma: float = 2.0      # docs/reshape.md: measured on tuning edits that are not the benchmark's
     decay: float = 0.8
     clip: float = 3.0
@@ -55,7 +56,8 @@ class SearchResult:
 
 
 def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: SearchConfig = SearchConfig()) -> SearchResult:
-    """evaluate(candidates [B, D]) -> mask losses [B]; returns the best x found."""
+    """evaluate(candidates [N, D]) -> mask losses [N] (N = batch, fewer in the parsimony batch);
+    returns the best x found."""
     d = x0.shape[0]
     b = cfg.batch
     noise = normals(cfg.seed, cfg.generations * b * d).reshape(cfg.generations, b, d)
@@ -86,16 +88,17 @@ def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: Se
         sigma *= cfg.decay
     evaluations = cfg.generations * b
     moved = [j for j in range(d) if best_x[j] != x0[j]]
-    if cfg.parsimony > 0 and moved:
+    # with one moved slot, putting it back is x0, whose loss is loss0: it could never be taken
+    if cfg.parsimony > 0 and len(moved) > 1:
         back = moved[:b]
-        cand = np.repeat(best_x[None, :], b, 0)
+        cand = np.repeat(best_x[None, :], len(back), 0)
         for i, j in enumerate(back):
             cand[i, j] = x0[j]
         cand = np.clip(cand, -cfg.clip, cfg.clip)
         losses = np.asarray(evaluate(cand.astype(np.float32)), dtype=np.float64)
         losses = losses + cfg.prior * ((cand - x0[None, :]) ** 2).mean(1)
-        evaluations += b
-        i = int(np.argmin(losses[:len(back)]))
+        evaluations += len(back)
+        i = int(np.argmin(losses))
         if losses[i] <= best_loss * (1 + cfg.parsimony) and losses[i] < loss0:
             best_loss, best_x = float(losses[i]), cand[i].copy()
         history.append(best_loss)
