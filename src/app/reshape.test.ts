@@ -22,7 +22,7 @@ import type { Manifest, Slider } from '../model/manifest';
 import { loadTinyModel, tinyPresent } from '../testing/tinyModel';
 import { bakeBase, bakeRegion } from '../viewport/bakePreview';
 import { mapZ } from '../viewport/finalRender';
-import { searchReshape, type SearchOutcome } from './reshape';
+import { ReshapeCancelled, searchReshape, type SearchInputs, type SearchOutcome } from './reshape';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RERUN = 'cd export && .venv/bin/python -m facet.reshape.fixture';
@@ -104,6 +104,7 @@ describe('reshape parity with Python (fixture)', () => {
 describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (wasm)', () => {
   let model: LoadedModel;
   let out: SearchOutcome;
+  let searchInputs: SearchInputs;
   const inp = fixture.inputs;
   const py = fixture.python;
   const size = inp.width * inp.height;
@@ -130,7 +131,7 @@ describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (was
     // The tiny model names no sliders: the fixture's are every region's shape slots.
     const manifest: Manifest = { ...m, latent: { ...latent, sliders: inp.sliders } };
     const rays = pixelRays(cam2world(inp.yaw, inp.pitch, camera.radius), inp.width, inp.height, camera.fov_deg);
-    out = await searchReshape({
+    searchInputs = {
       manifest,
       graph: model.graphs.reshape!,
       z,
@@ -143,9 +144,23 @@ describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (was
       before,
       target,
       edited: inp.edited,
-    });
+    };
+    out = await searchReshape(searchInputs);
   }, 120_000);
   afterAll(async () => model && (await model.dispose()));
+
+  it('Cancel stops before the next run of the graph, also inside a generation', async () => {
+    const real = model.graphs.reshape!;
+    const rowsPerRun = model.manifest.reshape!.batch;
+    expect(RESHAPE.SEARCH.batch / rowsPerRun).toBeGreaterThan(1); // a generation takes more than one run
+    const ctrl = new AbortController();
+    let runs = 0;
+    const graph = Object.create(real, {
+      run: { value: (feeds: Parameters<typeof real.run>[0]) => (runs++, ctrl.abort(), real.run(feeds)) },
+    }) as typeof real;
+    await expect(searchReshape({ ...searchInputs, graph }, { signal: ctrl.signal })).rejects.toBeInstanceOf(ReshapeCancelled);
+    expect(runs).toBe(1);
+  });
 
   it('paints the same target and edits the same regions (kernels/paint.ts)', () => {
     const names = model.manifest.regions.map((r) => r.name);

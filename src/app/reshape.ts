@@ -94,7 +94,7 @@ export interface SearchOutcome {
 
 const now = () => performance.now();
 
-/** The reshape search on plain inputs; throws ReshapeCancelled when `signal` aborts between generations. */
+/** The reshape search on plain inputs; throws ReshapeCancelled when `signal` aborts (checked before each graph run). */
 export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}): Promise<SearchOutcome> {
   const m = inp.manifest;
   if (!m.reshape) throw new Error('This model has no reshape graph; painting is disabled');
@@ -148,9 +148,13 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
       const sdf = new Float32Array(n * cells);
       const maskLogit = new Float32Array(n * cells);
       for (let a = 0; a < n; a += rowsPerRun) {
+        if (opts.signal?.aborted) throw new ReshapeCancelled(); // Cancel also stops between the runs of a generation
         const take = Math.min(rowsPerRun, n - a);
         const z = new Float32Array(rowsPerRun * zDim);
-        for (let c = 0; c < rowsPerRun; c++) z.set(rows.subarray((a + Math.min(c, take - 1)) * zDim, (a + Math.min(c, take - 1) + 1) * zDim), c * zDim);
+        for (let c = 0; c < rowsPerRun; c++) {
+          const row = a + Math.min(c, take - 1);
+          z.set(rows.subarray(row * zDim, (row + 1) * zDim), c * zDim);
+        }
         const out = await inp.graph.run({
           region: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(edited[i])) },
           z: { type: 'float32', dims: [rowsPerRun, zDim], data: z },
