@@ -94,6 +94,43 @@ export interface SearchOutcome {
 
 const now = () => performance.now();
 
+/**
+ * The `reshape` graph on n z rows [n * zDim] of region `region` -> sdf, mask_logit [n * cells]
+ * (apply.py run_graph): the graph takes `rowsPerRun` rows a run, so the rows go in runs of that
+ * many, the last one padded with copies of its last row. Cancel is checked before each run.
+ */
+async function runRows(
+  graph: Graph,
+  region: number,
+  rows: Float32Array,
+  n: number,
+  g: { rowsPerRun: number; zDim: number; cells: number; psi: number; box: { min: Float32Array; max: Float32Array } },
+  signal?: AbortSignal,
+): Promise<{ sdf: Float32Array; maskLogit: Float32Array }> {
+  const { rowsPerRun, zDim, cells } = g;
+  const sdf = new Float32Array(n * cells);
+  const maskLogit = new Float32Array(n * cells);
+  for (let a = 0; a < n; a += rowsPerRun) {
+    if (signal?.aborted) throw new ReshapeCancelled();
+    const take = Math.min(rowsPerRun, n - a);
+    const z = new Float32Array(rowsPerRun * zDim);
+    for (let c = 0; c < rowsPerRun; c++) {
+      const row = a + Math.min(c, take - 1);
+      z.set(rows.subarray(row * zDim, (row + 1) * zDim), c * zDim);
+    }
+    const out = await graph.run({
+      region: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(region)) },
+      z: { type: 'float32', dims: [rowsPerRun, zDim], data: z },
+      psi: { type: 'float32', dims: [1], data: Float32Array.of(g.psi) },
+      box_min: { type: 'float32', dims: [3], data: g.box.min },
+      box_max: { type: 'float32', dims: [3], data: g.box.max },
+    });
+    sdf.set((out.sdf.data as Float32Array).subarray(0, take * cells), a * cells);
+    maskLogit.set((out.mask_logit.data as Float32Array).subarray(0, take * cells), a * cells);
+  }
+  return { sdf, maskLogit };
+}
+
 /** The reshape search on plain inputs; throws ReshapeCancelled when `signal` aborts (checked before each graph run). */
 export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}): Promise<SearchOutcome> {
   const m = inp.manifest;
@@ -136,36 +173,12 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
   const generations: number[][] = [];
   opts.onProgress?.(0, total);
   while (!search.done) {
-    if (opts.signal?.aborted) throw new ReshapeCancelled();
-    const cand = search.ask();
+    const cand = search.ask(); // runRows checks Cancel before each run
     const n = cand.length / problem.dims; // 8, fewer in the parsimony batch
     const outputs = [];
     const g0 = now();
     for (let i = 0; i < edited.length; i++) {
-      // the graph takes `rowsPerRun` z rows a run: the candidates go in runs of that many, the
-      // last one padded with copies of its last row (apply.py run_graph)
-      const rows = problem.zRows(cand, i);
-      const sdf = new Float32Array(n * cells);
-      const maskLogit = new Float32Array(n * cells);
-      for (let a = 0; a < n; a += rowsPerRun) {
-        if (opts.signal?.aborted) throw new ReshapeCancelled(); // Cancel also stops between the runs of a generation
-        const take = Math.min(rowsPerRun, n - a);
-        const z = new Float32Array(rowsPerRun * zDim);
-        for (let c = 0; c < rowsPerRun; c++) {
-          const row = a + Math.min(c, take - 1);
-          z.set(rows.subarray(row * zDim, (row + 1) * zDim), c * zDim);
-        }
-        const out = await inp.graph.run({
-          region: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(edited[i])) },
-          z: { type: 'float32', dims: [rowsPerRun, zDim], data: z },
-          psi: { type: 'float32', dims: [1], data: Float32Array.of(inp.psi) },
-          box_min: { type: 'float32', dims: [3], data: box.min },
-          box_max: { type: 'float32', dims: [3], data: box.max },
-        });
-        sdf.set((out.sdf.data as Float32Array).subarray(0, take * cells), a * cells);
-        maskLogit.set((out.mask_logit.data as Float32Array).subarray(0, take * cells), a * cells);
-      }
-      outputs.push({ sdf, maskLogit });
+      outputs.push(await runRows(inp.graph, edited[i], problem.zRows(cand, i), n, { rowsPerRun, zDim, cells, psi: inp.psi, box }, opts.signal));
     }
     const p0 = now();
     graphMs += p0 - g0;

@@ -548,7 +548,6 @@ export class ReshapeProblem {
     this.sPts = new Float64Array(n * STEPS * 3);
     this.sCell = new Int32Array(n * STEPS);
     this.nowSamples = new Float32Array(n * STEPS);
-    const { centre, half } = this;
     for (let i = 0; i < n; i++) {
       this.through[i] = tOut[i] > tIn[i] ? 1 : 0;
       for (let j = 0; j < STEPS; j++) {
@@ -559,10 +558,8 @@ export class ReshapeProblem {
         const zz = o[i * 3 + 2] + d[i * 3 + 2] * t;
         cornersInto(x, y, zz, bakes.resolution, b, ci, cw, 0);
         this.nowSamples[q] = sampleAt(fused, 0, ci, cw, 0);
-        const px = (this.sPts[q * 3] = (x - centre[0]) / half[0]);
-        const py = (this.sPts[q * 3 + 1] = (y - centre[1]) / half[1]);
-        const pz = (this.sPts[q * 3 + 2] = (zz - centre[2]) / half[2]);
-        this.sCell[q] = cornerCell(px, py, pz, r, 1.0);
+        this.toBox(x, y, zz, this.sPts, q * 3);
+        this.sCell[q] = cornerCell(this.sPts[q * 3], this.sPts[q * 3 + 1], this.sPts[q * 3 + 2], r, 1.0);
       }
     }
     const k = setup.numRegions;
@@ -572,6 +569,13 @@ export class ReshapeProblem {
       const src = bakes.maskLogit[g];
       for (let p = 0; p < cellsBake; p++) this.bakeLogits[p * k + g] = src[p];
     }
+  }
+
+  /** A world point in the box's [-1, 1]^3 (boxCornerWeights' mapping), written at out[at..at + 2]. */
+  private toBox(x: number, y: number, z: number, out: Float64Array, at: number): void {
+    out[at] = (x - this.centre[0]) / this.half[0];
+    out[at + 1] = (y - this.centre[1]) / this.half[1];
+    out[at + 2] = (z - this.centre[2]) / this.half[2];
   }
 
   /** Edited region `which`'s (index into `edited`) z rows of the candidates [n * dims]: [n * zDim]. */
@@ -721,9 +725,7 @@ export class ReshapeProblem {
           const y = this.o[i * 3 + 1] + this.d[i * 3 + 1] * t;
           const zz = this.o[i * 3 + 2] + this.d[i * 3 + 2] * t;
           cornersInto(x, y, zz, bakes.resolution, bakes.bounds, bi, bw, 0); // the bakes' corners of the hit
-          point[0] = (x - this.centre[0]) / this.half[0];
-          point[1] = (y - this.centre[1]) / this.half[1];
-          point[2] = (zz - this.centre[2]) / this.half[2];
+          this.toBox(x, y, zz, point, 0);
           cornersInto(point[0], point[1], point[2], r, 1.0, hi, hw, 0); // boxCornerWeights of the hit
           sampleAllAt(this.bakeLogits, k, bi, bw, lg);
         }
@@ -852,8 +854,7 @@ export class EvolutionSearch {
         back.set(this.bestX, c * d);
         back[c * d + j] = this.x0[j];
       });
-      for (let i = 0; i < back.length; i++) back[i] = Math.min(Math.max(back[i], -clip), clip);
-      this.cand = back;
+      this.cand = clipInPlace(back, clip);
       return back;
     }
     const cand = new Float64Array(b * d);
@@ -869,8 +870,7 @@ export class EvolutionSearch {
       cand.set(this.bestX, c * d);
       cand[c * d + (Math.floor(q / 2) % d)] += (q % 2 === 0 ? 1 : -1) * this.cfg.compass_step * this.sigma;
     }
-    for (let i = 0; i < cand.length; i++) cand[i] = Math.min(Math.max(cand[i], -clip), clip);
-    this.cand = cand;
+    this.cand = clipInPlace(cand, clip);
     return cand;
   }
 
@@ -926,6 +926,12 @@ export class EvolutionSearch {
       history: [...this.history],
     };
   }
+}
+
+/** xs kept within [-clip, clip] (in place; returns xs). */
+function clipInPlace(xs: Float64Array, clip: number): Float64Array {
+  for (let i = 0; i < xs.length; i++) xs[i] = Math.min(Math.max(xs[i], -clip), clip);
+  return xs;
 }
 
 /** search.py's `search` in one call (for tests and tools without a graph to await). */
