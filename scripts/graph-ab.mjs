@@ -2,7 +2,8 @@
 // onnxruntime-web's wasm backend (2 threads, as in the browser): the A/B behind docs/benchmarks.md's
 // "The graphs' sine as a polynomial". Inputs: the graph's own shapes, `npm run bench`'s fixed values.
 //   node scripts/graph-ab.mjs DIR_A DIR_B [graph ...]     (default graphs: reshape bake final bake_base)
-// Prints each graph's median of 5 warm runs for A and B, A / B, and the largest output difference.
+// Prints each graph's median of 5 warm runs for A and B, A / B, and the largest output difference. A bake
+// graph with a slab input runs every slab (the whole grid), its outputs joined.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -33,12 +34,26 @@ function known(spec) {
 }
 
 async function time(dir, role) {
-  const spec = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).graphs[role];
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const spec = manifest.graphs[role];
   if (!spec) throw new Error(`${dir}: no graph "${role}" in its manifest`);
   const s = await ort.InferenceSession.create(readFileSync(join(dir, spec.file)), { executionProviders: ['wasm'] });
   const feeds = feedsFor(spec, known(spec));
-  const out = await s.run(feeds);
-  const ms = (await timeRuns(() => s.run(feeds), 5, 0)).sort((a, b) => a - b);
+  // a bake graph with a slab input: every slab (the whole grid, as the app bakes), outputs joined in order
+  const slabs = spec.inputs.some((i) => i.name === 'slab') ? manifest.bake.resolution / manifest.bake.slab : 0;
+  const run = async () => {
+    if (!slabs) return s.run(feeds);
+    const parts = [];
+    for (let k = 0; k < slabs; k++) parts.push(await s.run({ ...feeds, slab: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]) }));
+    return Object.fromEntries(Object.keys(parts[0]).map((name) => {
+      const n = parts[0][name].data.length;
+      const whole = new Float32Array(n * slabs);
+      parts.forEach((p, k) => whole.set(p[name].data, k * n));
+      return [name, { data: whole }];
+    }));
+  };
+  const out = await run();
+  const ms = (await timeRuns(run, 5, 0)).sort((a, b) => a - b);
   await s.release();
   return { median: ms[2], out };
 }

@@ -110,6 +110,23 @@ export async function nodeRows({ root, model, runs, frameRuns, naiveTiles, kerne
       box_min: Float32Array.of(-b, -b, -0.6 * b), box_max: Float32Array.of(b, b, b) };
   };
 
+  // The bake graphs run in slabs of bake.slab z-planes (a `slab` input), as the app runs them:
+  // a row of one of them is all its runs for the whole grid, and its MACs are that many runs'.
+  const slabRuns = manifest.bake.slab ? manifest.bake.resolution / manifest.bake.slab : 1;
+  const slabNote = manifest.bake.slab ? ` in ${slabRuns} runs of ${manifest.bake.slab} planes` : '';
+  const runBake = async (name, known) => {
+    const outs = [];
+    for (let s = 0; s < slabRuns; s++) {
+      outs.push(await sessions[name].run(feedsFor(manifest.graphs[name], manifest.bake.slab ? { ...known, slab: BigInt64Array.of(BigInt(s)) } : known)));
+    }
+    if (outs.length === 1) return Object.fromEntries(Object.entries(outs[0]).map(([k, t]) => [k, t.data]));
+    return Object.fromEntries(Object.keys(outs[0]).map((k) => {
+      const whole = new Float32Array(outs[0][k].data.length * outs.length);
+      outs.forEach((o, s) => whole.set(o[k].data, s * o[k].data.length));
+      return [k, whole];
+    }));
+  };
+
   // One row per graph of the manifest (graphs this bench does not know get a generic row).
   for (const [name, g] of Object.entries(manifest.graphs)) {
     const known = name === 'final' ? tileFeeds(render.tile_rays, 0)
@@ -122,9 +139,13 @@ export async function nodeRows({ root, model, runs, frameRuns, naiveTiles, kerne
     const meta = GRAPH_ROWS[name] ?? { name: `${name} (one run of the graph)`, compare: false, note: 'graph not known to the bench: generic inputs' };
     const grid = `${manifest.bake.resolution}^3 grid`;
     const label = name === 'final' ? `final, one tile (${render.tile_rays} rays x ${render.samples_per_ray} samples)`
-      : name === 'bake' || name === 'bake_base' ? `${meta.name} (${grid})`
+      : name === 'bake' || name === 'bake_base' ? `${meta.name} (${grid}${slabNote})`
       : name === 'reshape' ? `${meta.name} (${manifest.reshape.batch} candidate shape rows of one region on the ${manifest.reshape.resolution}^3 box grid)`
       : meta.name;
+    if (name === 'bake' || name === 'bake_base') {
+      push(label, await timeRuns(() => runBake(name, known), runs), slabRuns * g.macs, { compare: meta.compare });
+      continue;
+    }
     push(label, await timeRuns(() => sessions[name].run(feeds), runs), g.macs, { compare: meta.compare, ...(meta.note ? { note: meta.note } : {}) });
   }
 
@@ -132,21 +153,21 @@ export async function nodeRows({ root, model, runs, frameRuns, naiveTiles, kerne
   const colors = manifest.regions.map((r) => hexRgb(r.color));
   if (sessions.bake && sessions.bake_base) {
     const bakeAll = async () => {
-      const base = await sessions.bake_base.run(feedsFor(manifest.graphs.bake_base, { shape_code: codes.slice(0, codeDim) }));
+      const base = await runBake('bake_base', { shape_code: codes.slice(0, codeDim) });
       const regions = [];
       for (let i = 0; i < k; i++) {
-        const out = await sessions.bake.run(feedsFor(manifest.graphs.bake, bakeFeeds(i)));
-        regions.push({ sdf: out.sdf.data, maskLogit: out.mask_logit.data, rgb: out.rgb.data });
+        const out = await runBake('bake', bakeFeeds(i));
+        regions.push({ sdf: out.sdf, maskLogit: out.mask_logit, rgb: out.rgb });
       }
-      return { base: base.sdf.data, regions };
+      return { base: base.sdf, regions };
     };
     const baked = await bakeAll();
     push(`fuse (TypeScript, ${k} regions, ${manifest.bake.resolution}^3)`, await timeRuns(async () => kernels.fuse(baked.base, baked.regions, colors, render.mask_activation), runs),
       null, { compare: true, note: 'src/kernels/fuse.ts in Node' });
-    push(`full bake (bake_base + ${k} x bake + fuse)`, await timeRuns(async () => {
+    push(`full bake (bake_base + ${k} x bake${slabNote} + fuse)`, await timeRuns(async () => {
       const b = await bakeAll();
       kernels.fuse(b.base, b.regions, colors, render.mask_activation);
-    }, frameRuns), manifest.graphs.bake_base.macs + k * manifest.graphs.bake.macs, { compare: true });
+    }, frameRuns), slabRuns * (manifest.graphs.bake_base.macs + k * manifest.graphs.bake.macs), { compare: true });
   }
 
   if (sessions.final) {

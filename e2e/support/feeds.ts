@@ -51,7 +51,9 @@ function feedFor(manifest: Manifest, graph: string, input: TensorSpec, opts: Fee
   const dims = [...shape];
   if (dtype === 'int64') {
     const region = Math.min(opts.region, manifest.regions.length - 1);
-    return { type: 'int64', dims, data: new Array<number>(n).fill(name === 'region' ? region : 0) };
+    // the bakes' second slab, where there is one: slab 0 would not show a wrong offset
+    const slab = manifest.bake.slab && manifest.bake.resolution > manifest.bake.slab ? 1 : 0;
+    return { type: 'int64', dims, data: new Array<number>(n).fill(name === 'region' ? region : name === 'slab' ? slab : 0) };
   }
   if (dtype !== 'float32') throw new Error(`graph ${graph} input ${name}: no test values for dtype ${dtype}`);
   if (name === 'psi') return { type: 'float32', dims, data: new Array<number>(n).fill(opts.psi) };

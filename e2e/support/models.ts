@@ -24,6 +24,7 @@ export interface Manifest {
   regions: { name: string }[];
   camera: { fov_deg: number; radius: number; near: number; far: number };
   render: { beta: number; resolution: number; tile_rays: number };
+  bake: { resolution: number; slab?: number };
   graphs: Record<string, GraphSpec>;
   [field: string]: unknown;
 }

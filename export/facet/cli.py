@@ -11,7 +11,7 @@ MODELS_DIR = REPO / "public" / "models"
 FIXTURES_DIR = REPO / "e2e" / "fixtures"
 
 
-RENDER_FIELDS = ("samples_per_ray", "surface_margin", "resolution", "tile_rays", "bake_resolution", "bake_bounds",
+RENDER_FIELDS = ("samples_per_ray", "surface_margin", "resolution", "tile_rays", "bake_resolution", "bake_bounds", "bake_slab",
                  "reshape_resolution", "reshape_batch", "final_edge_supersample", "reshape_mask_refine")
 
 

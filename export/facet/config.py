@@ -77,10 +77,19 @@ class ModelConfig:
     tile_rays: int = 4096           # rays per run of the final graph
     bake_resolution: int = 32
     bake_bounds: float = 0.14       # world units; covers the ball the rays sample
+    # z-planes per run of the exported `bake` and `bake_base` graphs (a slab input picks which):
+    # 0 = the whole grid in one run (the graphs take no slab). On wasm 8 runs of 8 planes of the
+    # 64^3 grid take about 0.8 times one run of it (docs/benchmarks.md, "Bakes in slabs")
+    bake_slab: int = 0
     reshape_resolution: int = 32    # coarse grid of the `reshape` graph (mask-painting search)
     reshape_batch: int = 8          # candidate shape codes per run of the `reshape` graph (the search's 8 go in runs of it)
     camera: CameraSpec = field(default_factory=CameraSpec)
     opset: int = 18
+
+    def __post_init__(self) -> None:
+        r, s = self.bake_resolution, self.bake_slab
+        if s < 0 or s > r or (s and r % s):
+            raise ValueError(f"config: bake_slab must be 0 (no slabs) or divide bake_resolution {r}, got {s}")
 
     @property
     def num_regions(self) -> int:
@@ -119,16 +128,16 @@ PRESETS: dict[str, ModelConfig] = {
     # For tests: every graph runs in milliseconds, also on the software WebGPU adapter.
     "tiny": ModelConfig(preset="tiny", z_dim=8, code_dim=16, hidden=16, mapping_layers=2,
                         resolution=32, tile_rays=256, bake_resolution=16,
-                        reshape_resolution=8, reshape_batch=4),
+                        reshape_resolution=8, reshape_batch=4, bake_slab=4),
     # The bundled model; sized so CPU training on 2 cores fits (see docs/training.md).
     "default": ModelConfig(preset="default", z_dim=8, code_dim=64, hidden=32, sdf_gate=True, texture_pe=6,
-                           resolution=256, tile_rays=4096, bake_resolution=64),
+                           resolution=256, tile_rays=4096, bake_resolution=64, bake_slab=8),
     # The official CNeRF stage-1 architecture (FFHQ 512 release; the 2D decoder is separate).
     "cnerf512": ModelConfig(preset="cnerf512", z_dim=256, code_dim=256, hidden=128,
                             mapping_layers=3, mapping_shared=True, feature_dim=128,
                             view_dependent=True, sdf_from="texture", mask_activation="none",
                             samples_per_ray=64, resolution=64, tile_rays=4096,
-                            bake_resolution=64),
+                            bake_resolution=64, bake_slab=8),
 }
 # The default model without the texture's positional encoding (nor the mask refinement, which reads it): stages 2-4 of the bundled model's
 # recipe (facet train-default), and without the SDF gate too: its stage 1.

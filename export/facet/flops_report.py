@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from facet.manifest import bake_runs
+
 NAIVE_SAMPLES = 64
 
 
@@ -16,12 +18,13 @@ def model_flops(manifest: dict) -> dict:
     tiles = -(-pixels // r["tile_rays"])
     per_point = g["final"]["macs"] / (r["tile_rays"] * r["samples_per_ray"])   # all networks at one point
     naive = pixels * NAIVE_SAMPLES * per_point
-    one_bake = g["bake"]["macs"]
-    full_bake = k * one_bake + g["bake_base"]["macs"]
+    runs = bake_runs(manifest)     # a graph's macs are per run; the bakes go in slabs of bake.slab planes
+    one_bake = runs * g["bake"]["macs"]
+    full_bake = k * one_bake + runs * g["bake_base"]["macs"]
     final_frame = tiles * g["final"]["macs"]
     return {
         "model": manifest["id"], "resolution": r["resolution"],
-        "mapping": g["mapping"]["macs"], "bake_one_region": one_bake, "bake_base": g["bake_base"]["macs"],
+        "mapping": g["mapping"]["macs"], "bake_one_region": one_bake, "bake_base": runs * g["bake_base"]["macs"],
         "bake_full": full_bake, "preview_frame": 0, "final_frame": final_frame, "final_tile": g["final"]["macs"],
         "naive_frame": int(naive), "macs_per_point_all_networks": int(per_point),
         "ratios": {"bake_one_over_full": one_bake / full_bake, "final_over_naive": final_frame / naive,

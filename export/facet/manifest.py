@@ -62,9 +62,36 @@ def validate_consistency(m: dict, where: str = "manifest.json") -> None:
         raise ManifestError(f"{where}: /reshape: the reshape section and the reshape graph come together "
                             f"(section {'present' if 'reshape' in m else 'missing'}, graph "
                             f"{'present' if 'reshape' in m['graphs'] else 'missing'})")
+    _check_bake_slab(m, where)
     cam = m["camera"]
     if not cam["near"] < cam["radius"] < cam["far"]:
         raise ManifestError(f"{where}: /camera: expected near < radius < far, found {cam['near']}, {cam['radius']}, {cam['far']}")
+
+
+def bake_runs(m: dict) -> int:
+    """Runs of `bake` (or `bake_base`) per whole grid: resolution / bake.slab, 1 without slabs."""
+    r = m["bake"]["resolution"]
+    return r // m["bake"].get("slab", r)
+
+
+def _check_bake_slab(m: dict, where: str) -> None:
+    """`bake.slab` and the bake graphs' signatures agree: with it, a `slab` input and [slab, R, R] outputs."""
+    r, slab = m["bake"]["resolution"], m["bake"].get("slab")
+    if slab is not None and r % slab:
+        raise ManifestError(f"{where}: /bake/slab: must divide the resolution {r}, found {slab}")
+    depth = slab or r
+    for role in ("bake", "bake_base"):
+        g = m["graphs"].get(role)
+        if g is None:
+            continue
+        names = [t["name"] for t in g["inputs"]]
+        if ("slab" in names) != (slab is not None):
+            raise ManifestError(f"{where}: /graphs/{role}/inputs: {'a' if slab else 'no'} slab input expected "
+                                f"({'with' if slab else 'without'} /bake/slab), found {names}")
+        for t in g["outputs"]:
+            if t["shape"][:3] != [depth, r, r]:
+                raise ManifestError(f"{where}: /graphs/{role}/outputs/{t['name']}: shape must start "
+                                    f"[{depth}, {r}, {r}], found {t['shape']}")
 
 
 ONNX_DTYPES = {1: "float32", 10: "float16", 7: "int64", 6: "int32", 2: "uint8", 9: "bool"}

@@ -81,6 +81,23 @@ def test_codes_must_match_regions(copy):
         validate_manifest_dir(copy)
 
 
+def test_bake_slab_must_divide_the_grid_and_match_the_graphs(copy):
+    m0 = json.loads((copy / "manifest.json").read_text())
+    assert m0["bake"]["slab"] == 4 and m0["graphs"]["bake"]["inputs"][-1]["name"] == "slab"
+    _edit(copy, lambda m: m["bake"].__setitem__("slab", 3))
+    with pytest.raises(ManifestError, match=r"/bake/slab: must divide the resolution 16, found 3"):
+        validate_manifest_dir(copy)
+    _edit(copy, lambda m: m["bake"].pop("slab"))
+    with pytest.raises(ManifestError, match=r"/graphs/bake/inputs: no slab input expected \(without /bake/slab\)"):
+        validate_manifest_dir(copy)
+    _edit(copy, lambda m: m["bake"].__setitem__("slab", 8))
+    with pytest.raises(ManifestError, match=r"/graphs/bake/outputs/sdf: shape must start \[8, 16, 16\], found \[4, 16, 16\]"):
+        validate_manifest_dir(copy)
+    _edit(copy, lambda m: m["bake"].__setitem__("slab", 0))
+    with pytest.raises(ManifestError, match=r"/bake/slab: 0 is less than the minimum of 1"):
+        validate_manifest_dir(copy)
+
+
 def test_not_json(copy):
     (copy / "manifest.json").write_text("{ nope")
     with pytest.raises(ManifestError, match="not JSON"):

@@ -16,8 +16,9 @@ from facet.onnx.graphs import graphs_for
 
 # every op the exported graphs may use: each was seen placed on onnxruntime-web's WebGPU provider
 # (session 29, Chromium's software adapter, verbose log "All nodes placed on [WebGpuExecutionProvider]").
-# Round is not among them (it runs on the CPU there): see `sin_turns`.
-WEBGPU_OPS = {"Add", "Concat", "Cos", "CumSum", "Div", "Exp", "Floor", "Gather", "LeakyRelu", "MatMul", "Mul",
+# Round is not among them (it runs on the CPU there): see `sin_turns`. Expand (the bake slabs'
+# positional encoding, session 32) is checked by e2e/placement.webgpu.spec.ts on the tiny model.
+WEBGPU_OPS = {"Add", "Concat", "Cos", "CumSum", "Div", "Exp", "Expand", "Floor", "Gather", "LeakyRelu", "MatMul", "Mul",
               "Neg", "ReduceL2", "ReduceSum", "Reshape", "Sigmoid", "Sin", "Slice", "Softmax", "Split",
               "Squeeze", "Sub", "Transpose", "Unsqueeze"}
 
@@ -124,6 +125,51 @@ def test_bake_matches_fields(tiny_any):
             assert torch.allclose(b["mask_logit"].reshape(-1), f["mask_logit"][k], atol=1e-5)
             assert torch.allclose(b["rgb"].reshape(-1, 3), f["rgb"][k], atol=1e-5)
         assert torch.allclose(tiny.bake_base(codes[:1]).reshape(-1), f["base_sdf"], atol=1e-5)
+
+
+def test_bake_slabs_are_the_whole_bake(tiny_any, tmp_path):
+    """The bake graphs' slabs (cfg.bake_slab z-planes a run), run in ONNX Runtime one after another,
+    are the whole grid's bake in PyTorch, plane for plane (the refined model's bake reads the
+    positional encoding, computed on the axes alone)."""
+    import dataclasses
+
+    from facet.onnx.graphs import BakeBaseGraph, BakeGraph
+
+    g = tiny_any
+    assert g.cfg.bake_slab and g.cfg.bake_slab < g.cfg.bake_resolution
+    gen = torch.Generator().manual_seed(5)
+    codes = g.mapping(torch.randn(18, g.cfg.z_dim, generator=gen), 0.7).detach()
+    runs = g.cfg.bake_resolution // g.cfg.bake_slab
+    bake, base = BakeGraph(g), BakeBaseGraph(g)
+    assert bake.input_names[-1] == "slab" and base.input_names == ("shape_code", "slab")
+    export_graph(bake, tmp_path / "bake.onnx", g.cfg.opset)
+    export_graph(base, tmp_path / "bake_base.onnx", g.cfg.opset)
+    sb = ort.InferenceSession(str(tmp_path / "bake.onnx"), providers=["CPUExecutionProvider"])
+    s0 = ort.InferenceSession(str(tmp_path / "bake_base.onnx"), providers=["CPUExecutionProvider"])
+    slab = [np.array([i], dtype=np.int64) for i in range(runs)]
+    with torch.no_grad():
+        for k in (0, 3, 8):
+            whole = g.bake(torch.tensor([k]), codes[2 * k:2 * k + 1], codes[2 * k + 1:2 * k + 2])
+            feeds = {"region": np.array([k], dtype=np.int64), "shape_code": codes[2 * k:2 * k + 1].numpy(),
+                     "texture_code": codes[2 * k + 1:2 * k + 2].numpy()}
+            got = [sb.run(None, {**feeds, "slab": s}) for s in slab]
+            for i, name in enumerate(("sdf", "mask_logit", "rgb")):
+                joined = np.concatenate([o[i] for o in got])
+                assert joined.shape == tuple(whole[name].shape)
+                assert float(np.abs(joined - whole[name].numpy()).max()) <= 1e-4, (k, name)
+                # PyTorch's own slabs are the same numbers to the bit
+                mine = torch.cat([g.bake(torch.tensor([k]), codes[2 * k:2 * k + 1], codes[2 * k + 1:2 * k + 2],
+                                         torch.tensor([s]))[name] for s in range(runs)])
+                assert torch.equal(mine, whole[name]), (k, name)
+        whole = g.bake_base(codes[:1]).numpy()
+        joined = np.concatenate([s0.run(None, {"shape_code": codes[:1].numpy(), "slab": s})[0] for s in slab])
+        assert float(np.abs(joined - whole).max()) <= 1e-4
+    # a model without slabs exports the whole grid in one run, with no slab input
+    g1 = Generator(dataclasses.replace(g.cfg, bake_slab=0))
+    assert BakeGraph(g1).input_names == ("region", "shape_code", "texture_code")
+    assert BakeBaseGraph(g1).input_names == ("shape_code",)
+    with pytest.raises(ValueError, match="bake_slab must be 0"):
+        dataclasses.replace(g.cfg, bake_slab=3)
 
 
 def _bundled_ids():

@@ -13,6 +13,7 @@ import { PortraitPipeline } from './portraitPipeline';
 describe.skipIf(!present)('portrait pipeline on the tiny model (wasm)', () => {
   let model: LoadedModel;
   const runs: Record<string, number[]> = { bake: [], bake_base: [], mapping: [], final: [] };
+  const slabs: number[] = [];
 
   beforeAll(async () => {
     model = await loadTinyModel();
@@ -20,7 +21,10 @@ describe.skipIf(!present)('portrait pipeline on the tiny model (wasm)', () => {
       const graph = model.graphs[name as 'bake'];
       const run = graph.run.bind(graph);
       graph.run = (feeds) => {
-        runs[name].push(name === 'bake' ? Number((feeds.region.data as BigInt64Array)[0]) : 0);
+        // the bakes run in slabs (the tiny model: 4 of 4 planes): one bake is counted at its slab 0
+        const slab = feeds.slab ? Number((feeds.slab.data as BigInt64Array)[0]) : 0;
+        if (name === 'bake' || name === 'bake_base') slabs.push(slab);
+        if (slab === 0) runs[name].push(name === 'bake' ? Number((feeds.region.data as BigInt64Array)[0]) : 0);
         return run(feeds);
       };
     }
@@ -36,6 +40,10 @@ describe.skipIf(!present)('portrait pipeline on the tiny model (wasm)', () => {
     await pipe.request(job(z0, true));
     expect(runs.bake.sort()).toEqual(regions.map((_, k) => k));
     expect(runs.bake_base).toHaveLength(1);
+    const { resolution, slab } = model.manifest.bake;
+    expect(slab).toBeLessThan(resolution);
+    // every bake (9 regions + the base) ran each of its slabs once
+    expect(slabs.sort()).toEqual(Array.from({ length: resolution / slab! }, (_, s) => new Array<number>(regions.length + 1).fill(s)).flat());
     const first = pipe.image.value!;
     expect(first.done).toBe(first.width * first.height);
 

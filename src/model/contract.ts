@@ -14,15 +14,17 @@ export function expectedSignatures(m: Manifest): Expected {
   const k = m.regions.length;
   const c = m.latent.code_dim;
   const r = m.bake.resolution;
+  const depth = m.bake.slab ?? r; // z-planes a run gives
+  const slab: TensorSpec[] = m.bake.slab === undefined ? [] : [{ name: 'slab', shape: [1], dtype: 'int64' }];
   const n = m.render.tile_rays;
   const codes = f32('codes', [m.latent.num_codes, c]);
   return {
     mapping: { inputs: [f32('z', [m.latent.num_codes, m.latent.z_dim]), f32('psi', [1])], outputs: [codes] },
     bake: {
-      inputs: [{ name: 'region', shape: [1], dtype: 'int64' }, f32('shape_code', [1, c]), f32('texture_code', [1, c])],
-      outputs: [f32('sdf', [r, r, r]), f32('mask_logit', [r, r, r]), f32('rgb', [r, r, r, 3])],
+      inputs: [{ name: 'region', shape: [1], dtype: 'int64' }, f32('shape_code', [1, c]), f32('texture_code', [1, c]), ...slab],
+      outputs: [f32('sdf', [depth, r, r]), f32('mask_logit', [depth, r, r]), f32('rgb', [depth, r, r, 3])],
     },
-    bake_base: { inputs: [f32('shape_code', [1, c])], outputs: [f32('sdf', [r, r, r])] },
+    bake_base: { inputs: [f32('shape_code', [1, c]), ...slab], outputs: [f32('sdf', [depth, r, r])] },
     final: {
       inputs: [codes, f32('ray_origins', [n, 3]), f32('ray_dirs', [n, 3]), f32('t_bounds', [n, 2])],
       outputs: [f32('image', [n, 3]), f32('masks', [n, k]), f32('depth', [n])],
@@ -74,6 +76,16 @@ export function checkContract(m: Manifest): void {
   const hasGraph = (m.graphs as Record<string, unknown>).reshape !== undefined;
   if (hasSection !== hasGraph) {
     throw new ModelError('manifest.json', `/reshape: the reshape section and the reshape graph come together (section ${hasSection ? 'present' : 'missing'}, graph ${hasGraph ? 'present' : 'missing'})`);
+  }
+  if (m.bake.slab !== undefined && m.bake.resolution % m.bake.slab !== 0) {
+    throw new ModelError('manifest.json', `/bake/slab: must divide the resolution ${m.bake.resolution} (found ${m.bake.slab})`);
+  }
+  for (const graph of ['bake', 'bake_base'] as const) {
+    // A slab input the manifest does not declare (or the reverse) is an old or mismatched export.
+    const names = m.graphs[graph].inputs.map((t) => t.name);
+    if (names.includes('slab') !== (m.bake.slab !== undefined)) {
+      throw new ModelError('manifest.json', `/graphs/${graph}/inputs: ${m.bake.slab === undefined ? 'a slab input needs /bake/slab' : `/bake/slab ${m.bake.slab} needs a slab input`} (found ${names.map((x) => `"${x}"`).join(', ')})`);
+    }
   }
   const expected = expectedSignatures(m);
   for (const graph of Object.keys(expected) as GraphName[]) {

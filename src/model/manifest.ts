@@ -113,7 +113,8 @@ export interface Manifest {
   };
   camera: CameraSpec;
   render: RenderSpec;
-  bake: { resolution: number; bounds: number; layout: 'zyx' };
+  /** `slab`: z-planes per run of `bake` and `bake_base` (they take a `slab` input); absent: one run of the whole grid. */
+  bake: { resolution: number; bounds: number; layout: 'zyx'; slab?: number };
   /** Present with the optional `reshape` graph (mask painting). */
   reshape?: ReshapeSpec;
   graphs: Record<GraphName, GraphEntry> & Record<string, GraphEntry>;

@@ -48,6 +48,36 @@ describe('manifest validation', () => {
     expect(message(() => checkContract(n))).toMatch(/num_codes: must be 2 x 2 regions = 4 \(found 6\)/);
   });
 
+  it('checks the bake slabs: a slab input with /bake/slab, outputs of slab planes, a slab that divides the grid', () => {
+    const slabbed = () => {
+      const m = testManifest();
+      m.bake.slab = 2;
+      for (const g of [m.graphs.bake, m.graphs.bake_base]) {
+        g.inputs.push({ name: 'slab', shape: [1], dtype: 'int64' });
+        for (const o of g.outputs) o.shape[0] = 2;
+      }
+      return m;
+    };
+    expect(() => checkContract(validateManifest(slabbed()))).not.toThrow();
+    const old = testManifest(); // no slab: one run of the whole grid, no slab input (models exported before session 32)
+    expect(() => checkContract(old)).not.toThrow();
+    const a = slabbed();
+    a.bake.slab = 3;
+    expect(message(() => checkContract(a))).toBe('manifest.json: /bake/slab: must divide the resolution 4 (found 3)');
+    const b = slabbed();
+    delete b.bake.slab;
+    expect(message(() => checkContract(b))).toBe('manifest.json: /graphs/bake/inputs: a slab input needs /bake/slab (found "region", "shape_code", "texture_code", "slab")');
+    const c = testManifest();
+    c.bake.slab = 2;
+    expect(message(() => checkContract(c))).toBe('manifest.json: /graphs/bake/inputs: /bake/slab 2 needs a slab input (found "region", "shape_code", "texture_code")');
+    const d = slabbed();
+    d.graphs.bake_base.outputs[0].shape = [4, 4, 4];
+    expect(message(() => checkContract(d))).toBe("manifest.json: /graphs/bake_base/outputs/sdf: shape must be [2, 4, 4] from the manifest's sizes (found [4, 4, 4])");
+    const e = slabbed() as unknown as { bake: { slab: unknown } };
+    e.bake.slab = 0;
+    expect(message(() => validateManifest(e))).toBe('manifest.json: /bake/slab: must be >= 1 (found 0)');
+  });
+
   it('refuses a reshape section without its graph', () => {
     const m = testManifest() as ReturnType<typeof testManifest> & { reshape?: object };
     m.reshape = { resolution: 8, batch: 4, layout: 'zyx', z_rows: 'shape' };

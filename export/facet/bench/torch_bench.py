@@ -10,6 +10,8 @@ from pathlib import Path
 
 import torch
 
+from facet.manifest import bake_runs
+
 
 def _timed(fn, runs: int, sync) -> list[float]:
     fn()                                                    # warm-up run, not counted
@@ -67,12 +69,17 @@ def torch_rows(model_dir: Path, runs: int = 3, devices: list[str] | None = None,
             bake, base = GRAPHS["bake"](gd), GRAPHS["bake_base"](gd)
             b_in, base_in = _to(bake.inputs(), dev), _to(base.inputs(), dev)
 
+            n_slabs = bake_runs(manifest)   # the app's runs: slabs of bake.slab z-planes (1: the whole grid)
+            slabs = [(torch.tensor([s], device=dev),) if gd.cfg.bake_slab else () for s in range(n_slabs)]
+
             def full_bake():
-                base(*base_in)
+                for s in slabs:
+                    base(base_in[0], *s)
                 for region in range(k):
-                    bake(torch.tensor([region], device=dev), *b_in[1:])
-            macs = manifest["graphs"]["bake_base"]["macs"] + k * manifest["graphs"]["bake"]["macs"]
-            rows.append(row(f"full bake without fuse (bake_base + {k} x bake)", backend, _timed(full_bake, runs, sync), macs))
+                    for s in slabs:
+                        bake(torch.tensor([region], device=dev), *b_in[1:3], *s)
+            macs = n_slabs * (manifest["graphs"]["bake_base"]["macs"] + k * manifest["graphs"]["bake"]["macs"])
+            rows.append(row(f"full bake without fuse (bake_base + {k} x bake, {n_slabs} run(s) each)", backend, _timed(full_bake, runs, sync), macs))
         naive = NaiveGraph(gd, naive_tile_rays(res))
         n_in = _to(naive.inputs(), dev)
         naive_frame_tiles = -(-res * res // naive.tile_rays)

@@ -63,6 +63,26 @@ def positional_encoding(x: Tensor, count: int, top: float) -> Tensor:
     return torch.cat([torch.sin(a), torch.cos(a)], dim=-1)
 
 
+def grid_positional_encoding(cz: Tensor, cy: Tensor, cx: Tensor, count: int, top: float) -> Tensor:
+    """`positional_encoding` of the lattice of the axis coordinates cz [Z], cy [Y], cx [X] (points in
+    (iz, iy, ix) order, x fastest) -> [Z * Y * X, 6 * count]: the sines and cosines are taken on the
+    axes alone (Z + Y + X values, not 3 per point) and broadcast, the same numbers to the bit."""
+    k = torch.arange(count, dtype=cx.dtype, device=cx.device) / max(count - 1, 1)
+    freqs = math.pi * top ** k
+    n, L = (cz.shape[0], cy.shape[0], cx.shape[0]), count
+    a = torch.cat([cx, cy, cz]).unsqueeze(-1) * freqs                             # [X + Y + Z, L]
+    waves = (torch.sin(a), torch.cos(a))                                           # one Sin, one Cos
+
+    def spread(t: Tensor, axis: int) -> Tensor:                                    # axis 2: x, 1: y, 0: z
+        start = {2: 0, 1: n[2], 0: n[2] + n[1]}[axis]
+        shape = [1, 1, 1, L]
+        shape[axis] = n[axis]
+        return t[start:start + n[axis]].reshape(shape).expand(*n, L)
+
+    parts = [spread(w, axis) for w in waves for axis in (2, 1, 0)]
+    return torch.cat(parts, dim=-1).reshape(n[0] * n[1] * n[2], 6 * L)
+
+
 def pick(t: Tensor, index: Tensor | slice | None) -> Tensor:
     """Rows of a stacked tensor [count, ...]: all (None), a static span (slice), or gathered (index)."""
     if index is None:
@@ -273,9 +293,11 @@ class LocalGenerators(nn.Module):
         return sdf * torch.sigmoid(mask_logit) if self.cfg.sdf_gate else sdf
 
     def forward(self, x: Tensor, shape_code: Tensor, texture_code: Tensor | None = None,
-                index: Tensor | None = None, view: Tensor | None = None) -> dict[str, Tensor]:
+                index: Tensor | None = None, view: Tensor | None = None,
+                pe: Tensor | None = None) -> dict[str, Tensor]:
         """x [..., P, 3] network coordinates; codes [..., B, C] ->
-        sdf [..., B, P], mask_logit [..., B, P], rgb [..., B, P, 3] (leading dims: portraits)."""
+        sdf [..., B, P], mask_logit [..., B, P], rgb [..., B, P, 3] (leading dims: portraits).
+        `pe`: x's positional encoding [P, 6L] when the caller has it (a grid's, `grid_positional_encoding`)."""
         if x.shape[-1] != 3:
             raise ValueError(f"points: expected [..., P, 3], got {tuple(x.shape)}")
         h_shape = self._shape_features(x, shape_code, index)
@@ -283,7 +305,7 @@ class LocalGenerators(nn.Module):
         if self.base:
             sdf = self.sdf_head(h_shape, index).squeeze(-1)
             return {"sdf": sdf + (x.norm(dim=-1) - self.sphere_radius).unsqueeze(-2)}
-        pe = self._pe(x)
+        pe = self._pe(x) if pe is None else pe.unsqueeze(-3)
         for i, layer in enumerate(self.texture):
             h = layer(h, texture_code, index, pe if i == 0 else None)
         h_tex = h

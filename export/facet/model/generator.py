@@ -10,15 +10,33 @@ import torch
 from torch import Tensor, nn
 
 from facet.config import ModelConfig
-from facet.model.field import LocalGenerators, Mapping, assert_shape
+from facet.model.field import LocalGenerators, Mapping, assert_shape, grid_positional_encoding
 from facet.model.renderer import composite, sample_along_rays, sdf_to_density
+
+
+def grid_axis(resolution: int, bounds: float) -> Tensor:
+    """Voxel centres along one axis of the bake grid, [R] world units."""
+    return -bounds + (torch.arange(resolution, dtype=torch.float32) + 0.5) * (2 * bounds / resolution)
+
+
+def slab_axis(resolution: int, bounds: float, slab: Tensor, depth: int) -> Tensor:
+    """The z voxel centres of slab `slab` [1] int64 of `depth` planes, [depth] world units: planes
+    slab * depth .. + depth - 1 of `grid_axis`, picked by a Gather on the slab index (no Cast of an
+    int64 in the graph: onnxruntime-web's WebGPU provider gathers by int64 indices)."""
+    table = grid_axis(resolution, bounds).to(slab.device).reshape(resolution // depth, depth)
+    return torch.index_select(table, 0, slab.reshape(1)).reshape(depth)
+
+
+def lattice(cz: Tensor, cy: Tensor, cx: Tensor) -> Tensor:
+    """The points of the lattice of three axes, [Z * Y * X, 3] (x, y, z), flat index (iz * Y + iy) * X + ix."""
+    zz, yy, xx = torch.meshgrid(cz, cy, cx, indexing="ij")
+    return torch.stack([xx, yy, zz], dim=-1).reshape(-1, 3)
 
 
 def grid_points(resolution: int, bounds: float) -> Tensor:
     """Voxel centres of the bake grid, [R^3, 3] world units, flat index (iz * R + iy) * R + ix."""
-    c = -bounds + (torch.arange(resolution, dtype=torch.float32) + 0.5) * (2 * bounds / resolution)
-    zz, yy, xx = torch.meshgrid(c, c, c, indexing="ij")
-    return torch.stack([xx, yy, zz], dim=-1).reshape(-1, 3)
+    c = grid_axis(resolution, bounds)
+    return lattice(c, c, c)
 
 
 def fuse(base_sdf: Tensor, sdf: Tensor, mask_logit: Tensor, rgb: Tensor, beta: Tensor,
@@ -100,18 +118,34 @@ class Generator(nn.Module):
         out["points"] = points
         return out
 
-    def bake(self, region: Tensor, shape_code: Tensor, texture_code: Tensor) -> dict[str, Tensor]:
-        """One region's fields on the bake grid: sdf, mask_logit [R, R, R], rgb [R, R, R, 3]."""
-        r = self.cfg.bake_resolution
-        x = self.to_net(grid_points(r, self.cfg.bake_bounds).to(shape_code.device))
-        f = self.local(x, shape_code, texture_code, index=region)
-        return {"sdf": f["sdf"].reshape(r, r, r), "mask_logit": f["mask_logit"].reshape(r, r, r),
-                "rgb": f["rgb"].reshape(r, r, r, 3)}
+    def _bake_axes(self, slab: Tensor | None, device: torch.device) -> tuple[Tensor, Tensor, int]:
+        """Network-unit axes of the bake grid, or of slab `slab` of it (cfg.bake_slab z-planes): z, y = x, depth."""
+        r, b = self.cfg.bake_resolution, self.cfg.bake_bounds
+        c = grid_axis(r, b)
+        if slab is None:
+            cz, depth = c, r
+        else:
+            if not self.cfg.bake_slab:
+                raise ValueError("bake: a slab needs cfg.bake_slab > 0")
+            cz, depth = slab_axis(r, b, slab, self.cfg.bake_slab), self.cfg.bake_slab
+        return self.to_net(cz).to(device), self.to_net(c).to(device), depth
 
-    def bake_base(self, shape_code: Tensor) -> Tensor:
+    def bake(self, region: Tensor, shape_code: Tensor, texture_code: Tensor,
+             slab: Tensor | None = None) -> dict[str, Tensor]:
+        """One region's fields on the bake grid: sdf, mask_logit [R, R, R], rgb [R, R, R, 3]; with
+        `slab` [1] int64, on that slab's cfg.bake_slab z-planes only: [S, R, R] (the exported graph's runs)."""
+        cz, c, depth = self._bake_axes(slab, shape_code.device)
+        r, cfg = self.cfg.bake_resolution, self.cfg
+        pe = grid_positional_encoding(cz, c, c, cfg.texture_pe, cfg.texture_pe_max) if cfg.texture_pe else None
+        f = self.local(lattice(cz, c, c), shape_code, texture_code, index=region, pe=pe)
+        return {"sdf": f["sdf"].reshape(depth, r, r), "mask_logit": f["mask_logit"].reshape(depth, r, r),
+                "rgb": f["rgb"].reshape(depth, r, r, 3)}
+
+    def bake_base(self, shape_code: Tensor, slab: Tensor | None = None) -> Tensor:
+        """The base SDF on the bake grid [R, R, R], or on slab `slab` of it [S, R, R]."""
+        cz, c, depth = self._bake_axes(slab, shape_code.device)
         r = self.cfg.bake_resolution
-        x = self.to_net(grid_points(r, self.cfg.bake_bounds).to(shape_code.device))
-        return self.base(x, shape_code)["sdf"].reshape(r, r, r)
+        return self.base(lattice(cz, c, c), shape_code)["sdf"].reshape(depth, r, r)
 
     def reshape_fields(self, region: Tensor, z: Tensor, psi: Tensor, box_min: Tensor, box_max: Tensor,
                        resolution: int) -> dict[str, Tensor]:

@@ -66,7 +66,8 @@ def build_manifest(g: Generator, model_id: str, name: str, folder: Path, sliders
                    "tile_rays": cfg.tile_rays, "surface_margin": cfg.surface_margin,
                    "edge_supersample": cfg.final_edge_supersample,
                    "background": "last-sample-opaque"},
-        "bake": {"resolution": cfg.bake_resolution, "bounds": cfg.bake_bounds, "layout": "zyx"},
+        "bake": {"resolution": cfg.bake_resolution, "bounds": cfg.bake_bounds, "layout": "zyx",
+                 **({"slab": cfg.bake_slab} if cfg.bake_slab else {})},
         "graphs": graphs,
     }
     if "reshape" in graphs:

@@ -30,35 +30,39 @@ class MappingGraph(nn.Module):
 
 
 class BakeGraph(nn.Module):
-    input_names = ("region", "shape_code", "texture_code")
+    """One region's fields on the bake grid; with `bake_slab` > 0 on one slab of `bake_slab`
+    z-planes a run (the `slab` input picks which), the grid in R / bake_slab runs."""
     output_names = ("sdf", "mask_logit", "rgb")
 
     def __init__(self, g: Generator):
         super().__init__()
         self.g = g
+        self.input_names = ("region", "shape_code", "texture_code") + (("slab",) if g.cfg.bake_slab else ())
 
-    def forward(self, region: Tensor, shape_code: Tensor, texture_code: Tensor):
-        b = self.g.bake(region, shape_code, texture_code)
+    def forward(self, region: Tensor, shape_code: Tensor, texture_code: Tensor, slab: Tensor | None = None):
+        b = self.g.bake(region, shape_code, texture_code, slab)
         return b["sdf"], b["mask_logit"], b["rgb"]
 
-    def inputs(self, seed: int = 0, region: int = 3) -> tuple[Tensor, ...]:
+    def inputs(self, seed: int = 0, region: int = 3, slab: int = 1) -> tuple[Tensor, ...]:
         codes = _codes(self.g, seed)
-        return torch.tensor([region], dtype=torch.int64), codes[2 * region:2 * region + 1], codes[2 * region + 1:2 * region + 2]
+        return (torch.tensor([region], dtype=torch.int64), codes[2 * region:2 * region + 1],
+                codes[2 * region + 1:2 * region + 2]) + _slab(self.g, slab)
 
 
 class BakeBaseGraph(nn.Module):
-    input_names = ("shape_code",)
+    """The base SDF on the bake grid, in slabs as `BakeGraph`."""
     output_names = ("sdf",)
 
     def __init__(self, g: Generator):
         super().__init__()
         self.g = g
+        self.input_names = ("shape_code",) + (("slab",) if g.cfg.bake_slab else ())
 
-    def forward(self, shape_code: Tensor) -> Tensor:
-        return self.g.bake_base(shape_code)
+    def forward(self, shape_code: Tensor, slab: Tensor | None = None) -> Tensor:
+        return self.g.bake_base(shape_code, slab)
 
-    def inputs(self, seed: int = 0) -> tuple[Tensor, ...]:
-        return (_codes(self.g, seed)[:1],)
+    def inputs(self, seed: int = 0, slab: int = 1) -> tuple[Tensor, ...]:
+        return (_codes(self.g, seed)[:1],) + _slab(self.g, slab)
 
 
 class FinalGraph(nn.Module):
@@ -110,6 +114,13 @@ class ReshapeGraph(nn.Module):
         b = c.bake_bounds
         return (torch.tensor([region], dtype=torch.int64), torch.randn(c.reshape_batch, c.z_dim, generator=gen),
                 torch.tensor([c.truncation_psi]), torch.tensor([-b, -0.5 * b, -b]), torch.tensor([0.5 * b, b, 0.8 * b]))
+
+
+def _slab(g: Generator, slab: int) -> tuple[Tensor, ...]:
+    """The `slab` input of the bake graphs, when they take one ([1] int64; within the grid)."""
+    if not g.cfg.bake_slab:
+        return ()
+    return (torch.tensor([slab % (g.cfg.bake_resolution // g.cfg.bake_slab)], dtype=torch.int64),)
 
 
 def _take(x: Tensor, start: int, n: int) -> Tensor:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from facet.manifest import bake_runs
+
 REPO = Path(__file__).resolve().parents[3]
 MODEL = REPO / "public" / "models" / "tiny"
 OUT = REPO / "e2e" / "fixtures" / "reshape-tiny.json"
@@ -84,11 +86,20 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
     z = z_from_seed(seed, rows_n, z_dim)
     g = {n: _session(model / m["graphs"][n]["file"]) for n in ("mapping", "bake", "bake_base")}
     codes = g["mapping"].run(None, {"z": z, "psi": np.array([psi], np.float32)})[0]
-    base = g["bake_base"].run(None, {"shape_code": codes[0:1]})[0].reshape(-1)
+    runs = bake_runs(m)
+
+    def whole(graph: str, feeds: dict) -> list[np.ndarray]:
+        """The graph's outputs on the whole grid: its slabs (bake.slab z-planes a run) stacked in order."""
+        if "slab" not in m["bake"]:
+            return g[graph].run(None, feeds)
+        parts = [g[graph].run(None, {**feeds, "slab": np.array([s], np.int64)}) for s in range(runs)]
+        return [np.concatenate(p) for p in zip(*parts)]
+
+    base = whole("bake_base", {"shape_code": codes[0:1]})[0].reshape(-1)
     sdf, logit = [], []
     for r in range(k):
-        out = g["bake"].run(None, {"region": np.array([r], np.int64), "shape_code": codes[2 * r:2 * r + 1],
-                                   "texture_code": codes[2 * r + 1:2 * r + 2]})
+        out = whole("bake", {"region": np.array([r], np.int64), "shape_code": codes[2 * r:2 * r + 1],
+                             "texture_code": codes[2 * r + 1:2 * r + 2]})
         sdf.append(out[0].reshape(-1))
         logit.append(out[1].reshape(-1))
     bakes = Bakes(m["bake"]["resolution"], m["bake"]["bounds"], base, np.stack(sdf), np.stack(logit))
