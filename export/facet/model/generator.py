@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from facet.config import ModelConfig
-from facet.model.field import LocalGenerators, Mapping, assert_shape, grid_positional_encoding
+from facet.model.field import LocalGenerators, Mapping, assert_shape, grid_positional_encoding, pick
 from facet.model.renderer import composite, sample_along_rays, sdf_to_density
 
 
@@ -21,10 +21,10 @@ def grid_axis(resolution: int, bounds: float) -> Tensor:
 
 def slab_axis(resolution: int, bounds: float, slab: Tensor, depth: int) -> Tensor:
     """The z voxel centres of slab `slab` [1] int64 of `depth` planes, [depth] world units: planes
-    slab * depth .. + depth - 1 of `grid_axis`, picked by a Gather on the slab index (no Cast of an
-    int64 in the graph: onnxruntime-web's WebGPU provider gathers by int64 indices)."""
+    slab * depth .. + depth - 1 of `grid_axis`, the same numbers, picked by one Gather on the slab
+    index (`pick`: no Cast or Reshape of an int64, which WebGPU's provider would run on the CPU)."""
     table = grid_axis(resolution, bounds).to(slab.device).reshape(resolution // depth, depth)
-    return torch.index_select(table, 0, slab.reshape(1)).reshape(depth)
+    return pick(table, slab).reshape(depth)
 
 
 def lattice(cz: Tensor, cy: Tensor, cx: Tensor) -> Tensor:
