@@ -138,3 +138,34 @@ def test_export_final_beta_scale_goes_to_the_config_the_manifest_and_the_weights
     assert g.cfg.final_beta_scale == 0.25
     with pytest.raises(SystemExit, match=r"--final-beta-scale must be in \(0, 4\], got 0.0"):
         main(["export", "--preset", "tiny", "--id", "bad", "--out", str(tmp_path), "--final-beta-scale", "0"])
+
+
+def test_a_model_without_slabs_exports_and_validates_as_before(tmp_path):
+    """bake_slab 0 (every checkpoint from before session 32 that is re-exported without --render-from):
+    no bake.slab, no slab input, outputs of the whole grid; the slabbed tiny model's whole bake is that."""
+    import dataclasses
+
+    import numpy as np
+    import onnxruntime as ort
+
+    from facet.checkpoint import load_generator
+    from facet.onnx.export import export_model
+
+    g, extra = load_generator(MODELS / "tiny" / "weights.safetensors")
+    assert g.cfg.bake_slab == 4
+    g.cfg = dataclasses.replace(g.cfg, bake_slab=0)
+    folder = export_model(g, tmp_path, "whole", "whole", sliders=extra.get("sliders", []))
+    validate_manifest_dir(folder)
+    m = json.loads((folder / "manifest.json").read_text())
+    assert "slab" not in m["bake"]
+    assert [t["name"] for t in m["graphs"]["bake"]["inputs"]] == ["region", "shape_code", "texture_code"]
+    assert m["graphs"]["bake"]["outputs"][0]["shape"] == [16, 16, 16]
+    whole = ort.InferenceSession(str(folder / "bake.onnx"), providers=["CPUExecutionProvider"])
+    slabbed = ort.InferenceSession(str(MODELS / "tiny" / "bake.onnx"), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    feeds = {"region": np.array([7], np.int64), "shape_code": rng.standard_normal((1, 16), np.float32),
+             "texture_code": rng.standard_normal((1, 16), np.float32)}
+    one = whole.run(None, feeds)
+    parts = [slabbed.run(None, {**feeds, "slab": np.array([s], np.int64)}) for s in range(4)]
+    for i in range(3):
+        assert np.abs(np.concatenate([p[i] for p in parts]) - one[i]).max() <= 1e-5
