@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { feedsFor, timeRuns } from '../bench/lib/node.mjs';
+import { feedsFor, runWholeGrid, timeRuns } from '../bench/lib/node.mjs';
 
 const [dirA, dirB, ...named] = process.argv.slice(2);
 if (!dirA || !dirB) {
@@ -40,17 +40,11 @@ async function time(dir, role) {
   const s = await ort.InferenceSession.create(readFileSync(join(dir, spec.file)), { executionProviders: ['wasm'] });
   const feeds = feedsFor(spec, known(spec));
   // a bake graph with a slab input: every slab (the whole grid, as the app bakes), outputs joined in order
-  const slabs = spec.inputs.some((i) => i.name === 'slab') ? manifest.bake.resolution / manifest.bake.slab : 0;
+  const slabbed = spec.inputs.some((i) => i.name === 'slab');
   const run = async () => {
-    if (!slabs) return s.run(feeds);
-    const parts = [];
-    for (let k = 0; k < slabs; k++) parts.push(await s.run({ ...feeds, slab: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]) }));
-    return Object.fromEntries(Object.keys(parts[0]).map((name) => {
-      const n = parts[0][name].data.length;
-      const whole = new Float32Array(n * slabs);
-      parts.forEach((p, k) => whole.set(p[name].data, k * n));
-      return [name, { data: whole }];
-    }));
+    if (!slabbed) return s.run(feeds);
+    const whole = await runWholeGrid(s, manifest.bake, feeds);
+    return Object.fromEntries(Object.entries(whole).map(([name, data]) => [name, { data }]));
   };
   const out = await run();
   const ms = (await timeRuns(run, 5, 0)).sort((a, b) => a - b);

@@ -46,6 +46,7 @@ async function coldStart(browser, baseUrl, model, backend, seed) {
  */
 export async function appRows({ browser, baseUrl, model, manifest, backend, runs, coldRuns, naiveTiles, log, quick = false }) {
   const label = `chromium ${backend}`;
+  const slabRuns = manifest.bake.slab ? manifest.bake.resolution / manifest.bake.slab : 1; // runs of a whole bake
   const rows = [];
   const push = (name, times, extra = {}) => {
     const r = { model, name, backend: label, ...summarize(times, extra.scale ?? 1), macs: null, speedup_vs_naive: null, ...extra };
@@ -95,7 +96,6 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
     const d = manifest.latent.code_dim;
     // in slabs of bake.slab z-planes (a `slab` input) where the model has them, as the app bakes
     const slab = manifest.bake.slab ?? null;
-    const slabRuns = slab ? manifest.bake.resolution / slab : 1;
     const t = await page.evaluate(async ({ d, n, slabRuns, slab }) => {
       const code = Array.from({ length: d }, (_, i) => Math.sin(i));
       const feeds = { region: { type: 'int64', dims: [1], data: [3] }, shape_code: { type: 'float32', dims: [1, d], data: code },
@@ -148,7 +148,7 @@ export async function appRows({ browser, baseUrl, model, manifest, backend, runs
       return { preview: preview.slice(1), settled: settled.slice(1), fromApp: typeof f.lastEditMs === 'function' };
     }, { s: slider, n: runs });
     const what = `${slider.region} ${slider.kind} "${slider.name}"`;
-    const bakeMacs = manifest.graphs.bake ? (manifest.bake.slab ? manifest.bake.resolution / manifest.bake.slab : 1) * manifest.graphs.bake.macs : null;
+    const bakeMacs = manifest.graphs.bake ? slabRuns * manifest.graphs.bake.macs : null;
     push(`slider edit to new preview (${what})`, t.preview, { compare: true, macs: bakeMacs,
       note: t.fromApp ? "the app's lastEditMs()" : 'until setSlider() resolves' });
     push(`slider edit to settled final image (${what})`, t.settled, { compare: true });

@@ -47,6 +47,26 @@ export function feedsFor(spec, known = {}) {
   return feeds;
 }
 
+/**
+ * A bake graph over the whole grid, as the app runs it: one run, or one per slab of `bake.slab`
+ * z-planes (the `slab` input) with the outputs joined in order. `feeds`: ort tensors without `slab`.
+ * Returns each output's data.
+ */
+export async function runWholeGrid(session, bake, feeds) {
+  const runs = bake.slab ? bake.resolution / bake.slab : 1;
+  const outs = [];
+  for (let s = 0; s < runs; s++) {
+    outs.push(await session.run(bake.slab ? { ...feeds, slab: new ort.Tensor('int64', BigInt64Array.of(BigInt(s)), [1]) } : feeds));
+  }
+  return Object.fromEntries(Object.keys(outs[0]).map((k) => {
+    if (runs === 1) return [k, outs[0][k].data];
+    const n = outs[0][k].data.length;
+    const whole = new Float32Array(n * runs);
+    outs.forEach((o, s) => whole.set(o[k].data, s * n));
+    return [k, whole];
+  }));
+}
+
 const hexRgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
 
 const GRAPH_ROWS = {
@@ -114,18 +134,7 @@ export async function nodeRows({ root, model, runs, frameRuns, naiveTiles, kerne
   // a row of one of them is all its runs for the whole grid, and its MACs are that many runs'.
   const slabRuns = manifest.bake.slab ? manifest.bake.resolution / manifest.bake.slab : 1;
   const slabNote = manifest.bake.slab ? ` in ${slabRuns} runs of ${manifest.bake.slab} planes` : '';
-  const runBake = async (name, known) => {
-    const outs = [];
-    for (let s = 0; s < slabRuns; s++) {
-      outs.push(await sessions[name].run(feedsFor(manifest.graphs[name], manifest.bake.slab ? { ...known, slab: BigInt64Array.of(BigInt(s)) } : known)));
-    }
-    if (outs.length === 1) return Object.fromEntries(Object.entries(outs[0]).map(([k, t]) => [k, t.data]));
-    return Object.fromEntries(Object.keys(outs[0]).map((k) => {
-      const whole = new Float32Array(outs[0][k].data.length * outs.length);
-      outs.forEach((o, s) => whole.set(o[k].data, s * o[k].data.length));
-      return [k, whole];
-    }));
-  };
+  const runBake = (name, known) => runWholeGrid(sessions[name], manifest.bake, feedsFor(manifest.graphs[name], known));
 
   // One row per graph of the manifest (graphs this bench does not know get a generic row).
   for (const [name, g] of Object.entries(manifest.graphs)) {

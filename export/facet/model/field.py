@@ -54,12 +54,16 @@ def sin_turns(u: Tensor) -> Tensor:
     return p * r
 
 
+def _pe_freqs(count: int, top: float, like: Tensor) -> Tensor:
+    """The encoding's frequencies pi f, f log-spaced from 1 to `top`: [count]."""
+    k = torch.arange(count, dtype=like.dtype, device=like.device) / max(count - 1, 1)
+    return math.pi * top ** k
+
+
 def positional_encoding(x: Tensor, count: int, top: float) -> Tensor:
     """x [..., 3] -> [..., 6 * count]: sin(f pi x), then cos(f pi x), per axis, for `count`
     frequencies f log-spaced from 1 to `top` (count 6, top 32: NeRF's octaves 2^0 .. 2^5)."""
-    k = torch.arange(count, dtype=x.dtype, device=x.device) / max(count - 1, 1)
-    freqs = math.pi * top ** k                                                       # [L]
-    a = (x.unsqueeze(-1) * freqs).flatten(-2)                                        # [..., 3L]
+    a = (x.unsqueeze(-1) * _pe_freqs(count, top, x)).flatten(-2)                     # [..., 3L]
     return torch.cat([torch.sin(a), torch.cos(a)], dim=-1)
 
 
@@ -67,10 +71,8 @@ def grid_positional_encoding(cz: Tensor, cy: Tensor, cx: Tensor, count: int, top
     """`positional_encoding` of the lattice of the axis coordinates cz [Z], cy [Y], cx [X] (points in
     (iz, iy, ix) order, x fastest) -> [Z * Y * X, 6 * count]: the sines and cosines are taken on the
     axes alone (Z + Y + X values, not 3 per point) and broadcast, the same numbers to the bit."""
-    k = torch.arange(count, dtype=cx.dtype, device=cx.device) / max(count - 1, 1)
-    freqs = math.pi * top ** k
     n, L = (cz.shape[0], cy.shape[0], cx.shape[0]), count
-    a = torch.cat([cx, cy, cz]).unsqueeze(-1) * freqs                             # [X + Y + Z, L]
+    a = torch.cat([cx, cy, cz]).unsqueeze(-1) * _pe_freqs(count, top, cx)         # [X + Y + Z, L]
     waves = (torch.sin(a), torch.cos(a))                                           # one Sin, one Cos
 
     def spread(t: Tensor, axis: int) -> Tensor:                                    # axis 2: x, 1: y, 0: z
