@@ -38,3 +38,36 @@ def tiny_refined() -> Generator:
 @pytest.fixture(params=["sum", "gated", "refined"])
 def tiny_any(request, tiny, tiny_gated, tiny_refined) -> Generator:
     return {"sum": tiny, "gated": tiny_gated, "refined": tiny_refined}[request.param]
+
+
+@pytest.fixture(scope="session")
+def default_small() -> Generator:
+    """The default preset, untrained (seed 0), with 1,024-ray tiles and a 32^3 bake (4 slabs of 8) so
+    its graphs export and run in seconds; the bundled model's own graphs are checked at full size by
+    test_bundled_graphs_match_their_weights."""
+    torch.manual_seed(0)
+    return Generator(preset("default", tile_rays=1024, bake_resolution=32)).eval()
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory):
+    """exported(g, role) -> the path of g's `role` graph exported with facet's exporter, once per
+    session: the parity tests of Python's and Node's ONNX Runtime and the slab test read the same
+    file (a graph's export takes seconds, most of the suite's time)."""
+    from facet.onnx.export import export_graph
+    from facet.onnx.graphs import graphs_for
+
+    root = tmp_path_factory.mktemp("exported")
+    done: dict = {}
+
+    def get(g: Generator, role: str):
+        key = (id(g), role)
+        if key not in done:
+            folder = root / str(len({k[0] for k in done} | {id(g)}))
+            folder.mkdir(exist_ok=True)
+            path = folder / f"{role}.onnx"
+            export_graph(graphs_for(g)[role](g).eval(), path, g.cfg.opset)
+            done[key] = path
+        return done[key]
+
+    return get

@@ -7,7 +7,6 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from facet.config import preset
 from facet.model.field import polynomial_sine, sin_turns
 from facet.model.generator import Generator
 from facet.onnx.export import export_graph
@@ -17,7 +16,7 @@ from facet.onnx.graphs import graphs_for
 # every op the exported graphs may use: each was seen placed on onnxruntime-web's WebGPU provider
 # (session 29, Chromium's software adapter, verbose log "All nodes placed on [WebGpuExecutionProvider]").
 # Round is not among them (it runs on the CPU there): see `sin_turns`. Expand (the bake slabs'
-# positional encoding, session 32) is checked by e2e/placement.webgpu.spec.ts on the tiny model.
+# positional encoding, session 32) is checked by e2e/webgpu.spec.ts ("no node of any graph is placed on the CPU") on the tiny model.
 WEBGPU_OPS = {"Add", "Concat", "Cos", "CumSum", "Div", "Exp", "Expand", "Floor", "Gather", "LeakyRelu", "MatMul", "Mul",
               "Neg", "ReduceL2", "ReduceSum", "Reshape", "Sigmoid", "Sin", "Slice", "Softmax", "Split",
               "Squeeze", "Sub", "Transpose", "Unsqueeze"}
@@ -57,11 +56,10 @@ def test_polynomial_sine_only_while_exporting(tiny):
         assert 0 < err < 1e-5, (k, err)
 
 
-def _check(g: Generator, folder: Path, seeds=(0, 1)):
+def _check(g: Generator, exported, seeds=(0, 1)):
     for role, cls in graphs_for(g).items():
         module = cls(g).eval()
-        path = folder / f"{role}.onnx"
-        export_graph(module, path, g.cfg.opset)
+        path = exported(g, role)
         _check_ops(path)
         sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         for seed in seeds:
@@ -78,8 +76,8 @@ def _check(g: Generator, folder: Path, seeds=(0, 1)):
                 assert err <= 1e-4, f"{role}.{name}: max abs error {err}"
 
 
-def test_tiny_parity(tiny_any, tmp_path):
-    _check(tiny_any, tmp_path)
+def test_tiny_parity(tiny_any, exported):
+    _check(tiny_any, exported)
 
 
 def test_sdf_gate(tiny, tiny_gated):
@@ -103,10 +101,8 @@ def test_sdf_gate(tiny, tiny_gated):
 
 
 @pytest.mark.slow
-def test_default_parity(tmp_path):
-    torch.manual_seed(0)
-    g = Generator(preset("default", tile_rays=1024)).eval()
-    _check(g, tmp_path, seeds=(3,))
+def test_default_parity(default_small, exported):
+    _check(default_small, exported, seeds=(3,))
 
 
 def test_bake_matches_fields(tiny_any):
@@ -127,7 +123,7 @@ def test_bake_matches_fields(tiny_any):
         assert torch.allclose(tiny.bake_base(codes[:1]).reshape(-1), f["base_sdf"], atol=1e-5)
 
 
-def test_bake_slabs_are_the_whole_bake(tiny_any, tmp_path):
+def test_bake_slabs_are_the_whole_bake(tiny_any, exported):
     """The bake graphs' slabs (cfg.bake_slab z-planes a run), run in ONNX Runtime one after another,
     are the whole grid's bake in PyTorch, plane for plane (the refined model's bake reads the
     positional encoding, computed on the axes alone)."""
@@ -142,10 +138,8 @@ def test_bake_slabs_are_the_whole_bake(tiny_any, tmp_path):
     runs = g.cfg.bake_resolution // g.cfg.bake_slab
     bake, base = BakeGraph(g), BakeBaseGraph(g)
     assert bake.input_names[-1] == "slab" and base.input_names == ("shape_code", "slab")
-    export_graph(bake, tmp_path / "bake.onnx", g.cfg.opset)
-    export_graph(base, tmp_path / "bake_base.onnx", g.cfg.opset)
-    sb = ort.InferenceSession(str(tmp_path / "bake.onnx"), providers=["CPUExecutionProvider"])
-    s0 = ort.InferenceSession(str(tmp_path / "bake_base.onnx"), providers=["CPUExecutionProvider"])
+    sb = ort.InferenceSession(str(exported(g, "bake")), providers=["CPUExecutionProvider"])
+    s0 = ort.InferenceSession(str(exported(g, "bake_base")), providers=["CPUExecutionProvider"])
     slab = [np.array([i], dtype=np.int64) for i in range(runs)]
     with torch.no_grad():
         for k in (0, 3, 8):

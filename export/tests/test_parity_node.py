@@ -9,9 +9,6 @@ import numpy as np
 import pytest
 import torch
 
-from facet.config import preset
-from facet.model.generator import Generator
-from facet.onnx.export import export_graph
 from facet.onnx.graphs import graphs_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,14 +30,12 @@ def _node_run(model: Path, names, inputs, tmp: Path) -> list[np.ndarray]:
     return out
 
 
-@pytest.mark.parametrize("name,overrides", [("tiny", {}), ("default", {"tile_rays": 1024, "bake_resolution": 32})])
-def test_node_parity(name, overrides, tmp_path):
-    torch.manual_seed(0)
-    g = Generator(preset(name, **overrides)).eval()
+@pytest.mark.parametrize("name", ["tiny", "default_small"])
+def test_node_parity(name, exported, tmp_path, request):
+    g = request.getfixturevalue(name)
     for role, cls in graphs_for(g).items():
         m = cls(g).eval()
-        path = tmp_path / f"{role}.onnx"
-        export_graph(m, path, g.cfg.opset)
+        path = exported(g, role)
         inputs = m.inputs(seed=4)
         with torch.no_grad():
             ref = m(*inputs)

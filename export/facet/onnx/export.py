@@ -1,6 +1,7 @@
 """`facet export`: ONNX graphs + manifest.json (+ weights) into public/models/<id>/."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -19,11 +20,43 @@ from facet.onnx.graphs import graphs_for
 from facet.regions import COLORS, LABELS
 
 
+_REGISTRIES: dict = {}
+
+
+@contextlib.contextmanager
+def _torchlib_registry_once():
+    """torch.onnx.export builds the registry of torchlib's ONNX functions anew for every graph (about
+    1.1 s on a 2-core machine, a fifth of a small graph's export); Facet passes no custom
+    translation table, so nothing adds to it, and one registry per opset serves every graph of the
+    process. A private API of torch: if it is not where it was, export builds its own as before."""
+    try:
+        from torch.onnx._internal.exporter import _registration
+
+        cls = _registration.ONNXRegistry
+        original = cls.__dict__["from_torchlib"]
+    except (ImportError, AttributeError, KeyError):
+        yield
+        return
+
+    def cached(_cls, opset_version=None):
+        key = opset_version
+        if key not in _REGISTRIES:
+            args = () if opset_version is None else (opset_version,)
+            _REGISTRIES[key] = original.__get__(None, cls)(*args)
+        return _REGISTRIES[key]
+
+    cls.from_torchlib = classmethod(cached)
+    try:
+        yield
+    finally:
+        cls.from_torchlib = original
+
+
 def export_graph(module: torch.nn.Module, path: Path, opset: int) -> None:
     """Export with the dynamo exporter at fixed shapes: it emits no Shape arithmetic (which the
     WebGPU provider would place on the CPU) and leaves large constant subgraphs unfolded. The SIREN
     layers' sine is a polynomial in the graphs (`polynomial_sine`: wasm's Sin is slow)."""
-    with warnings.catch_warnings(), polynomial_sine():
+    with warnings.catch_warnings(), polynomial_sine(), _torchlib_registry_once():
         warnings.simplefilter("ignore")
         logging.getLogger("torch.onnx").setLevel(logging.ERROR)
         program = torch.onnx.export(module.eval(), module.inputs(), input_names=list(module.input_names),
