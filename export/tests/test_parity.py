@@ -233,3 +233,20 @@ def test_final_graph_renders_with_the_final_beta(tiny_gated, tmp_path):
         soft = g.render_rays(*inputs)
     assert np.abs(got[0] - sharp["image"].numpy()).max() <= 1e-4
     assert np.abs(got[0] - soft["image"].numpy()).max() > 1e-2
+
+
+def test_one_torchlib_registry_while_exporting_and_the_exporter_as_before_after():
+    """export_graph reuses one registry of torchlib's ONNX functions per opset (`_torchlib_registry_once`)
+    and puts torch's own builder back afterwards, also when an export fails."""
+    from torch.onnx._internal.exporter import _registration
+
+    from facet.onnx.export import _torchlib_registry_once
+
+    cls = _registration.ONNXRegistry
+    before = cls.__dict__["from_torchlib"]
+    with pytest.raises(RuntimeError, match="boom"), _torchlib_registry_once():
+        one = cls.from_torchlib()
+        assert cls.from_torchlib() is one
+        raise RuntimeError("boom")
+    assert cls.__dict__["from_torchlib"] is before
+    assert cls.from_torchlib() is not cls.from_torchlib()
