@@ -230,24 +230,3 @@ def test_reshape_graph_rows_go_in_runs_of_its_batch():
         assert np.array_equal(sdf[a], s1.reshape(g, -1)[0]) and np.array_equal(logit[a], l1.reshape(g, -1)[0])
     s3, _ = rs.run_graph(7, z[:3], 0.7, *box)
     assert np.array_equal(s3, sdf[:3])
-
-
-def test_search_blend_steps_back_until_the_other_regions_are_kept():
-    """SearchConfig.blend (off in the app; session 33's experiment): when the best x leaves another
-    region under `blend` by the proxy, the largest step x0 + t (best - x0) that keeps it is taken."""
-    from facet.reshape.search import SearchConfig, search
-
-    last: list = []
-
-    def evaluate(c):
-        last[:] = list(1.0 - 0.1 * c[:, 0])     # the other region's IoU falls as x grows
-        return (c[:, 0] - 1.0) ** 2             # the painting asks for x = 1
-
-    x0 = np.zeros(1)
-    free = search(evaluate, x0, SearchConfig(), worst=lambda: np.array(last))
-    assert abs(free.x[0] - 1.0) < 0.2
-    kept = search(evaluate, x0, SearchConfig(blend=0.95), worst=lambda: np.array(last))
-    assert kept.x[0] == pytest.approx(0.5 * free.x[0], abs=1e-6)     # t = 0.75 leaves 0.925 < 0.95; t = 0.5 keeps it
-    assert kept.loss < kept.loss0 and kept.evaluations == free.evaluations + 3
-    never = search(evaluate, x0, SearchConfig(blend=0.999), worst=lambda: np.array(last))
-    assert never.x[0] == free.x[0]                 # no step keeps it: the best x stays

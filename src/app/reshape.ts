@@ -80,10 +80,8 @@ export interface SearchOutcome {
   history: number[];
   /** Mask losses of generation 0's candidates (without the prior). */
   losses0: number[];
-  /** Mask losses of every generation's candidates (without the prior), [generations (+ the parsimony and blend batches)][batch]. */
+  /** Mask losses of every generation's candidates (without the prior), [generations (+ the parsimony batch)][batch]. */
   losses: number[][];
-  /** Each of those candidates' smallest other-region IoU by the proxy (1 when there is none). */
-  worst: number[][];
   evaluations: number;
   /** The proxy's rays and their grid step in image pixels. */
   rays: number;
@@ -170,14 +168,13 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
   const search = new EvolutionSearch(problem.x0, { ...RESHAPE.SEARCH });
   const cells = resolution ** 3;
   const box = problem.box;
-  // the parsimony and blend batches after the generations, when they are on (each may be skipped)
-  const total = RESHAPE.SEARCH.generations + (RESHAPE.SEARCH.parsimony > 0 ? 1 : 0) + (RESHAPE.SEARCH.blend > 0 ? 1 : 0);
+  // the parsimony batch after the generations, when it is on (it is skipped when the best x never moved)
+  const total = RESHAPE.SEARCH.generations + (RESHAPE.SEARCH.parsimony > 0 ? 1 : 0);
   const generations: number[][] = [];
-  const worsts: number[][] = [];
   opts.onProgress?.(0, total);
   while (!search.done) {
     const cand = search.ask(); // runRows checks Cancel before each run
-    const n = cand.length / problem.dims; // 8, fewer in the parsimony and blend batches
+    const n = cand.length / problem.dims; // 8, fewer in the parsimony batch
     const outputs = [];
     const g0 = now();
     for (let i = 0; i < edited.length; i++) {
@@ -188,8 +185,7 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
     const losses = problem.losses(outputs);
     proxyMs += now() - p0;
     generations.push(Array.from(losses));
-    worsts.push(Array.from(problem.lastWorst));
-    search.tell(losses, problem.lastWorst);
+    search.tell(losses);
     opts.onProgress?.(search.generation, total);
   }
   if (opts.signal?.aborted) throw new ReshapeCancelled();
@@ -210,7 +206,6 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
     history: res.history,
     losses0: generations[0] ?? [],
     losses: generations,
-    worst: worsts,
     evaluations: res.evaluations,
     rays: problem.pixels.length,
     stride: problem.stride,

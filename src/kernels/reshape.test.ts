@@ -294,33 +294,6 @@ describe('search', () => {
     expect(flat.evaluations).toBe(cfg.generations * 8);
   });
 
-  it('blend: steps the best x back towards x0 until the other regions are kept (search.py)', async () => {
-    // the painting asks for x = 1; the other region's IoU falls as x grows
-    const run = (blend: number) => {
-      const s = new EvolutionSearch(Float64Array.from([0]), { ...cfg, blend });
-      while (!s.done) {
-        const c = s.ask();
-        s.tell(
-          Array.from(c, (v) => (v - 1) ** 2),
-          Array.from(c, (v) => 1 - 0.1 * v),
-        );
-      }
-      return s.result();
-    };
-    const free = run(0);
-    expect(Math.abs(free.x[0] - 1)).toBeLessThan(0.2);
-    const kept = run(0.95); // t = 0.75 leaves 0.925; t = 0.5 keeps 0.95
-    expect(kept.x[0]).toBeCloseTo(0.5 * free.x[0], 6);
-    expect(kept.loss).toBeLessThan(kept.loss0);
-    expect(kept.evaluations).toBe(free.evaluations + RESHAPE.BLEND_STEPS.length);
-    const never = run(0.999); // no step keeps it: the best x stays
-    expect(never.x[0]).toBe(free.x[0]);
-    // without the IoUs (tell() with losses only) the blend batch never runs
-    await expect(runSearch((c) => Array.from(c, (v) => (v - 1) ** 2), Float64Array.from([0]), { ...cfg, blend: 0.95 })).resolves.toMatchObject({
-      evaluations: free.evaluations,
-    });
-  });
-
   it('keeps candidates within the clip', () => {
     const s = new EvolutionSearch(Float64Array.from([2.9, -2.9]), { ...cfg, sigma: 10 });
     for (const v of s.ask()) expect(Math.abs(v)).toBeLessThanOrEqual(cfg.clip);

@@ -39,9 +39,7 @@ export const RESHAPE = {
     compass: 2, // candidates per generation (the last ones) that step one slot from the best x so far
     compass_step: 0.25, // their step: compass_step * sigma
     parsimony: 0.05, // after the generations: a moved slot put back to x0 if at most this much worse (relative; 0: off)
-    blend: 0, // last: a best x that leaves another region under this IoU by the proxy is stepped back towards x0 (0: off)
   },
-  BLEND_STEPS: [0.75, 0.5, 0.25], // search.py BLEND_STEPS: x0 + t (best x - x0), the largest t first
 } as const;
 
 export type SearchConfig = { -readonly [K in keyof (typeof RESHAPE)['SEARCH']]: number };
@@ -304,7 +302,6 @@ export function maskLoss(
   numLabels: number,
   areaWeight: number = RESHAPE.AREA_WEIGHT,
   outside?: ArrayLike<number>,
-  out?: { worst: number },
 ): number {
   const { ious, present, areaA, areaB, inter } = labelIous(labels, target, numLabels);
   let loss = 0;
@@ -321,8 +318,6 @@ export function maskLoss(
     count++;
   }
   if (count) loss += 0.5 * (sum / count) + RESHAPE.OTHERS_MAX_WEIGHT * worst;
-  // the smallest IoU of another region (1 when none): the search's blend step reads it
-  if (out) out.worst = 1 - worst;
   return loss;
 }
 
@@ -469,8 +464,6 @@ export class ReshapeProblem {
   private readonly centre: Float64Array; // the box's centre and half size (boxCornerWeights' mapping)
   private readonly half: Float64Array;
   private current: Uint8Array | null = null;
-  /** The last losses() call's smallest other-region IoU per candidate (for the search's blend batch). */
-  lastWorst: Float64Array = new Float64Array(0);
   /** The box grid's fields of the current codes (candidate 0 of the first call) per edited region. */
   private currentOut: { sdf: Float32Array; maskLogit: Float32Array }[] | null = null;
   private scratch: { dSdf: Float32Array[]; bound: Float32Array; m1: Float32Array; m2: Float32Array; boundAll: Float32Array } | null = null;
@@ -765,15 +758,12 @@ export class ReshapeProblem {
     const { edited, numRegions } = this.setup;
     const all = this.labelsAll(outputs);
     const result = new Float64Array(all.length);
-    this.lastWorst = new Float64Array(all.length);
     const merged = new Uint8Array(this.rays);
-    const out = { worst: 1 };
     for (let c = 0; c < all.length; c++) {
       const lab = all[c];
       if (!this.current) this.current = lab;
       for (let i = 0; i < this.rays; i++) merged[i] = lab[i] !== this.current[i] ? lab[i] : this.goalBefore[i];
-      result[c] = maskLoss(merged, this.goalPainted, edited, numRegions, RESHAPE.AREA_WEIGHT, this.outside, out);
-      this.lastWorst[c] = out.worst;
+      result[c] = maskLoss(merged, this.goalPainted, edited, numRegions, RESHAPE.AREA_WEIGHT, this.outside);
     }
     return result;
   }
@@ -805,9 +795,6 @@ export class EvolutionSearch {
   private cand: Float64Array | null = null;
   private bestX: Float64Array;
   private bestLoss = Infinity;
-  /** The best x's smallest other-region IoU by the proxy (tell()'s `worst`; 1 without it). */
-  private bestWorst = 1;
-  private blended = false;
   private loss0 = Infinity;
   private readonly history: number[] = [];
 
@@ -846,17 +833,8 @@ export class EvolutionSearch {
     return this.gen === this.cfg.generations && this.cfg.parsimony > 0 && this.moved().length > 1;
   }
 
-  /**
-   * After the generations and the parsimony batch: the blend batch (search.py), when blend is on and
-   * the best x (not x0) leaves another region under `blend` IoU by the proxy.
-   */
-  private get blendBatch(): boolean {
-    if (this.gen < this.cfg.generations || this.parsimonyBatch || this.blended) return false;
-    return this.cfg.blend > 0 && this.bestWorst < this.cfg.blend && this.moved().length > 0;
-  }
-
   get done(): boolean {
-    return this.gen >= this.cfg.generations && !this.parsimonyBatch && !this.blendBatch;
+    return this.gen > this.cfg.generations || (this.gen === this.cfg.generations && !this.parsimonyBatch);
   }
 
   /**
@@ -868,16 +846,6 @@ export class EvolutionSearch {
     if (this.done) throw new Error('the search is over');
     const { dims: d, batch: b } = this;
     const clip = this.cfg.clip;
-    if (this.blendBatch) {
-      // x0 + t (best x - x0), the largest t first
-      const steps = RESHAPE.BLEND_STEPS;
-      const back = new Float64Array(steps.length * d);
-      steps.forEach((t, c) => {
-        for (let j = 0; j < d; j++) back[c * d + j] = this.x0[j] + t * (this.bestX[j] - this.x0[j]);
-      });
-      this.cand = clipInPlace(back, clip);
-      return back;
-    }
     if (this.parsimonyBatch) {
       // the best x with one moved slot put back to x0, slot after slot (the first `batch`)
       const moved = this.moved().slice(0, b);
@@ -906,11 +874,8 @@ export class EvolutionSearch {
     return cand;
   }
 
-  /**
-   * The mask losses of the candidates from ask() (the prior is added here) and, for the blend
-   * batch, each candidate's smallest other-region IoU by the proxy (ReshapeProblem.lastWorst).
-   */
-  tell(maskLosses: ArrayLike<number>, worst?: ArrayLike<number>): void {
+  /** The mask losses of the candidates from ask() (the prior is added here). */
+  tell(maskLosses: ArrayLike<number>): void {
     const cand = this.cand;
     if (!cand) throw new Error('tell() before ask()');
     const d = this.dims;
@@ -922,22 +887,6 @@ export class EvolutionSearch {
       for (let j = 0; j < d; j++) s += (cand[c * d + j] - this.x0[j]) ** 2;
       return maskLosses[c] + this.cfg.prior * (s / d);
     });
-    const worstOf = (c: number) => (worst ? worst[c] : 1);
-    if (this.blendBatch) {
-      for (let c = 0; c < n; c++) {
-        if (worstOf(c) >= this.cfg.blend && losses[c] < this.loss0) {
-          this.bestLoss = losses[c];
-          this.bestX = cand.slice(c * d, (c + 1) * d);
-          this.bestWorst = worstOf(c);
-          break;
-        }
-      }
-      this.blended = true;
-      this.gen = Math.max(this.gen, this.cfg.generations + 1);
-      this.history.push(this.bestLoss);
-      this.cand = null;
-      return;
-    }
     if (this.parsimonyBatch) {
       let i = 0;
       for (let c = 1; c < n; c++) if (losses[c] < losses[i]) i = c;
@@ -945,7 +894,6 @@ export class EvolutionSearch {
       if (losses[i] <= this.bestLoss * (1 + this.cfg.parsimony) && losses[i] < this.loss0) {
         this.bestLoss = losses[i];
         this.bestX = cand.slice(i * d, (i + 1) * d);
-        this.bestWorst = worstOf(i);
       }
       this.history.push(this.bestLoss);
       this.cand = null;
@@ -957,7 +905,6 @@ export class EvolutionSearch {
     if (losses[order[0]] < this.bestLoss) {
       this.bestLoss = losses[order[0]];
       this.bestX = cand.slice(order[0] * d, (order[0] + 1) * d);
-      this.bestWorst = worstOf(order[0]);
     }
     this.history.push(this.bestLoss);
     const mean = new Float64Array(d);

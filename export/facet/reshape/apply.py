@@ -189,13 +189,11 @@ class Reshaper:
             if "labels" not in now:
                 now["labels"] = labels[0]
             # only the proxy's changes count, applied to the mask the user painted on
-            worst.clear()
             return np.array([proxy.mask_loss(np.where(lab != now["labels"], lab, goal_before), goal_painted, edited, k,
-                                             outside=outside, worst=worst)
+                                             outside=outside)
                              for lab in labels])
 
-        worst: list[float] = []    # the last evaluation's smallest other-region IoU per candidate
-        res = search(evaluate, x0, cfg, worst=lambda: np.array(worst))
+        res = search(evaluate, x0, cfg)
         z_new = z.copy()
         off = 0
         for e in edited:

@@ -39,7 +39,7 @@ def constants() -> dict:
     RESHAPE (src/kernels/reshape.ts) must equal them."""
     from facet.reshape import apply as apply_mod
     from facet.reshape import proxy
-    from facet.reshape.search import BLEND_STEPS, SearchConfig
+    from facet.reshape.search import SearchConfig
 
     cfg = SearchConfig()
     return {
@@ -47,8 +47,7 @@ def constants() -> dict:
         "STEPS": apply_mod.STEPS, "DEPTH_STEPS": apply_mod.DEPTH_STEPS, "BOX_MARGIN": apply_mod.BOX_MARGIN,
         "AREA_WEIGHT": proxy.AREA_WEIGHT, "OTHERS_MAX_WEIGHT": proxy.OTHERS_MAX_WEIGHT,
         "SEARCH": {f: getattr(cfg, f) for f in ("generations", "batch", "sigma", "decay", "clip", "prior", "seed",
-                                                      "compass", "compass_step", "parsimony", "blend")},
-        "BLEND_STEPS": list(BLEND_STEPS),
+                                                      "compass", "compass_step", "parsimony")},
     }
 
 
@@ -116,16 +115,14 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
     o, d = rays_for_pose(gen.cfg.camera, yaw, pitch, res, res)
 
     generations: list[list[float]] = []   # every generation's mask losses (before the prior)
-    worsts: list[list[float]] = []        # and each candidate's smallest other-region IoU by the proxy
     real_search = apply_mod.search
 
-    def recording_search(evaluate, x0, cfg, worst=None):
+    def recording_search(evaluate, x0, cfg):
         def ev(cand):
             losses = evaluate(cand)
             generations.append([float(v) for v in losses])
-            worsts.append([float(v) for v in worst()])
             return losses
-        return real_search(ev, x0, cfg, worst=worst)
+        return real_search(ev, x0, cfg)
 
     apply_mod.search = recording_search
     try:
@@ -172,7 +169,6 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
             "box": rec["box"],
             "losses0": generations[0],
             "losses": generations,
-            "worst": worsts,
             "loss0": rec["loss0"], "loss": rec["loss"], "history": rec["history"],
             "evaluations": rec["evaluations"],
             "x": [float(v) for e in edited for v in rec["z"][2 * e, SLOTS]],

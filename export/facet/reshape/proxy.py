@@ -101,7 +101,7 @@ OTHERS_MAX_WEIGHT = 0.25
 
 
 def mask_loss(labels: np.ndarray, target: np.ndarray, edited: list[int], num_labels: int,
-              area_weight: float = AREA_WEIGHT, outside: np.ndarray | None = None, worst: list | None = None) -> float:
+              area_weight: float = AREA_WEIGHT, outside: np.ndarray | None = None) -> float:
     """sum over edited regions of (1 - IoU) + area_weight x |area - painted area| / painted area,
     + 0.5 x mean + OTHERS_MAX_WEIGHT x max over the other regions present of (1 - IoU). The
     max term keeps an edit from giving up one other region (growing hair over an ear) for the
@@ -117,6 +117,4 @@ def mask_loss(labels: np.ndarray, target: np.ndarray, edited: list[int], num_lab
         extra = np.zeros(num_labels) if outside is None else np.asarray(outside, np.float64)
         err = [1.0 - iou(labels == k, target == k, extra[k]) for k in others]
         loss += 0.5 * float(np.mean(err)) + OTHERS_MAX_WEIGHT * max(err)
-    if worst is not None:    # the smallest IoU of another region (1.0 when none): the search's blend step reads it
-        worst.append(1.0 - max(err) if others else 1.0)
     return loss

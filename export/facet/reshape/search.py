@@ -20,10 +20,6 @@ Mirrored by src/kernels/reshape.ts. Deterministic: candidates come from mulberry
   whole: with one moved slot, putting it back is x0 itself, so that batch is skipped). Of two changes the painting can
   hardly tell apart, the one that moves fewer slots (an ear grown, not grown and turned outwards)
   holds better from other views (docs/reshape.md).
-  then, with blend > 0 and a best x that leaves another region under `blend` IoU by the proxy
-  (evaluate's worst()), one more batch: x0 + t (best x - x0) for t in BLEND_STEPS; the largest t
-  that keeps every other region >= blend and beats x0's loss is taken. Hair grown less far keeps
-  the ear it would cover (docs/reshape.md, "Stepping back").
 """
 from __future__ import annotations
 
@@ -48,12 +44,6 @@ class SearchConfig:
     compass: int = 2        # candidates per generation (the last ones) that step one slot from the best x so far
     compass_step: float = 0.25   # their step: compass_step * sigma
     parsimony: float = 0.05  # after the generations: a moved slot put back to x0 if at most this much worse (relative; 0: off)
-    blend: float = 0.0      # last (0: off; Python only, an experiment of session 33, docs/reshape.md): if the best x
-    #                         leaves another region under this IoU by the proxy, x0 + t (best - x0) for t in BLEND_STEPS
-    #                         are evaluated and the largest t that keeps every other region >= blend and beats x0 is taken
-
-
-BLEND_STEPS = (0.75, 0.5, 0.25)
 
 
 @dataclass
@@ -65,11 +55,9 @@ class SearchResult:
     history: list[float] = field(default_factory=list)   # best loss after each generation
 
 
-def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: SearchConfig = SearchConfig(),
-           worst: Callable[[], np.ndarray] | None = None) -> SearchResult:
+def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: SearchConfig = SearchConfig()) -> SearchResult:
     """evaluate(candidates [N, D]) -> mask losses [N] (N = batch, fewer in the parsimony batch);
-    returns the best x found. worst() -> the last evaluation's smallest other-region IoU per candidate
-    (needed by cfg.blend)."""
+    returns the best x found."""
     d = x0.shape[0]
     b = cfg.batch
     noise = normals(cfg.seed, cfg.generations * b * d).reshape(cfg.generations, b, d)
@@ -79,7 +67,6 @@ def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: Se
     mean = x0.astype(np.float64).copy()
     sigma = cfg.sigma
     best_x, best_loss, loss0 = x0.copy(), math.inf, math.inf
-    best_worst = 1.0     # the best x's smallest other-region IoU by the proxy (worst(); 1.0 without it)
     history = []
     for gen in range(cfg.generations):
         cand = mean[None, :] + sigma * noise[gen]
@@ -96,7 +83,6 @@ def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: Se
         order = np.argsort(losses, kind="stable")
         if losses[order[0]] < best_loss:
             best_loss, best_x = float(losses[order[0]]), cand[order[0]].copy()
-            best_worst = float(worst()[order[0]]) if worst is not None else 1.0
         history.append(best_loss)
         mean = (weights[:, None] * cand[order[:mu]]).sum(0)
         sigma *= cfg.decay
@@ -115,18 +101,5 @@ def search(evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, cfg: Se
         i = int(np.argmin(losses))
         if losses[i] <= best_loss * (1 + cfg.parsimony) and losses[i] < loss0:
             best_loss, best_x = float(losses[i]), cand[i].copy()
-            best_worst = float(worst()[i]) if worst is not None else 1.0
-        history.append(best_loss)
-    if cfg.blend > 0 and worst is not None and best_worst < cfg.blend and not np.array_equal(best_x, x0):
-        steps = np.array(BLEND_STEPS)
-        cand = np.clip(x0[None, :] + steps[:, None] * (best_x - x0)[None, :], -cfg.clip, cfg.clip)
-        losses = np.asarray(evaluate(cand.astype(np.float32)), dtype=np.float64)
-        kept = worst()
-        losses = losses + cfg.prior * ((cand - x0[None, :]) ** 2).mean(1)
-        evaluations += len(steps)
-        for i in range(len(steps)):
-            if kept[i] >= cfg.blend and losses[i] < loss0:
-                best_loss, best_x = float(losses[i]), cand[i].copy()
-                break
         history.append(best_loss)
     return SearchResult(best_x.astype(np.float32), best_loss, loss0, evaluations, history)
