@@ -58,12 +58,13 @@ def exported(tmp_path_factory):
     from facet.onnx.graphs import graphs_for
 
     root = tmp_path_factory.mktemp("exported")
+    folders: dict = {}   # id(generator) -> (the generator, kept alive so that its id is not reused; its folder)
     done: dict = {}
 
     def get(g: Generator, role: str):
         key = (id(g), role)
         if key not in done:
-            folder = root / str(len({k[0] for k in done} | {id(g)}))
+            _, folder = folders.setdefault(id(g), (g, root / str(len(folders))))
             folder.mkdir(exist_ok=True)
             path = folder / f"{role}.onnx"
             export_graph(graphs_for(g)[role](g).eval(), path, g.cfg.opset)
