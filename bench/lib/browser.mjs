@@ -4,6 +4,7 @@
 // page with performance.now().
 import { chromium } from 'playwright-core';
 import { skippedRow, summarize } from './format.mjs';
+import { bakeRuns } from './node.mjs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +47,7 @@ async function coldStart(browser, baseUrl, model, backend, seed) {
  */
 export async function appRows({ browser, baseUrl, model, manifest, backend, runs, coldRuns, naiveTiles, log, quick = false }) {
   const label = `chromium ${backend}`;
-  const slabRuns = manifest.bake.slab ? manifest.bake.resolution / manifest.bake.slab : 1; // runs of a whole bake
+  const slabRuns = bakeRuns(manifest.bake); // runs of a whole bake
   const rows = [];
   const push = (name, times, extra = {}) => {
     const r = { model, name, backend: label, ...summarize(times, extra.scale ?? 1), macs: null, speedup_vs_naive: null, ...extra };

@@ -47,13 +47,16 @@ export function feedsFor(spec, known = {}) {
   return feeds;
 }
 
+/** Runs of a bake graph for the whole grid: one per slab of `bake.slab` z-planes, else 1. */
+export const bakeRuns = (bake) => (bake.slab ? bake.resolution / bake.slab : 1);
+
 /**
  * A bake graph over the whole grid, as the app runs it: one run, or one per slab of `bake.slab`
  * z-planes (the `slab` input) with the outputs joined in order. `feeds`: ort tensors without `slab`.
  * Returns each output's data.
  */
 export async function runWholeGrid(session, bake, feeds) {
-  const runs = bake.slab ? bake.resolution / bake.slab : 1;
+  const runs = bakeRuns(bake);
   const outs = [];
   for (let s = 0; s < runs; s++) {
     outs.push(await session.run(bake.slab ? { ...feeds, slab: new ort.Tensor('int64', BigInt64Array.of(BigInt(s)), [1]) } : feeds));
@@ -132,7 +135,7 @@ export async function nodeRows({ root, model, runs, frameRuns, naiveTiles, kerne
 
   // The bake graphs run in slabs of bake.slab z-planes (a `slab` input), as the app runs them:
   // a row of one of them is all its runs for the whole grid, and its MACs are that many runs'.
-  const slabRuns = manifest.bake.slab ? manifest.bake.resolution / manifest.bake.slab : 1;
+  const slabRuns = bakeRuns(manifest.bake);
   const slabNote = manifest.bake.slab ? ` in ${slabRuns} runs of ${manifest.bake.slab} planes` : '';
   const runBake = (name, known) => runWholeGrid(sessions[name], manifest.bake, feedsFor(manifest.graphs[name], known));
 
