@@ -34,5 +34,8 @@ export default defineConfig({
     // `npm run bench` copies the app (tests included) into bench/build/app: not ours to run twice
     exclude: ['**/node_modules/**', 'bench/build/**'],
     environment: 'node',
+    // Several tests run real onnxruntime sessions; on 2 busy cores (npm test installs the Python
+    // environment beside them on a fresh machine) 5 s is too tight a bound for them.
+    testTimeout: 30_000,
   },
 });

@@ -56,6 +56,12 @@ async function main() {
     env.CHROMIUM_PATH = chromium;
   }
 
+  // The Python environment (a download of a few GB the first time) is made beside the steps before
+  // the Python tests, not after them; its output waits for the py step.
+  // A step that fails first stops it (`npm test` stops at the first red step and does not wait for pip).
+  const stopVenv = new AbortController();
+  const venv = selected.some((s) => s.name === 'py') ? steps.ensureVenv({ root, env, signal: stopVenv.signal }) : undefined;
+
   const scratch = mkdtempSync(join(tmpdir(), 'facet-test-'));
   const total = { passed: 0, failed: 0 };
   const done = [];
@@ -65,7 +71,7 @@ async function main() {
     for (const [i, step] of selected.entries()) {
       console.log(`\n=== [${i + 1}/${selected.length}] ${step.name}: ${step.title} ===`);
       const t0 = Date.now();
-      const result = await step.run({ root, env, scratch });
+      const result = await step.run({ root, env, scratch, venv });
       const c = settle(result.counts, result.code);
       total.passed += c.passed;
       total.failed += c.failed;
@@ -79,6 +85,7 @@ async function main() {
       }
     }
   } finally {
+    stopVenv.abort();
     rmSync(scratch, { recursive: true, force: true });
   }
   console.log(`\n=== summary (${seconds(Date.now() - started)}) ===`);

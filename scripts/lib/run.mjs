@@ -3,11 +3,13 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 
 /**
- * @returns {Promise<{code: number, output: string}>} code is the exit status (128 + n for a signal).
+ * @returns {Promise<{code: number, output: string}>} code is the exit status (128 + n for a signal,
+ *   127 when it could not start or was aborted).
  */
-export function run(command, args, { cwd, env, quiet = false } = {}) {
+export function run(command, args, { cwd, env, quiet = false, signal } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // `signal`: aborting it kills the command (SIGTERM), which then resolves like any other exit.
+    const child = spawn(command, args, { cwd, env, signal, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const keep = (stream) => (chunk) => {
       output += chunk.toString();

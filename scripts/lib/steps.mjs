@@ -42,37 +42,56 @@ export async function unit({ root, env, scratch }) {
 const VENV = 'export/.venv';
 const STAMP = join(VENV, '.facet-test-install');
 
-/** Creates export/.venv and installs `facet[test]` into it when missing or when pyproject.toml changed. */
-async function ensureVenv({ root, env }) {
+/**
+ * Creates export/.venv and installs `facet[test]` into it when missing or when pyproject.toml changed.
+ * Its output is kept, not echoed (`npm test` starts it beside the type check and Vitest, whose output
+ * it would break up): `log` holds what it said, printed by the py step.
+ * @returns {Promise<{ok: boolean, log: string}>}
+ */
+export async function ensureVenv({ root, env, signal }) {
+  const lines = [];
+  const say = (line) => lines.push(line);
+  const done = (ok) => ({ ok, log: lines.join('') });
   const python = join(root, VENV, 'bin/python');
   const pyproject = join(root, 'export/pyproject.toml');
   if (!existsSync(pyproject)) {
-    console.error('py: export/pyproject.toml is missing: the Python package cannot be installed');
-    return false;
+    say('py: export/pyproject.toml is missing: the Python package cannot be installed\n');
+    return done(false);
   }
   if (!existsSync(python)) {
-    console.log(`py: creating ${VENV}`);
-    const { code } = await run('python3', ['-m', 'venv', VENV], { cwd: root, env });
-    if (code !== 0) return false;
+    say(`py: creating ${VENV}\n`);
+    const venv = await run('python3', ['-m', 'venv', VENV], { cwd: root, env, quiet: true, signal });
+    say(venv.output);
+    if (venv.code !== 0) return done(false);
   }
   const want = createHash('sha256').update(readFileSync(pyproject)).digest('hex');
   const probe = await run(python, ['-c', 'import facet, pytest'], { cwd: root, env, quiet: true });
-  if (probe.code === 0 && readIfExists(join(root, STAMP))?.trim() === want) return true;
-  console.log(`py: installing export[test] into ${VENV} (pip -q)`);
+  if (probe.code === 0 && readIfExists(join(root, STAMP))?.trim() === want) return done(true);
+  say(`py: installing export[test] into ${VENV} (pip -q)\n`);
+  const t0 = Date.now();
   const pip = await run(join(root, VENV, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', '-e', 'export[test]'], {
     cwd: root,
     env,
+    quiet: true,
+    signal,
   });
+  say(pip.output);
   if (pip.code !== 0) {
-    console.error(`py: pip install -e 'export[test]' failed (exit ${pip.code})`);
-    return false;
+    say(`py: pip install -e 'export[test]' failed (exit ${pip.code})\n`);
+    return done(false);
   }
+  say(`py: installed in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   writeFileSync(join(root, STAMP), `${want}\n`);
-  return true;
+  return done(true);
 }
 
-export async function py({ root, env, scratch }) {
-  if (!(await ensureVenv({ root, env }))) return { code: 1, counts: { passed: 0, failed: 0 } };
+/** `venv`: the promise of an ensureVenv started earlier (by `npm test`, beside the steps before this one), else one is run now. */
+export async function py({ root, env, scratch, venv }) {
+  const t0 = Date.now();
+  const ready = await (venv ?? ensureVenv({ root, env }));
+  if (ready.log) process.stdout.write(ready.log);
+  if (venv && Date.now() - t0 > 1000) console.log(`py: waited ${((Date.now() - t0) / 1000).toFixed(1)}s more for ${VENV}`);
+  if (!ready.ok) return { code: 1, counts: { passed: 0, failed: 0 } };
   const report = join(scratch, 'pytest.xml');
   const { code, output } = await run(
     join(root, VENV, 'bin/python'),
