@@ -1,14 +1,16 @@
-// The editor on the default model (wasm): the first portrait in bounded time, the camera rig, a
-// hair slider that changes the hair and nothing else, a lip appearance swap from portrait B made
+// The editor on the default model (wasm): the first portrait in bounded time with no console
+// errors, a portrait (not a blank) in the image and on the canvas, the backend in the status bar,
+// a mouse drag that turns the head, the camera rig, a hair slider that changes the hair and nothing else, a lip appearance swap from portrait B made
 // with the regions panel, undo / redo, a session saved and loaded into a fresh page, no console
 // errors. One page across the steps (each final render is slow on 2 cores); a screenshot per step.
 import { writeFileSync } from 'node:fs';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { EditorPage, READY_TIMEOUT_MS } from './pages/editor';
 import { newSharedPage } from './support/browser';
-import type { Labels, Pixels } from './support/facetApi';
+import type { FacetInfo, Labels, Pixels } from './support/facetApi';
 import { compareWhere, count, dilate, distance, meanColor, not, regionMask, union } from './support/masks';
-import { meanAbsDiff } from './support/pixels';
+import { readIndex } from './support/models';
+import { meanAbsDiff, rgbStats } from './support/pixels';
 
 /** "Unchanged" pixel: every RGB channel within this many levels (0..255) of before. */
 const SAME_TOL = 2;
@@ -17,6 +19,11 @@ const MIN_UNCHANGED = 0.99;
 const DILATE_PX = 3;
 /** Inside the edited region: the mean abs RGB change must be at least this (a visible edit). */
 const MIN_REGION_CHANGE = 3;
+/** A portrait, not a blank or flat fill: RGB standard deviation (0..255) and distinct colours. */
+const MIN_STD = 5;
+const MIN_COLORS = 64;
+/** A turned head: mean absolute RGB difference (0..255) between the images before and after. */
+const MIN_DRAG_DIFF = 1.5;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -44,6 +51,7 @@ async function snapshot(): Promise<{ image: Pixels; labels: Labels }> {
 }
 
 let start: { image: Pixels; labels: Labels };
+let loaded: FacetInfo;
 
 /** Keeps the before / after images and labels of an edit as a JSON artifact (for looking at failures). */
 function keep(testInfo: TestInfo, name: string, data: Record<string, { image: Pixels; labels: Labels }>): void {
@@ -66,7 +74,58 @@ test('the first portrait appears within the bound, at least 512 px on the short 
     const text = document.querySelector('[data-testid="status-render"]')?.textContent ?? '';
     return Number(/(\d+)/.exec(text)?.[1] ?? NaN);
   });
+  loaded = await editor.info();
+  expect(loaded.status).toBe('ready');
+  expect(loaded.error).toBeNull();
+  expect(loaded.modelId).toBe(readIndex().default);
+  expect(loaded.backend).toBe('wasm');
   editor.expectNoErrors();
+});
+
+test('a portrait appears in the image and on the canvas; the status bar names the backend', async ({}, testInfo) => {
+  const portrait = start.image;
+  expect(portrait.rgba.length).toBe(portrait.width * portrait.height * 4);
+  const image = rgbStats(portrait.rgba);
+  testInfo.annotations.push({ type: 'image', description: JSON.stringify(image) });
+  expect(image.std, 'imagePixels(): RGB standard deviation').toBeGreaterThan(MIN_STD);
+  expect(image.distinctColors, 'imagePixels(): distinct colours').toBeGreaterThan(MIN_COLORS);
+
+  const canvas = rgbStats((await editor.canvasPixels(testInfo, 'canvas')).rgba);
+  testInfo.annotations.push({ type: 'canvas', description: JSON.stringify(canvas) });
+  expect(canvas.std, 'canvas screenshot: RGB standard deviation').toBeGreaterThan(MIN_STD);
+  expect(canvas.distinctColors, 'canvas screenshot: distinct colours').toBeGreaterThan(MIN_COLORS);
+
+  await expect(editor.statusBar).toBeVisible();
+  await expect(editor.statusBar).toContainText(/wasm/i);
+});
+
+test('dragging on the canvas turns the head; double-click turns it back', async ({}, testInfo) => {
+  const before = (await editor.info()).pose;
+  await editor.dragCanvas(160, -50);
+  await expect
+    .poll(async () => {
+      const { yaw, pitch } = (await editor.info()).pose;
+      return Math.max(Math.abs(yaw - before.yaw), Math.abs(pitch - before.pitch));
+    }, { message: 'info().pose after the drag' })
+    .toBeGreaterThan(1e-3);
+  await editor.screenshot(testInfo, 'dragged');
+
+  let diff = 0;
+  await expect
+    .poll(async () => {
+      const after = await editor.imagePixels();
+      diff = after.width === start.image.width && after.height === start.image.height ? meanAbsDiff(start.image.rgba, after.rgba) : Infinity;
+      return diff;
+    }, { message: 'mean |image after drag - image before|', timeout: 120_000 })
+    .toBeGreaterThan(MIN_DRAG_DIFF);
+  const after = await editor.info();
+  testInfo.annotations.push({ type: 'drag', description: JSON.stringify({ before, after: after.pose, meanAbsDiff: diff }) });
+  expect(after.framesRendered).toBeGreaterThan(loaded.framesRendered);
+  await editor.screenshot(testInfo, 'rendered-after-drag');
+
+  await editor.canvas.dblclick();
+  await expect.poll(async () => (await editor.info()).pose).toEqual({ yaw: 0, pitch: 0 });
+  await editor.settledRenders();
 });
 
 test('the camera rig: arrow keys turn, wheel zooms, double-click resets', async ({}, testInfo) => {
