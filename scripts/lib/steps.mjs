@@ -85,12 +85,12 @@ export async function ensureVenv({ root, env, signal }) {
   return done(true);
 }
 
-/** `venv`: the promise of an ensureVenv started earlier (by `npm test`, beside the steps before this one), else one is run now. */
+/** `venv`: the promise of the ensureVenv that `npm test` started beside the steps before this one. */
 export async function py({ root, env, scratch, venv }) {
   const t0 = Date.now();
-  const ready = await (venv ?? ensureVenv({ root, env }));
+  const ready = await venv;
   if (ready.log) process.stdout.write(ready.log);
-  if (venv && Date.now() - t0 > 1000) console.log(`py: waited ${((Date.now() - t0) / 1000).toFixed(1)}s more for ${VENV}`);
+  if (Date.now() - t0 > 1000) console.log(`py: waited ${((Date.now() - t0) / 1000).toFixed(1)}s more for ${VENV}`);
   if (!ready.ok) return { code: 1, counts: { passed: 0, failed: 0 } };
   const report = join(scratch, 'pytest.xml');
   const { code, output } = await run(
