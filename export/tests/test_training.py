@@ -529,6 +529,7 @@ def test_mask_loss_weights_reach_the_objective_and_its_total(tmp_path):
     assert (w.mask3d, w.mask2d) == (0.0, 2.0)
     t.objective.setup()
     batch = t.objective.pool.batch(2, 64, 16, torch.Generator().manual_seed(0))
+    batch = {k: v.to(t.device) for k, v in batch.items()}   # as the objective's step does (CUDA, when the trainer picks it)
     with torch.no_grad():
         out = synthetic_losses(t.g, batch, w, 4, torch.Generator().manual_seed(1))
         off = synthetic_losses(t.g, batch, dataclasses.replace(w, mask2d=0.0), 4, torch.Generator().manual_seed(1))
