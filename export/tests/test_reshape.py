@@ -133,24 +133,80 @@ def test_dilate_matches_brute_force():
 
 
 def test_proxy_pixels_cover_a_small_band_at_every_pixel_and_a_large_one_on_a_coarser_grid():
-    from facet.reshape.apply import BAND, MAX_RAYS, proxy_pixels
+    from facet.reshape.apply import BAND, MAX_RAYS, WEIGHT_UNIT, proxy_pixels
 
     w = 256
     before = np.zeros((w, w), np.uint8)
     target = before.copy()
     target[100:110, 120:140] = 3
     band = round(BAND * w)
-    pix, stride, outside = proxy_pixels(before, target, [])
+    pix, stride, outside, weights = proxy_pixels(before, target, [])
     assert stride == 1.0 and pix.size == (10 + 2 * band) * (20 + 2 * band)
     assert pix[0] == (100 - band) * w + 120 - band and np.all(np.diff(pix) > 0)
-    assert outside[0] == w * w - pix.size and outside.sum() == outside[0]   # every other pixel, all label 0
+    assert np.all(weights == WEIGHT_UNIT)
+    # every other pixel, all label 0, weighed as a ray of the grid
+    assert outside[0] == (w * w - pix.size) * WEIGHT_UNIT and outside.sum() == outside[0]
     # the edited region's own pixels count too: region 3 over the top half
     before[: w // 2] = 3
-    pix, stride, outside = proxy_pixels(before, target, [3])
+    pix, stride, outside, weights = proxy_pixels(before, target, [3])
     assert stride > 1 and 0.8 * MAX_RAYS < pix.size <= MAX_RAYS
     assert (pix // w).max() < w // 2 + band
     assert outside[3] == 0 and outside[0] > 0   # the edited region lies inside its band
     assert proxy_pixels(before, before, [])[0].size == 0
+
+
+def test_proxy_pixels_put_finer_rays_on_a_small_other_region_in_a_large_band(monkeypatch):
+    """A large band (hair over the top half: a grid step over 1 px) with a small other region in
+    it (an "ear", 0.2% of the image): that region and FINE_DILATE px around it get a grid of the
+    step over FINE_DIVISOR instead, each ray weighted by the square of the steps' ratio; the rest of
+    the band keeps its grid, and with FINE_RAYS = 0 the rays are the band's grid alone."""
+    from facet.reshape import apply as A
+
+    w = 256
+    before = np.zeros((w, w), np.uint8)
+    before[: w // 2] = 7                     # the edited region
+    before[130:142, 40:52] = 6                # a small other region inside its band
+    target = before.copy()
+    target[128:136, 60:200] = 7               # painted: the hair a little longer
+    pix, stride, outside, weights = A.proxy_pixels(before, target, [7])
+    assert stride > 1 and np.all(np.diff(pix) > 0)
+    fine = pix[weights < A.WEIGHT_UNIT]
+    fine_stride = max(1.0, stride / A.FINE_DIVISOR)
+    assert 0 < fine.size <= A.FINE_RAYS
+    assert set(np.unique(weights)) == {A.WEIGHT_UNIT, int(np.floor(A.WEIGHT_UNIT * (fine_stride / stride) ** 2 + 0.5))}
+    r, c = fine // w, fine % w
+    d = A.FINE_DILATE
+    assert r.min() >= 130 - d and r.max() < 142 + d and c.min() >= 40 - d and c.max() < 52 + d
+    # the region itself is seen on the finer grid: about (12 / fine_stride)^2 rays
+    inside = (r >= 130) & (r < 142) & (c >= 40) & (c < 52)
+    assert abs(inside.sum() - (12 / fine_stride) ** 2) <= 2 * 12 / fine_stride + 1
+    # no coarse ray inside the zone; the weights stand for about the zone's area either way
+    coarse = pix[weights == A.WEIGHT_UNIT]
+    cr, cc = coarse // w, coarse % w
+    assert not np.any((cr >= 130 - d) & (cr < 142 + d) & (cc >= 40 - d) & (cc < 52 + d))
+    assert abs(weights[weights < A.WEIGHT_UNIT].sum() / A.WEIGHT_UNIT - (12 + 2 * d) ** 2 / stride ** 2) < 0.15 * (12 + 2 * d) ** 2 / stride ** 2
+    monkeypatch.setattr(A, "FINE_RAYS", 0)
+    pix0, stride0, outside0, weights0 = A.proxy_pixels(before, target, [7])
+    assert stride0 == stride and np.array_equal(outside0, outside) and np.all(weights0 == A.WEIGHT_UNIT)
+    assert set(pix0.tolist()) == set(coarse.tolist()) | {p for p in pix0.tolist() if 130 - d <= p // w < 142 + d and 40 - d <= p % w < 52 + d}
+
+
+def test_weighted_mask_loss_is_the_loss_of_the_rays_repeated():
+    """mask_loss with integer weights scores as if each ray were repeated that many times (and the
+    pixels outside the band, `outside`, are in the same units)."""
+    rng = np.random.default_rng(3)
+    for _ in range(25):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(2, 6))
+        labels, target = rng.integers(0, k, n).astype(np.uint8), rng.integers(0, k, n).astype(np.uint8)
+        weights = rng.integers(1, 5, n)
+        outside = rng.integers(0, 4, k)
+        edited = [int(rng.integers(0, k))]
+        a = proxy.mask_loss(labels, target, edited, k, outside=outside, weights=weights)
+        b = proxy.mask_loss(np.repeat(labels, weights), np.repeat(target, weights), edited, k, outside=outside)
+        assert abs(a - b) < 1e-12
+    ones = np.ones(5, np.int64)
+    lab, tgt = np.array([0, 1, 1, 2, 0], np.uint8), np.array([0, 0, 1, 1, 2], np.uint8)
+    assert proxy.mask_loss(lab, tgt, [1], 3, weights=ones) == proxy.mask_loss(lab, tgt, [1], 3)
 
 
 def test_compass_candidates_find_a_narrow_valley_next_to_the_current_codes():

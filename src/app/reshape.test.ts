@@ -46,7 +46,7 @@ interface Fixture {
   python: {
     rays: number;
     stride: number;
-    bands: { changed?: number[]; block?: number[]; scale: number; edited: number[]; rays: number; stride: number; pixels_rle: number[]; outside: number[] }[];
+    bands: { changed?: number[]; block?: number[]; scale: number; edited: number[]; rays: number; stride: number; pixels_rle: number[]; fine_rle: number[]; fine_weight: number; outside: number[] }[];
     box: [number[], number[]];
     losses0: number[];
     losses: number[][];
@@ -73,7 +73,8 @@ function pythonConstants(): Record<string, unknown> {
   const proxy = src('proxy.py');
   const search = src('search.py').split('class SearchConfig')[1] ?? '';
   const out: Record<string, unknown> = {};
-  for (const n of ['MAX_RAYS', 'BAND', 'STRIDE_GROWTH', 'STEPS', 'DEPTH_STEPS', 'BOX_MARGIN']) out[n] = num(apply, 'apply.py', n);
+  for (const n of ['MAX_RAYS', 'BAND', 'STRIDE_GROWTH', 'STEPS', 'DEPTH_STEPS', 'BOX_MARGIN', 'FINE_RAYS', 'FINE_AREA', 'FINE_DILATE', 'FINE_DIVISOR', 'WEIGHT_UNIT'])
+    out[n] = num(apply, 'apply.py', n);
   for (const n of ['AREA_WEIGHT', 'OTHERS_MAX_WEIGHT']) out[n] = num(proxy, 'proxy.py', n);
   out.SEARCH = Object.fromEntries(['generations', 'batch', 'sigma', 'decay', 'clip', 'prior', 'seed', 'compass', 'compass_step', 'parsimony'].map((n) => [n, num(search, 'search.py', n, '\\s+')]));
   return out;
@@ -190,8 +191,13 @@ describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (was
       expect([got.pixels.length, got.stride], what).toEqual([b.rays, b.stride]);
       expect(Array.from(got.pixels), what).toEqual(expected);
       expect(Array.from(got.outside.slice(0, k)), what).toEqual(b.outside);
+      // the finer grid over the small other regions: the same rays, the same weight
+      const fine = rleDecode(b.fine_rle, w * h);
+      expect(Array.from(got.pixels).filter((p, i) => got.weights[i] < RESHAPE.WEIGHT_UNIT), what).toEqual(expected.filter((p) => fine[p]));
+      if (expected.some((p) => fine[p])) expect(Math.min(...got.weights), what).toBe(b.fine_weight);
     }
     expect(py.bands.some((b) => b.stride > 1)).toBe(true);
+    expect(py.bands.some((b) => b.fine_weight < RESHAPE.WEIGHT_UNIT), 'a band case with finer rays over small regions').toBe(true);
     // float64 on both sides from float32 rays (~6e-8 apart at worst at |o| ~ 1) and float32 bakes
     // (the surface depth moves only if the graphs' float32 rounding moves a first hit): 1e-6 world units
     const box = [...out.box[0], ...out.box[1]];

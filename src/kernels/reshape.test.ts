@@ -144,6 +144,30 @@ describe('proxy', () => {
     expect(maskLoss([1, 1, 1, 0], [0, 0, 1, 0], [1], 3, 0.5)).toBeCloseTo(2 / 3 + 1 + 0.5 * (2 / 3) + wMax * (2 / 3), 12);
     expect(maskLoss(target, target, [1], 3)).toBe(0);
   });
+
+  it('mask loss with integer weights: the loss of the rays repeated that many times (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 5 }).chain((k) =>
+          fc.tuple(
+            fc.constant(k),
+            fc.array(fc.tuple(fc.nat(k - 1), fc.nat(k - 1), fc.integer({ min: 1, max: 4 })), { minLength: 1, maxLength: 40 }),
+            fc.array(fc.nat(3), { minLength: k, maxLength: k }),
+            fc.nat(k - 1),
+          ),
+        ),
+        ([k, rays, outside, edited]) => {
+          const labels = rays.map((r) => r[0]);
+          const target = rays.map((r) => r[1]);
+          const weights = rays.map((r) => r[2]);
+          const rep = (v: number[]) => v.flatMap((x, i) => Array<number>(weights[i]).fill(x));
+          const a = maskLoss(labels, target, [edited], k, 0.5, outside, weights);
+          const b = maskLoss(rep(labels), rep(target), [edited], k, 0.5, outside);
+          expect(Math.abs(a - b)).toBeLessThan(1e-12);
+        },
+      ),
+    );
+  });
 });
 
 describe('apply', () => {
@@ -200,6 +224,28 @@ describe('apply', () => {
     expect(Math.max(...rows)).toBeLessThan(w / 2 + band);
     // nothing painted and no region: no rays
     expect(proxyPixels(before, before, w, w).pixels.length).toBe(0);
+  });
+
+  it('proxy pixels: a small other region in a large band gets a finer grid, its rays weighted by the steps ratio squared', () => {
+    const w = 256;
+    const before = new Uint8Array(w * w);
+    for (let i = 0; i < (w * w) / 2; i++) before[i] = 7; // the edited region over the top half
+    for (let r = 130; r < 142; r++) for (let c = 40; c < 52; c++) before[r * w + c] = 6; // a small other region in its band
+    const target = before.slice();
+    for (let r = 128; r < 136; r++) for (let c = 60; c < 200; c++) target[r * w + c] = 7;
+    const got = proxyPixels(before, target, w, w, [7]);
+    expect(got.stride).toBeGreaterThan(1);
+    const fineStride = Math.max(1, got.stride / RESHAPE.FINE_DIVISOR);
+    const fineWeight = Math.floor(RESHAPE.WEIGHT_UNIT * (fineStride / got.stride) ** 2 + 0.5);
+    expect(new Set(got.weights)).toEqual(new Set([RESHAPE.WEIGHT_UNIT, fineWeight]));
+    const d = RESHAPE.FINE_DILATE;
+    const inZone = (p: number) => Math.floor(p / w) >= 130 - d && Math.floor(p / w) < 142 + d && p % w >= 40 - d && p % w < 52 + d;
+    const fine = Array.from(got.pixels).filter((_, i) => got.weights[i] < RESHAPE.WEIGHT_UNIT);
+    expect(fine.length).toBeGreaterThan(0);
+    expect(fine.length).toBeLessThanOrEqual(RESHAPE.FINE_RAYS);
+    expect(fine.every(inZone)).toBe(true);
+    expect(Array.from(got.pixels).filter((_, i) => got.weights[i] === RESHAPE.WEIGHT_UNIT).some(inZone)).toBe(false);
+    for (let i = 1; i < got.pixels.length; i++) expect(got.pixels[i]).toBeGreaterThan(got.pixels[i - 1]);
   });
 
   it('active slots: the shape sliders of a region, sorted', () => {

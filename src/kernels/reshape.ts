@@ -26,8 +26,13 @@ export const RESHAPE = {
   STEPS: 64, // proxy samples per ray through the box
   DEPTH_STEPS: 128, // samples per ray over [near, far] when locating the current surface
   BOX_MARGIN: 0.03, // world units around the surface
+  FINE_RAYS: 1024, // at most this many rays more, on a finer grid over the small other regions in the band (0: off)
+  FINE_AREA: 0.03, // "small": another region whose pixels before the edit are under this share of the image (an ear, a brow)
+  FINE_DILATE: 2, // px around a small region that its finer grid covers
+  FINE_DIVISOR: 2, // the finer grid's step: the band's over this (at least 1 px)
+  WEIGHT_UNIT: 64, // a ray of the band's grid weighs this much, a finer one round(WEIGHT_UNIT (its step / the band's)^2): integers, exact sums
   AREA_WEIGHT: 0.5, // proxy.py mask_loss: weight of |area - painted area| / painted area per edited region
-  OTHERS_MAX_WEIGHT: 0.25, // proxy.py mask_loss: weight of the max over the other regions of (1 - IoU)
+  OTHERS_MAX_WEIGHT: 0.5, // proxy.py mask_loss: weight of the max over the other regions of (1 - IoU) (0.25 until session 35)
   SEARCH: {
     generations: 6,
     batch: 8, // candidates per generation (the graph evaluates them manifest `reshape.batch` rows a run)
@@ -266,11 +271,15 @@ function iouOfCounts(inter: number, areaA: number, areaB: number, same = 0): num
   return union === 0 ? 1 : (inter + same) / union;
 }
 
-/** IoU of label k in two label maps, for every k < numLabels; present[k]: k occurs in either. */
+/**
+ * IoU of label k in two label maps, for every k < numLabels; present[k]: k occurs in either. With
+ * `weights`, each element counts that much (the proxy's rays: integers, so the sums are exact).
+ */
 export function labelIous(
   labels: ArrayLike<number>,
   target: ArrayLike<number>,
   numLabels: number,
+  weights?: ArrayLike<number>,
 ): { ious: Float64Array; present: Uint8Array; areaA: Float64Array; areaB: Float64Array; inter: Float64Array } {
   const inter = new Float64Array(numLabels);
   const inA = new Float64Array(numLabels);
@@ -278,9 +287,10 @@ export function labelIous(
   for (let i = 0; i < labels.length; i++) {
     const a = labels[i];
     const b = target[i];
-    if (a < numLabels) inA[a]++;
-    if (b < numLabels) inB[b]++;
-    if (a === b && a < numLabels) inter[a]++;
+    const w = weights ? weights[i] : 1;
+    if (a < numLabels) inA[a] += w;
+    if (b < numLabels) inB[b] += w;
+    if (a === b && a < numLabels) inter[a] += w;
   }
   const ious = new Float64Array(numLabels);
   const present = new Uint8Array(numLabels);
@@ -293,7 +303,8 @@ export function labelIous(
 
 /**
  * sum over edited regions of (1 - IoU) + AREA_WEIGHT x |area - painted area| / painted area,
- * + 0.5 x mean + OTHERS_MAX_WEIGHT x max over the other regions present of (1 - IoU).
+ * + 0.5 x mean + OTHERS_MAX_WEIGHT x max over the other regions present of (1 - IoU); areas and
+ * IoUs count each element `weights[i]` times (1 without), `outside[k]` more of label k in both.
  */
 export function maskLoss(
   labels: ArrayLike<number>,
@@ -302,8 +313,9 @@ export function maskLoss(
   numLabels: number,
   areaWeight: number = RESHAPE.AREA_WEIGHT,
   outside?: ArrayLike<number>,
+  weights?: ArrayLike<number>,
 ): number {
-  const { ious, present, areaA, areaB, inter } = labelIous(labels, target, numLabels);
+  const { ious, present, areaA, areaB, inter } = labelIous(labels, target, numLabels, weights);
   let loss = 0;
   for (const e of edited) loss += 1 - ious[e] + (areaWeight * Math.abs(areaA[e] - areaB[e])) / Math.max(areaB[e], 1);
   let sum = 0;
@@ -346,12 +358,14 @@ export function gridPositions(n: number, stride: number): number[] {
 }
 
 export interface ProxyPixels {
-  /** Flat image pixel index of each proxy ray, row-major. */
+  /** Flat image pixel index of each proxy ray, row-major (ascending). */
   pixels: Int32Array;
-  /** The grid's step in image pixels (>= 1). */
+  /** The band's grid step in image pixels (>= 1). */
   stride: number;
-  /** [256] how many of the grid's points outside the band hold each label before the edit: the score counts them as unchanged. */
+  /** [256] how many of the grid's points outside the band hold each label before the edit, times WEIGHT_UNIT: the score counts them as unchanged. */
   outside: Float64Array;
+  /** Each ray's integer weight: WEIGHT_UNIT on the band's grid, less on the finer grid over the small other regions. */
+  weights: Float64Array;
 }
 
 /**
@@ -359,9 +373,13 @@ export interface ProxyPixels {
  * regions before and in the painting, dilated by BAND of the short side), on the finest even grid
  * (step >= 1 px) that puts at most MAX_RAYS rays in it. The proxy sees all of the region, so a
  * candidate that changes it away from the stroke pays for it, and a small region (an ear, an eye)
- * is seen at every 1-1.4 px.
+ * is seen at every 1-1.4 px. Where the band is large (hair: a step of 2.5-2.7 px), the small other
+ * regions in it (an ear, a brow: under FINE_AREA of the image before the edit, dilated by
+ * FINE_DILATE px) get a finer grid instead (the step over FINE_DIVISOR, at least 1 px, at most
+ * FINE_RAYS rays), each of its rays weighted by (its step / the band's)^2 in units of 1 / WEIGHT_UNIT.
  */
 export function proxyPixels(before: ArrayLike<number>, target: ArrayLike<number>, width: number, height: number, edited: readonly number[] = []): ProxyPixels {
+  const { MAX_RAYS, STRIDE_GROWTH, FINE_RAYS, FINE_AREA, FINE_DILATE, FINE_DIVISOR, WEIGHT_UNIT } = RESHAPE;
   const mark = new Uint8Array(256);
   for (const e of edited) mark[e] = 1;
   const sel = new Uint8Array(width * height);
@@ -369,19 +387,59 @@ export function proxyPixels(before: ArrayLike<number>, target: ArrayLike<number>
   const band = dilate(sel, width, height, Math.round(RESHAPE.BAND * Math.min(width, height)));
   let inBand = 0;
   for (let i = 0; i < band.length; i++) inBand += band[i];
-  let stride = Math.max(1, Math.sqrt(inBand / RESHAPE.MAX_RAYS));
-  for (;;) {
-    const rows = gridPositions(height, stride);
-    const cols = gridPositions(width, stride);
+  let stride = Math.max(1, Math.sqrt(inBand / MAX_RAYS));
+  // the grid's points in a mask, row-major, or null past `limit`
+  const onGrid = (mask: Uint8Array, step: number, limit: number): number[] | null => {
+    const rows = gridPositions(height, step);
+    const cols = gridPositions(width, step);
     const out: number[] = [];
-    for (const r of rows) for (const c of cols) if (band[r * width + c]) out.push(r * width + c);
-    if (out.length <= RESHAPE.MAX_RAYS) {
-      const outside = new Float64Array(256);
-      for (const r of rows) for (const c of cols) if (!band[r * width + c]) outside[before[r * width + c]]++;
-      return { pixels: Int32Array.from(out), stride, outside };
+    for (const r of rows) for (const c of cols) if (mask[r * width + c]) out.push(r * width + c);
+    return out.length <= limit ? out : null;
+  };
+  let coarse: number[] | null;
+  while ((coarse = onGrid(band, stride, MAX_RAYS)) === null) stride *= STRIDE_GROWTH;
+  const outside = new Float64Array(256);
+  for (const r of gridPositions(height, stride))
+    for (const c of gridPositions(width, stride)) if (!band[r * width + c]) outside[before[r * width + c]] += WEIGHT_UNIT;
+  let fine: number[] = [];
+  let fineStride = stride;
+  let zone: Uint8Array | null = null;
+  if (FINE_RAYS > 0 && stride > 1) {
+    const counts = new Float64Array(256);
+    for (let i = 0; i < width * height; i++) counts[before[i]]++;
+    const small = new Uint8Array(256);
+    for (let k = 0; k < 256; k++) small[k] = !mark[k] && counts[k] > 0 && counts[k] < FINE_AREA * width * height ? 1 : 0;
+    const seed = new Uint8Array(width * height);
+    for (let i = 0; i < seed.length; i++) seed[i] = small[before[i]] || small[target[i]] ? 1 : 0;
+    const z = dilate(seed, width, height, FINE_DILATE);
+    let any = false;
+    for (let i = 0; i < z.length; i++) {
+      z[i] &= band[i];
+      if (z[i]) any = true;
     }
-    stride *= RESHAPE.STRIDE_GROWTH;
+    fineStride = Math.max(1, stride / FINE_DIVISOR);
+    while (any && fineStride < stride) {
+      const got = onGrid(z, fineStride, FINE_RAYS);
+      if (got) {
+        fine = got;
+        break;
+      }
+      fineStride *= STRIDE_GROWTH;
+    }
+    zone = z;
   }
+  if (fine.length && zone) {
+    const z = zone;
+    coarse = coarse.filter((p) => !z[p]);
+  }
+  const fineWeight = Math.max(1, Math.floor(WEIGHT_UNIT * (fineStride / stride) ** 2 + 0.5));
+  const order = [...coarse.map((p) => [p, WEIGHT_UNIT]), ...fine.map((p) => [p, fineWeight])].sort((a, b) => a[0] - b[0]);
+  return {
+    pixels: Int32Array.from(order, (e) => e[0]),
+    stride,
+    outside,
+    weights: Float64Array.from(order, (e) => e[1]),
+  };
 }
 
 /** numpy.linspace(a, b, n) (endpoint included). */
@@ -445,6 +503,8 @@ export class ReshapeProblem {
   readonly stride: number;
   /** Grid points outside the band per label (before the edit): unchanged in every candidate's score. */
   private readonly outside: Float64Array;
+  /** Each proxy ray's weight in the score (proxyPixels). */
+  private readonly weights: Float64Array;
   readonly pixels: Int32Array;
   readonly boxMin: Vec3;
   readonly boxMax: Vec3;
@@ -477,6 +537,7 @@ export class ReshapeProblem {
     const rays = proxyPixels(setup.before, setup.target, width, height, edited);
     this.stride = rays.stride;
     this.outside = rays.outside;
+    this.weights = rays.weights;
     const pix = (this.pixels = rays.pixels);
     const n = (this.rays = pix.length);
     this.o = new Float64Array(n * 3);
@@ -763,7 +824,7 @@ export class ReshapeProblem {
       const lab = all[c];
       if (!this.current) this.current = lab;
       for (let i = 0; i < this.rays; i++) merged[i] = lab[i] !== this.current[i] ? lab[i] : this.goalBefore[i];
-      result[c] = maskLoss(merged, this.goalPainted, edited, numRegions, RESHAPE.AREA_WEIGHT, this.outside);
+      result[c] = maskLoss(merged, this.goalPainted, edited, numRegions, RESHAPE.AREA_WEIGHT, this.outside, this.weights);
     }
     return result;
   }

@@ -34,6 +34,12 @@ STRIDE_GROWTH = 1.05  # the ray grid's pixel step grows by this until the band h
 STEPS = 64           # proxy samples per ray through the box
 DEPTH_STEPS = 128    # samples per ray over [near, far] when locating the current surface
 BOX_MARGIN = 0.03    # world units around the surface
+FINE_RAYS = 1024     # at most this many rays more, on a finer grid over the small other regions in the band (0: off)
+FINE_AREA = 0.03     # "small": another region whose pixels before the edit are under this share of the image (an ear, a brow)
+FINE_DILATE = 2      # px around a small region that its finer grid covers
+FINE_DIVISOR = 2     # the finer grid's step: the band's over this (at least 1 px)
+WEIGHT_UNIT = 64     # a ray of the band's grid weighs this much, a finer one round(WEIGHT_UNIT (its step / the band's)^2):
+                     # integers, so every weighted sum is exact and the browser's scores match to the bit
 
 
 @dataclass
@@ -57,17 +63,25 @@ def grid_positions(n: int, stride: float) -> np.ndarray:
     return k[k < n]
 
 
-def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]) -> tuple[np.ndarray, float, np.ndarray]:
-    """Flat image pixel index of each proxy ray (row-major), the grid's pixel step, and how many
-    of the grid's points outside the band hold each label before the edit ([256]: the score counts
-    them as unchanged, so another region's IoU is that of the whole image, as the benchmark's).
+def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]
+                 ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Flat image pixel index of each proxy ray (row-major, ascending), the grid's pixel step, how many
+    of the grid's points outside the band hold each label before the edit, times WEIGHT_UNIT ([256]:
+    the score counts them as unchanged, so another region's IoU is that of the whole image, as the
+    benchmark's), and each ray's integer weight (WEIGHT_UNIT for a ray of the band's grid).
 
     The rays lie in the band around the edit: the painted pixels and every pixel of the edited
     regions before and in the painting, dilated by BAND of the short side, so the proxy sees all
     of the region (a candidate that changes it away from the stroke, hair shortened at the tips
     but fuller on top, pays for it). They sit on the finest even grid (step >= 1 px) that puts at
     most MAX_RAYS rays in the band: a small region (an ear, an eye) is seen at every 1-1.4 px, where a
-    64 x 64 grid over a square around both ears saw it at every 2-3 px (docs/reshape.md)."""
+    64 x 64 grid over a square around both ears saw it at every 2-3 px (docs/reshape.md).
+
+    Where the band is large (hair: a step of 2.5-2.7 px), the small other regions in it (an ear, a
+    brow: under FINE_AREA of the image before the edit, dilated by FINE_DILATE px) get a finer grid
+    instead, of at most FINE_RAYS rays (the step over FINE_DIVISOR, at least 1 px), each ray weighted by
+    (its step / the band's step)^2, rounded in units of 1 / WEIGHT_UNIT: whether hair grown over an ear costs the ear 3% or 7% of its
+    pixels is what the score of the other regions must tell apart."""
     import torch
 
     from facet.evaluate.metrics import dilate
@@ -80,9 +94,31 @@ def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]) -> t
         rows, cols = grid_positions(h, stride), grid_positions(w, stride)
         on = band[np.ix_(rows, cols)]
         if on.sum() <= MAX_RAYS:
-            outside = np.bincount(before[np.ix_(rows, cols)][~on], minlength=256)
-            return (rows[:, None] * w + cols[None, :])[on], stride, outside
+            break
         stride *= STRIDE_GROWTH
+    outside = np.bincount(before[np.ix_(rows, cols)][~on], minlength=256) * WEIGHT_UNIT
+    coarse = (rows[:, None] * w + cols[None, :])[on]
+    fine = np.zeros(0, np.int64)
+    fine_stride = stride
+    if FINE_RAYS > 0 and stride > 1.0:
+        counts = np.bincount(before.reshape(-1), minlength=256)
+        small = [k for k in range(256) if k not in edited and 0 < counts[k] < FINE_AREA * h * w]
+        zone = band & dilate(torch.from_numpy(np.isin(before, small) | np.isin(target, small)), FINE_DILATE).numpy()
+        fine_stride = max(1.0, stride / FINE_DIVISOR)
+        while zone.any() and fine_stride < stride:
+            fr, fc = grid_positions(h, fine_stride), grid_positions(w, fine_stride)
+            fon = zone[np.ix_(fr, fc)]
+            if fon.sum() <= FINE_RAYS:
+                fine = (fr[:, None] * w + fc[None, :])[fon]
+                break
+            fine_stride *= STRIDE_GROWTH
+        if fine.size:
+            coarse = coarse[~zone.reshape(-1)[coarse]]
+    pix = np.concatenate([coarse, fine])
+    fine_weight = max(1, int(np.floor(WEIGHT_UNIT * (fine_stride / stride) ** 2 + 0.5)))   # half up, as Math.round
+    weights = np.concatenate([np.full(coarse.size, WEIGHT_UNIT), np.full(fine.size, fine_weight)]).astype(np.int64)
+    order = np.argsort(pix, kind="stable")
+    return pix[order], stride, outside, weights[order]
 
 
 class Reshaper:
@@ -133,7 +169,7 @@ class Reshaper:
         x0 = np.concatenate([z[2 * e, slots[e]] for e in edited]).astype(np.float64) if edited else np.zeros(0)
         if x0.size == 0:
             raise ValueError("the edited regions have no shape directions to search")
-        pix, stride, outside = proxy_pixels(before, target, edited)
+        pix, stride, outside, weights = proxy_pixels(before, target, edited)
         o, d = origins[pix].astype(np.float64), dirs[pix].astype(np.float64)
         goal_painted, goal_before = target.reshape(-1)[pix], before.reshape(-1)[pix]
 
@@ -190,7 +226,7 @@ class Reshaper:
                 now["labels"] = labels[0]
             # only the proxy's changes count, applied to the mask the user painted on
             return np.array([proxy.mask_loss(np.where(lab != now["labels"], lab, goal_before), goal_painted, edited, k,
-                                             outside=outside)
+                                             outside=outside, weights=weights)
                              for lab in labels])
 
         res = search(evaluate, x0, cfg)
@@ -200,5 +236,5 @@ class Reshaper:
             z_new[2 * e, slots[e]] = res.x[off:off + len(slots[e])]
             off += len(slots[e])
         return {"z": z_new, "loss": res.loss, "loss0": res.loss0, "history": res.history,
-                "evaluations": res.evaluations, "rays": int(pix.size), "stride": stride,
+                "evaluations": res.evaluations, "rays": int(pix.size), "fine_rays": int((weights < WEIGHT_UNIT).sum()), "stride": stride,
                 "box": [box_min.tolist(), box_max.tolist()], "seconds": time.perf_counter() - t_start}

@@ -45,6 +45,8 @@ def constants() -> dict:
     return {
         "MAX_RAYS": apply_mod.MAX_RAYS, "BAND": apply_mod.BAND, "STRIDE_GROWTH": apply_mod.STRIDE_GROWTH,
         "STEPS": apply_mod.STEPS, "DEPTH_STEPS": apply_mod.DEPTH_STEPS, "BOX_MARGIN": apply_mod.BOX_MARGIN,
+        "FINE_RAYS": apply_mod.FINE_RAYS, "FINE_AREA": apply_mod.FINE_AREA, "FINE_DILATE": apply_mod.FINE_DILATE,
+        "FINE_DIVISOR": apply_mod.FINE_DIVISOR, "WEIGHT_UNIT": apply_mod.WEIGHT_UNIT,
         "AREA_WEIGHT": proxy.AREA_WEIGHT, "OTHERS_MAX_WEIGHT": proxy.OTHERS_MAX_WEIGHT,
         "SEARCH": {f: getattr(cfg, f) for f in ("generations", "batch", "sigma", "decay", "clip", "prior", "seed",
                                                       "compass", "compass_step", "parsimony")},
@@ -137,10 +139,13 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
     bands = []
 
     def band_case(lab: np.ndarray, t: np.ndarray, regions: list[int], **about) -> dict:
-        pix, stride, outside = apply_mod.proxy_pixels(lab, t, regions)
+        pix, stride, outside, weights = apply_mod.proxy_pixels(lab, t, regions)
         on = np.zeros(lab.size, np.uint8)
         on[pix] = 1
+        fine = np.zeros(lab.size, np.uint8)
+        fine[pix[weights < apply_mod.WEIGHT_UNIT]] = 1
         return {**about, "edited": regions, "rays": int(pix.size), "stride": stride, "pixels_rle": paint.rle_encode(on),
+                "fine_rle": paint.rle_encode(fine), "fine_weight": int(weights.min()) if weights.size else apply_mod.WEIGHT_UNIT,
                 "outside": [int(v) for v in outside[:k]]}
 
     for changed in ([0], [res * res - 1], [16 * w + 16], rect, [5 * w + 30, 20 * w + 2]):
