@@ -193,7 +193,7 @@ describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (was
       expect(Array.from(got.outside.slice(0, k)), what).toEqual(b.outside);
       // the finer grid over the small other regions: the same rays, the same weight
       const fine = rleDecode(b.fine_rle, w * h);
-      expect(Array.from(got.pixels).filter((p, i) => got.weights[i] < RESHAPE.WEIGHT_UNIT), what).toEqual(expected.filter((p) => fine[p]));
+      expect(Array.from(got.pixels).filter((_, i) => got.weights[i] < RESHAPE.WEIGHT_UNIT), what).toEqual(expected.filter((p) => fine[p]));
       if (expected.some((p) => fine[p])) expect(Math.min(...got.weights), what).toBe(b.fine_weight);
     }
     expect(py.bands.some((b) => b.stride > 1)).toBe(true);
