@@ -403,7 +403,6 @@ export function proxyPixels(before: ArrayLike<number>, target: ArrayLike<number>
     for (const c of gridPositions(width, stride)) if (!band[r * width + c]) outside[before[r * width + c]] += WEIGHT_UNIT;
   let fine: number[] = [];
   let fineStride = stride;
-  let zone: Uint8Array | null = null;
   if (FINE_RAYS > 0 && stride > 1) {
     const counts = new Float64Array(256);
     for (let i = 0; i < width * height; i++) counts[before[i]]++;
@@ -426,11 +425,7 @@ export function proxyPixels(before: ArrayLike<number>, target: ArrayLike<number>
       }
       fineStride *= STRIDE_GROWTH;
     }
-    zone = z;
-  }
-  if (fine.length && zone) {
-    const z = zone;
-    coarse = coarse.filter((p) => !z[p]);
+    if (fine.length) coarse = coarse.filter((p) => !z[p]); // the finer grid replaces the band's there
   }
   const fineWeight = Math.max(1, Math.floor(WEIGHT_UNIT * (fineStride / stride) ** 2 + 0.5));
   const order = [...coarse.map((p) => [p, WEIGHT_UNIT]), ...fine.map((p) => [p, fineWeight])].sort((a, b) => a[0] - b[0]);
