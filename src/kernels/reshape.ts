@@ -399,8 +399,8 @@ export function proxyPixels(before: ArrayLike<number>, target: ArrayLike<number>
   let coarse: number[] | null;
   while ((coarse = onGrid(band, stride, MAX_RAYS)) === null) stride *= STRIDE_GROWTH;
   const outside = new Float64Array(256);
-  for (const r of gridPositions(height, stride))
-    for (const c of gridPositions(width, stride)) if (!band[r * width + c]) outside[before[r * width + c]] += WEIGHT_UNIT;
+  const cols = gridPositions(width, stride);
+  for (const r of gridPositions(height, stride)) for (const c of cols) if (!band[r * width + c]) outside[before[r * width + c]] += WEIGHT_UNIT;
   let fine: number[] = [];
   let fineStride = stride;
   if (FINE_RAYS > 0 && stride > 1) {
