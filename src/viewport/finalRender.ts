@@ -2,10 +2,11 @@
  * The final path: the `mapping` graph once per portrait, then the `final` graph over the
  * pixels' rays, tile by tile (`render.tile_rays` rays per run), into an RGBA8 image; with
  * `render.edge_supersample` s > 1, the pixels next to another label are drawn again with s x s
- * rays each (anti-aliasing, as export/facet/evaluate/render.py does).
+ * rays each (anti-aliasing, as export/facet/evaluate/render.py does): their mean colour, and the
+ * majority of their labels.
  */
 import { cam2world, pixelRays, rayTBounds, subpixelRays, type Pose } from '../kernels/camera';
-import { imageToRgba8, masksToLabels } from '../kernels/image';
+import { imageToRgba8, majorityLabels, masksToLabels } from '../kernels/image';
 import { zFromSeed } from '../kernels/rng';
 import { edgePixels, marchDepth, minPool3, surfaceBounds, type SdfGrid } from '../kernels/surface';
 import { sliceRows, tilesFor, type Tile } from '../kernels/tiles';
@@ -17,7 +18,7 @@ export interface FinalImage {
   width: number;
   height: number;
   rgba: Uint8Array; // row 0 at the top
-  labels: Uint8Array; // region index per pixel (argmax of the masks)
+  labels: Uint8Array; // region index per pixel (argmax of the masks; at edge pixels the sub-rays' majority)
   depth: Float32Array; // expected depth per pixel (world units along the ray)
   /** Pixels rendered so far (== width * height when complete); unrendered ones have alpha 0. */
   done: number;
@@ -116,11 +117,13 @@ export async function renderFinal(
       masks.set((out.masks.data as Float32Array).subarray(0, tile.count * k), tile.start * k);
     }
     const meanImage = meanRows(image, 3, per);
-    const meanLabels = masksToLabels(meanRows(masks, k, per), k);
+    // the label: the majority of the s x s rays' labels, a tie to the lower region index, as the
+    // world labels its supersampled ground truth (the mean masks' argmax differs on thin regions)
+    const edgeLabels = majorityLabels(masksToLabels(masks, k), k, per);
     const edgeRgba = imageToRgba8(meanImage);
     edges.forEach((p, e) => {
       rgba.set(edgeRgba.subarray(e * 4, e * 4 + 4), p * 4);
-      labels[p] = meanLabels[e];
+      labels[p] = edgeLabels[e];
     });
   }
   return { pose, width: size, height: size, rgba, labels, depth, done };
