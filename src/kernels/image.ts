@@ -25,25 +25,6 @@ export function masksToLabels(masks: Float32Array, regions: number): Uint8Array 
   return out;
 }
 
-/**
- * labels [N * per] of N runs of `per` sub-pixel rays -> one label per run: the most frequent, a tie
- * to the lower region index (how the synthetic world labels a supersampled pixel, and
- * export/facet/evaluate/render.py majority_labels).
- */
-export function majorityLabels(labels: Uint8Array, regions: number, per: number): Uint8Array {
-  const n = labels.length / per;
-  const out = new Uint8Array(n);
-  const counts = new Int32Array(regions);
-  for (let p = 0; p < n; p++) {
-    counts.fill(0);
-    for (let j = 0; j < per; j++) counts[labels[p * per + j]]++;
-    let best = 0;
-    for (let k = 1; k < regions; k++) if (counts[k] > counts[best]) best = k;
-    out[p] = best;
-  }
-  return out;
-}
-
 /** '#rrggbb' -> [r, g, b] in 0..255. */
 export function parseHexColor(hex: string): [number, number, number] {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);

@@ -2,11 +2,10 @@
  * The final path: the `mapping` graph once per portrait, then the `final` graph over the
  * pixels' rays, tile by tile (`render.tile_rays` rays per run), into an RGBA8 image; with
  * `render.edge_supersample` s > 1, the pixels next to another label are drawn again with s x s
- * rays each (anti-aliasing, as export/facet/evaluate/render.py does): their mean colour, and the
- * majority of their labels.
+ * rays each (anti-aliasing, as export/facet/evaluate/render.py does).
  */
 import { cam2world, pixelRays, rayTBounds, subpixelRays, type Pose } from '../kernels/camera';
-import { imageToRgba8, majorityLabels, masksToLabels } from '../kernels/image';
+import { imageToRgba8, masksToLabels } from '../kernels/image';
 import { zFromSeed } from '../kernels/rng';
 import { edgePixels, marchDepth, minPool3, surfaceBounds, type SdfGrid } from '../kernels/surface';
 import { sliceRows, tilesFor, type Tile } from '../kernels/tiles';
@@ -18,7 +17,7 @@ export interface FinalImage {
   width: number;
   height: number;
   rgba: Uint8Array; // row 0 at the top
-  labels: Uint8Array; // region index per pixel (argmax of the masks; at edge pixels the sub-rays' majority)
+  labels: Uint8Array; // region index per pixel (argmax of the masks)
   depth: Float32Array; // expected depth per pixel (world units along the ray)
   /** Pixels rendered so far (== width * height when complete); unrendered ones have alpha 0. */
   done: number;
@@ -117,13 +116,11 @@ export async function renderFinal(
       masks.set((out.masks.data as Float32Array).subarray(0, tile.count * k), tile.start * k);
     }
     const meanImage = meanRows(image, 3, per);
-    // the label: the majority of the s x s rays' labels, a tie to the lower region index, as the
-    // world labels its supersampled ground truth (the mean masks' argmax differs on thin regions)
-    const edgeLabels = majorityLabels(masksToLabels(masks, k), k, per);
+    const meanLabels = masksToLabels(meanRows(masks, k, per), k);
     const edgeRgba = imageToRgba8(meanImage);
     edges.forEach((p, e) => {
       rgba.set(edgeRgba.subarray(e * 4, e * 4 + 4), p * 4);
-      labels[p] = edgeLabels[e];
+      labels[p] = meanLabels[e];
     });
   }
   return { pose, width: size, height: size, rgba, labels, depth, done };

@@ -75,8 +75,7 @@ def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int
     by default a coarse network render finds it. `edge_supersample` s (default
     cfg.final_edge_supersample): the pixels next to another label are rendered again with s * s
     rays each (within the pixel's own t_bounds) and take their mean image and masks, as the
-    world's ground truth is anti-aliased (their label: the majority of the s * s rays' labels, a tie
-    to the lower index, as the world's); 1 turns it off. `t_bounds` [res * res, 2]: every ray's
+    world's ground truth is anti-aliased; 1 turns it off. `t_bounds` [res * res, 2]: every ray's
     bounds, given (the app's, without a preview volume: [near, far]) instead of found."""
     cam = g.cfg.camera
     if t_bounds is not None:
@@ -102,18 +101,7 @@ def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int
             sub = run(so, sd, tb[edges].repeat_interleave(s * s, 0))
             for key in ("image", "masks"):
                 out[key][edges] = sub[key].reshape(edges.numel(), s * s, -1).mean(1)
-    labels = out["masks"].argmax(1)
-    if s > 1 and edges.numel():
-        labels[edges] = majority_labels(sub["masks"].argmax(1), out["masks"].shape[1], s * s)
     image = out["image"].reshape(res, res, 3).permute(2, 0, 1)
     masks = out["masks"].reshape(res, res, -1).permute(2, 0, 1)
     depth = out["depth"].reshape(res, res)
-    return {"image": ((image + 1) / 2).clamp(0, 1), "labels": labels.reshape(res, res), "masks": masks, "depth": depth}
-
-
-def majority_labels(labels: Tensor, regions: int, per: int) -> Tensor:
-    """The label of each run of `per` sub-pixel rays' labels [N * per]: the most frequent, a tie
-    to the lower region index, as the world labels a supersampled pixel (facet.world.render;
-    src/kernels/image.ts majorityLabels)."""
-    counts = F.one_hot(labels.reshape(-1, per), regions).sum(1)
-    return counts.argmax(1)
+    return {"image": ((image + 1) / 2).clamp(0, 1), "labels": masks.argmax(0), "masks": masks, "depth": depth}
