@@ -604,6 +604,30 @@ def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     assert all(resolve(stage_args(i, tmp_path, a)).compile for i in range(len(STAGES)))
 
 
+
+@pytest.mark.parametrize("train_preset", ["default", "smoke"])
+def test_every_recipe_stage_can_start_from_the_one_before(tmp_path, train_preset):
+    """The recipe's stage k+1 fine-tunes stage k's weights (--init-from): its model preset may only
+    add what fine-tuning may add (the SDF gate, the texture's positional encoding, the mask
+    refinement, export settings). The bundled preset's own chain is checked here, without training:
+    the smoke test above runs the tiny twins only, and the default-refine preset's reshape grid once
+    broke stage 6 of the full recipe after 90 minutes of stages 1-5."""
+    import dataclasses
+
+    from facet.config import PRESETS
+    from facet.training.recipe import STAGES, stage_args
+    from facet.training.trainer import init_incompatibility
+
+    a = type("A", (), {"preset": train_preset, "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
+    models = [PRESETS[stage_args(i, tmp_path, a).model_preset] for i in range(len(STAGES))]
+    for i in range(1, len(STAGES)):
+        assert init_incompatibility(models[i - 1], models[i]) == "", (i + 1, models[i - 1].preset, models[i].preset)
+    # and it still refuses what would change the parameters' shapes or meaning
+    assert "hidden: 32 -> 64" in init_incompatibility(PRESETS["default"], dataclasses.replace(PRESETS["default"], hidden=64))
+    assert "texture_pe 6" in init_incompatibility(PRESETS["default"], dataclasses.replace(PRESETS["default"], texture_pe=4))
+    assert "mask_refine 16 -> 8" in init_incompatibility(PRESETS["default-refine"],
+                                                         dataclasses.replace(PRESETS["default-refine"], mask_refine=8))
+
 DDP_WORKER = '''
 import dataclasses, json, os, sys
 from pathlib import Path

@@ -126,6 +126,30 @@ def add_mask_refine(state: dict, fresh: dict) -> dict:
     return {**state, **extra}
 
 
+
+# Model config keys that fine-tuning (--init-from) may change: sdf_gate changes the forward pass
+# only, not the parameters (a gated model may start from an ungated one); final_beta_scale is the
+# model's own calibration (facet calibrate), kept from the source; texture_pe and mask_refine may
+# grow from 0 (the new inputs' weights and the refinement head start at zero: the same function);
+# the reshape graph's grid and batch and whether it reads the refinement are export settings only.
+INIT_FREE = ("sdf_gate", "preset", "final_beta_scale", "texture_pe", "texture_pe_max", "mask_refine",
+             "mask_refine_regions", "reshape_mask_refine", "reshape_resolution", "reshape_batch")
+
+
+def init_incompatibility(src, dst) -> str:
+    """Why a generator with model config `src` cannot start a fine-tune of model config `dst`
+    ("" when it can): the keys that differ outside INIT_FREE, or a texture_pe / mask_refine that
+    changes other than growing from 0."""
+    a, b = src.to_json(), dst.to_json()
+    keys = sorted(k for k in set(a) | set(b) if k not in INIT_FREE and a.get(k) != b.get(k))
+    if keys:
+        return "; ".join(f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys)
+    if (src.texture_pe, src.texture_pe_max) not in ((0, src.texture_pe_max), (dst.texture_pe, dst.texture_pe_max)):
+        return f"texture_pe {src.texture_pe} (max {src.texture_pe_max}) -> {dst.texture_pe} (max {dst.texture_pe_max})"
+    if src.mask_refine not in (0, dst.mask_refine):
+        return f"mask_refine {src.mask_refine} -> {dst.mask_refine}"
+    return ""
+
 class Trainer:
     def __init__(self, tc: TrainConfig, out: Path, model_cfg: ModelConfig | None = None, resume: bool = True):
         self.tc, self.out = tc, Path(out)
@@ -224,19 +248,10 @@ class Trainer:
         from facet.checkpoint import load_generator
 
         src, _ = load_generator(path)
-        # sdf_gate changes the forward pass only, not the parameters: a gated model may start from
-        # an ungated one
-        # final_beta_scale is the model's own calibration (facet calibrate), not the preset's: it is kept
-        # texture_pe may grow from 0: the new inputs' weights start at zero, the same function
-        # mask_refine may grow from 0: its head starts at zero, the same function
-        free = ("sdf_gate", "preset", "final_beta_scale", "texture_pe", "texture_pe_max", "mask_refine",
-                "mask_refine_regions", "reshape_mask_refine")
-        same = lambda c: {k: v for k, v in c.to_json().items() if k not in free}  # noqa: E731
-        if same(src.cfg) != same(self.cfg) or (src.cfg.texture_pe, src.cfg.texture_pe_max) not in (
-                (0, src.cfg.texture_pe_max), (self.cfg.texture_pe, self.cfg.texture_pe_max)) \
-                or src.cfg.mask_refine not in (0, self.cfg.mask_refine):
+        why = init_incompatibility(src.cfg, self.cfg)
+        if why:
             raise ValueError(f"--init-from {path}: its model config differs from preset {self.tc.model_preset!r} "
-                             f"(preset {src.cfg.preset!r}); fine-tuning keeps the architecture "
+                             f"(preset {src.cfg.preset!r}): {why}; fine-tuning keeps the architecture "
                              "(it may only add texture_pe or mask_refine to a model without one)")
         self.g.load_state_dict(add_mask_refine(add_texture_pe(src.state_dict(), self.cfg), self.g.state_dict()))
         if src.cfg.final_beta_scale != self.cfg.final_beta_scale:
