@@ -604,7 +604,6 @@ def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     assert all(resolve(stage_args(i, tmp_path, a)).compile for i in range(len(STAGES)))
 
 
-
 @pytest.mark.parametrize("train_preset", ["default", "smoke"])
 def test_every_recipe_stage_can_start_from_the_one_before(tmp_path, train_preset):
     """The recipe's stage k+1 fine-tunes stage k's weights (--init-from): its model preset may only
@@ -627,6 +626,7 @@ def test_every_recipe_stage_can_start_from_the_one_before(tmp_path, train_preset
     assert "texture_pe 6" in init_incompatibility(PRESETS["default"], dataclasses.replace(PRESETS["default"], texture_pe=4))
     assert "mask_refine 16 -> 8" in init_incompatibility(PRESETS["default-refine"],
                                                          dataclasses.replace(PRESETS["default-refine"], mask_refine=8))
+
 
 DDP_WORKER = '''
 import dataclasses, json, os, sys

@@ -126,7 +126,6 @@ def add_mask_refine(state: dict, fresh: dict) -> dict:
     return {**state, **extra}
 
 
-
 # Model config keys that fine-tuning (--init-from) may change: sdf_gate changes the forward pass
 # only, not the parameters (a gated model may start from an ungated one); final_beta_scale is the
 # model's own calibration (facet calibrate), kept from the source; texture_pe and mask_refine may
@@ -149,6 +148,7 @@ def init_incompatibility(src, dst) -> str:
     if src.mask_refine not in (0, dst.mask_refine):
         return f"mask_refine {src.mask_refine} -> {dst.mask_refine}"
     return ""
+
 
 class Trainer:
     def __init__(self, tc: TrainConfig, out: Path, model_cfg: ModelConfig | None = None, resume: bool = True):
