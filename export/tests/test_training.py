@@ -691,3 +691,26 @@ def test_torchrun_two_ranks_average_their_gradients(tmp_path, objective):
     first = Generator(preset("tiny"))
     assert any(not torch.equal(v, s0["g"][k]) for k, v in first.state_dict().items() if k in s0["g"])
     _check_run(tmp_path / "run", 3)
+
+
+def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
+    """The shipped model folder's train-N-config.json are `facet train-default`'s stages as the repository
+    resolves them today, setting for setting (only the paths of the weights each stage starts from differ):
+    a change to the recipe that is not shipped with new weights fails here."""
+    import dataclasses
+
+    from facet.training.cli import resolve
+    from facet.training.recipe import STAGES, stage_args
+
+    folder = Path(__file__).resolve().parents[2] / "public" / "models" / "facet-default"
+    a = type("A", (), {"preset": "default", "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
+    assert len(STAGES) == 6
+    for i in range(len(STAGES)):
+        shipped = json.loads((folder / f"train-{i + 1}-config.json").read_text())["train"]
+        recipe = dataclasses.asdict(resolve(stage_args(i, tmp_path, a)))
+        assert shipped.keys() == recipe.keys(), f"stage {i + 1}"
+        differ = {k: (shipped[k], recipe[k]) for k in recipe if k != "init_from" and shipped[k] != recipe[k]}
+        assert not differ, f"stage {i + 1}: shipped vs recipe {differ}"
+        assert bool(shipped["init_from"]) == (i > 0)
+        assert shipped["init_from"].endswith(f"stage{i}/generator.safetensors") or i == 0
+    assert json.loads((folder / "train-5-config.json").read_text())["train"]["small_share"] == 0.1
