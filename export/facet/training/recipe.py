@@ -37,7 +37,7 @@ STAGES: list[tuple[str, int, list[str], str]] = [
      ["locality=0", "gate=1.0", "lr=2e-4", "lr_mapping=2e-4", "seed=19", "rebalance_codes=0.2",
       "train_regions=ear", "small_regions=ear", "small_share=0.1", "label_band=0.002"], "-plain"),
     ("the textures only, with the positional encoding", 5000,
-     ["locality=0", "lr=2e-4", "lr_mapping=2e-4", "seed=29", "train_parts=texture", "small_share=0.1"], ""),
+     ["locality=0", "lr=4e-4", "lr_mapping=4e-4", "seed=29", "train_parts=texture", "small_share=0.1"], ""),
     ("the mask refinement of the small regions", 500,
      ["pool_size=96", "locality=0", "lr=5e-4", "seed=31", "train_parts=mask", "view_res=128", "refresh_every=8",
       "edge_rays=4", "small_share=0.1", "label_band=0.002"], "-refine"),
