@@ -566,6 +566,12 @@ def test_compile_trains_the_same_model_with_the_same_names(tmp_path, monkeypatch
     assert not any("_orig_mod" in k for k in g.state_dict())
 
 
+def _recipe_args(train_preset: str):
+    """`facet train-default`'s parsed arguments at full scale, as `stage_args` reads them."""
+    import argparse
+    return argparse.Namespace(preset=train_preset, device=None, threads=2, steps_scale=1.0, set=None)
+
+
 def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
     ungated twin, stages 2-4 on its twin without the texture's positional encoding and stage 6 on its
@@ -594,7 +600,7 @@ def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     w6 = (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
     assert (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns == w6
-    a = type("A", (), {"preset": "default", "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
+    a = _recipe_args("default")
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
     assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 7000
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
@@ -617,7 +623,7 @@ def test_every_recipe_stage_can_start_from_the_one_before(tmp_path, train_preset
     from facet.training.recipe import STAGES, stage_args
     from facet.training.trainer import init_incompatibility
 
-    a = type("A", (), {"preset": train_preset, "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
+    a = _recipe_args(train_preset)
     models = [PRESETS[stage_args(i, tmp_path, a).model_preset] for i in range(len(STAGES))]
     for i in range(1, len(STAGES)):
         assert init_incompatibility(models[i - 1], models[i]) == "", (i + 1, models[i - 1].preset, models[i].preset)
@@ -703,7 +709,7 @@ def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     from facet.training.recipe import STAGES, stage_args
 
     folder = Path(__file__).resolve().parents[2] / "public" / "models" / "facet-default"
-    a = type("A", (), {"preset": "default", "device": None, "threads": 2, "steps_scale": 1.0, "set": None})()
+    a = _recipe_args("default")
     assert len(STAGES) == 6
     for i in range(len(STAGES)):
         shipped = json.loads((folder / f"train-{i + 1}-config.json").read_text())["train"]
