@@ -120,6 +120,17 @@ def test_locality_fine_tune_two_steps(tmp_path):
     assert t.g.cfg.final_beta_scale == 0.25
     t.run()
     assert load_generator(tmp_path / "calibrated" / "generator.safetensors")[0].cfg.final_beta_scale == 0.25
+    # a stage's own final_beta_scale (TrainConfig, the recipe's stage 7) wins over the checkpoint's, is
+    # what the final-render rays of its steps draw with, is saved, and holds again on resume
+    tc7 = dataclasses.replace(tc, init_from=str(first / "generator.safetensors"), locality=0.0, steps=2,
+                              final_beta_scale=0.125)
+    t = Trainer(tc7, tmp_path / "stage7")
+    assert src.cfg.final_beta_scale == 0.25 and load_generator(first / "generator.safetensors")[0].cfg.final_beta_scale == 1.0
+    assert t.g.cfg.final_beta_scale == 0.125 and torch.allclose(t.g.final_beta, t.g.beta * 0.125)
+    t.run()
+    assert load_generator(tmp_path / "stage7" / "generator.safetensors")[0].cfg.final_beta_scale == 0.125
+    assert json.loads((tmp_path / "stage7" / "config.json").read_text())["model"]["final_beta_scale"] == 0.125
+    assert Trainer(tc7, tmp_path / "stage7").g.cfg.final_beta_scale == 0.125   # resumed from last.pt
 
 
 def test_locality_points_match_the_world():
@@ -572,20 +583,20 @@ def _recipe_args(train_preset: str):
     return argparse.Namespace(preset=train_preset, device=None, threads=2, steps_scale=1.0, set=None)
 
 
-def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
+def test_train_default_runs_the_seven_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
-    ungated twin, stages 2-4 on its twin without the texture's positional encoding and stage 6 on its
-    twin with the mask refinement when there are such twins, every stage's time in recipe.json; run
+    ungated twin, stages 2-4 on its twin without the texture's positional encoding and stages 6-7 on
+    its twin with the mask refinement when there are such twins, stage 7 with the export's final beta scale, every stage's time in recipe.json; run
     again, nothing reruns. Every stage compiles by default; `--set compile=false` (here, to keep the
     test short: compiling is test_compile_trains_the_same_model_with_the_same_names's) overrides it."""
     from facet.cli import main
-    from facet.training.recipe import STAGES, stage_args
+    from facet.training.recipe import FINAL_BETA_SCALE, STAGES, stage_args
 
     argv = ["train-default", "--out", str(tmp_path), "--preset", "smoke", "--steps-scale", "0.0001", "--threads", "1",
             "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2", "--set", "compile=false"]
     assert main(argv) == 0
     rec = json.loads((tmp_path / "recipe.json").read_text())
-    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6] and rec["total_seconds"] > 0
+    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6, 7] and rec["total_seconds"] > 0
     where = rec["stages"][0]["machine"]
     assert where["torch_threads"] == 1 and where["cores"] >= 1 and where["cpu"] and where["torch"]
     for i in range(len(STAGES)):
@@ -597,15 +608,19 @@ def test_train_default_runs_the_six_stages_in_order_and_resumes(tmp_path):
     assert json.loads((tmp_path / "stage6" / "config.json").read_text())["train"]["train_parts"] == "mask"
     g6, _ = load_generator(tmp_path / "stage6" / "generator.safetensors")
     assert g6.cfg.preset == "tiny-refine" and g6.cfg.mask_refine_regions == ("eye", "brow", "mouth", "nose")
-    w6 = (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns
+    assert json.loads((tmp_path / "stage7" / "config.json").read_text())["train"]["train_parts"] == "texture"
+    g7, _ = load_generator(tmp_path / "stage7" / "generator.safetensors")
+    assert g7.cfg.preset == "tiny-refine" and g7.cfg.final_beta_scale == FINAL_BETA_SCALE and g6.cfg.final_beta_scale == 1.0
+    w7 = (tmp_path / "stage7" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
-    assert (tmp_path / "stage6" / "generator.safetensors").stat().st_mtime_ns == w6
+    assert (tmp_path / "stage7" / "generator.safetensors").stat().st_mtime_ns == w7
     a = _recipe_args("default")
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
     assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 7000
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
     assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 5000
     assert stage_args(5, tmp_path, a).model_preset == "default-refine" and stage_args(5, tmp_path, a).steps == 500
+    assert stage_args(6, tmp_path, a).model_preset == "default-refine" and stage_args(6, tmp_path, a).steps == 5000
     from facet.training.cli import resolve
     assert all(resolve(stage_args(i, tmp_path, a)).compile for i in range(len(STAGES)))
 
@@ -701,22 +716,30 @@ def test_torchrun_two_ranks_average_their_gradients(tmp_path, objective):
 
 def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     """The shipped model folder's train-N-config.json are `facet train-default`'s stages as the repository
-    resolves them today, setting for setting (only the paths of the weights each stage starts from differ):
-    a change to the recipe that is not shipped with new weights fails here."""
+    resolves them today, setting for setting (only the paths of the weights each stage starts from differ,
+    and a stage that ran before a TrainConfig field existed lacks that field, which must then be at its
+    default): a change to the recipe that is not shipped with new weights fails here."""
     import dataclasses
 
     from facet.training.cli import resolve
-    from facet.training.recipe import STAGES, stage_args
+    from facet.training.recipe import FINAL_BETA_SCALE, STAGES, stage_args
 
     folder = Path(__file__).resolve().parents[2] / "public" / "models" / "facet-default"
     a = _recipe_args("default")
-    assert len(STAGES) == 6
+    from facet.training.config import TrainConfig
+
+    defaults = dataclasses.asdict(TrainConfig())
+    assert len(STAGES) == 7 and not (folder / "train-8-config.json").exists()
     for i in range(len(STAGES)):
         shipped = json.loads((folder / f"train-{i + 1}-config.json").read_text())["train"]
         recipe = dataclasses.asdict(resolve(stage_args(i, tmp_path, a)))
-        assert shipped.keys() == recipe.keys(), f"stage {i + 1}"
+        assert shipped.keys() <= recipe.keys(), f"stage {i + 1}"
+        shipped = {**{k: defaults[k] for k in recipe.keys() - shipped.keys()}, **shipped}
         differ = {k: (shipped[k], recipe[k]) for k in recipe if k != "init_from" and shipped[k] != recipe[k]}
         assert not differ, f"stage {i + 1}: shipped vs recipe {differ}"
         assert bool(shipped["init_from"]) == (i > 0)
         assert shipped["init_from"].endswith(f"stage{i}/generator.safetensors") or i == 0
     assert json.loads((folder / "train-5-config.json").read_text())["train"]["small_share"] == 0.1
+    seventh = json.loads((folder / "train-7-config.json").read_text())
+    assert seventh["train"]["final_beta_scale"] == seventh["model"]["final_beta_scale"] == FINAL_BETA_SCALE
+    assert json.loads((folder / "manifest.json").read_text())["config"]["final_beta_scale"] == FINAL_BETA_SCALE

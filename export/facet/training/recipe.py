@@ -1,5 +1,5 @@
 """`facet train-default --out DIR`: the bundled model's training recipe (docs/training.md, "How the
-bundled model was trained") as one command: its six stages in DIR/stage1..stage6, each starting
+bundled model was trained") as one command: its seven stages in DIR/stage1..stage7, each starting
 from the one before (`--init-from`), each resumable (run the command again), with every stage's
 wall time in DIR/recipe.json. Then `facet calibrate` and `facet export` as docs/training.md says.
 
@@ -23,11 +23,16 @@ POOL = ["pool_size=192", "pool_points=4096", "pool_views=4"]
 # `compile`): the same computation, 1.7-2.0x faster steps on 2 CPU cores (docs/training.md)
 COMMON = POOL + ["compile=true"]
 
+# the final render's beta scale the export applies (`facet calibrate` chose it for the weights shipped
+# since session 22; docs/training.md, "The final render's sharpness"): stage 7 trains the textures
+# against the final render drawn with it
+FINAL_BETA_SCALE = 0.0625
+
 # (name, steps, settings, model variant), each stage from the one before; the variant is a suffix
 # of the train preset's model preset, used when that preset exists: stage 1 trains the ungated
 # model without the texture's positional encoding ("-ungated"), stages 2-4 the gated one without
 # it ("-plain"), stage 5 the preset's own model, which adds it (zero weights for the new inputs),
-# stage 6 the model with the mask refinement ("-refine"; its heads start at zero)
+# stages 6-7 the model with the mask refinement ("-refine"; its heads start at zero)
 STAGES: list[tuple[str, int, list[str], str]] = [
     ("scratch, ungated", 6000, ["save_every=200"], "-ungated"),
     ("gated + locality", 7000, ["locality=10", "seed=5"], "-plain"),
@@ -41,6 +46,9 @@ STAGES: list[tuple[str, int, list[str], str]] = [
     ("the mask refinement of the small regions", 500,
      ["pool_size=96", "locality=0", "lr=5e-4", "seed=31", "train_parts=mask", "view_res=128", "refresh_every=8",
       "edge_rays=4", "small_share=0.1", "label_band=0.002"], "-refine"),
+    ("the textures again, against the final render", 5000,
+     ["locality=0", "lr=4e-4", "lr_mapping=4e-4", "seed=37", "train_parts=texture", "small_share=0.1",
+      f"final_beta_scale={FINAL_BETA_SCALE}"], "-refine"),
 ]
 
 
@@ -117,8 +125,8 @@ def run(a: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train-default", help="the bundled model's six-stage training recipe in one command")
-    p.add_argument("--out", required=True, help="folder for stage1..stage6 and recipe.json")
+    p = sub.add_parser("train-default", help="the bundled model's seven-stage training recipe in one command")
+    p.add_argument("--out", required=True, help="folder for stage1..stage7 and recipe.json")
     p.add_argument("--preset", default="default", help="train preset (tests: smoke)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"])

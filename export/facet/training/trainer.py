@@ -163,6 +163,10 @@ class Trainer:
             self.g.mapping.z_mask.copy_(world_z_mask(self.cfg))
         if tc.init_from:
             self.init_from(Path(tc.init_from))
+        if tc.final_beta_scale > 0 and tc.final_beta_scale != self.cfg.final_beta_scale:
+            import dataclasses
+
+            self.cfg = self.g.cfg = dataclasses.replace(self.cfg, final_beta_scale=tc.final_beta_scale)
         resuming = resume and (self.out / "last.pt").exists()
         if tc.rebalance_codes > 0 and not resuming:   # a resume's last.pt holds the rebalanced weights
             from facet.model.field import rebalance_shape_codes
