@@ -48,6 +48,12 @@ class ModelConfig:
     # With mask_refine: whether the reshape graph's candidate masks include the refinement (as the
     # bakes' do) or keep the unrefined logit, for about half the graph's multiply-adds
     reshape_mask_refine: bool = True
+    # > 0: the background region's colour logit is a polynomial of that degree in the point's network x
+    # and y (every monomial x^i y^j, i + j <= degree), its coefficients a linear function of the
+    # background's texture code (`LocalGenerators.background_rgb`), instead of its texture layers' output.
+    # The synthetic world's background is a smooth gradient and vignette of x and y alone, which the
+    # SIREN layers draw blotchy (docs/training.md, "The background's colour"). 0: its network, as every region.
+    background_poly: int = 0
     feature_dim: int = 0           # > 0: rgb = Linear(feature(h_tex)) as CNeRF; 0: rgb = Linear(h_tex)
     view_dependent: bool = False   # CNeRF feeds the view direction to the mask and feature heads
     sdf_from: Literal["shape", "texture"] = "shape"   # CNeRF: "texture"
@@ -156,6 +162,10 @@ PRESETS["default-refine"] = dataclasses.replace(PRESETS["default"], preset="defa
 PRESETS["tiny-refine"] = dataclasses.replace(PRESETS["tiny"], preset="tiny-refine", texture_pe=2, mask_refine=4,
                                              mask_refine_regions=("eye", "brow", "mouth", "nose"),
                                              reshape_mask_refine=False)
+# default-refine with the background's colour a polynomial of x and y (ModelConfig.background_poly;
+# the recipe's stage 8 trains it alone), and the tiny model's twin of it
+PRESETS["default-refine-bg"] = dataclasses.replace(PRESETS["default-refine"], preset="default-refine-bg", background_poly=4)
+PRESETS["tiny-refine-bg"] = dataclasses.replace(PRESETS["tiny-refine"], preset="tiny-refine-bg", background_poly=2)
 
 
 def preset(name: str, **overrides) -> ModelConfig:

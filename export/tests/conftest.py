@@ -24,12 +24,13 @@ def tiny_gated(tiny) -> Generator:
 @pytest.fixture(scope="session")
 def tiny_refined() -> Generator:
     """The tiny model with the SDF gate, the texture's positional encoding and the mask refinement of
-    some regions (`tiny-refine`: the bundled model's stage 6 in small), its refinement heads nonzero
-    (they start at zero); the reshape graph with the refinement, so it matches the bake."""
+    some regions and the background's colour as a polynomial (`tiny-refine-bg`: the bundled model's
+    stages 6-8 in small), its refinement heads and polynomial coefficients nonzero (they start at
+    zero); the reshape graph with the refinement, so it matches the bake."""
     torch.manual_seed(1)
-    g = Generator(preset("tiny-refine", sdf_gate=True, reshape_mask_refine=True)).eval()
+    g = Generator(preset("tiny-refine-bg", sdf_gate=True, reshape_mask_refine=True)).eval()
     with torch.no_grad():
-        for p in g.local.mask_refine_head.parameters():
+        for p in [*g.local.mask_refine_head.parameters(), *g.local.background_rgb.parameters()]:
             p.normal_(0.0, 0.5)
     g.mapping.update_mean(2000)
     return g

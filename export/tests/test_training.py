@@ -583,10 +583,11 @@ def _recipe_args(train_preset: str):
     return argparse.Namespace(preset=train_preset, device=None, threads=2, steps_scale=1.0, set=None)
 
 
-def test_train_default_runs_the_seven_stages_in_order_and_resumes(tmp_path):
+def test_train_default_runs_the_eight_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
     ungated twin, stages 2-4 on its twin without the texture's positional encoding and stages 6-7 on
-    its twin with the mask refinement when there are such twins, stage 7 with the export's final beta scale, every stage's time in recipe.json; run
+    its twin with the mask refinement when there are such twins, stage 7 with the export's final beta scale, stage 8 (the
+    background's colour, objective `background`) on the twin with the background's polynomial colour, every stage's time in recipe.json; run
     again, nothing reruns. Every stage compiles by default; `--set compile=false` (here, to keep the
     test short: compiling is test_compile_trains_the_same_model_with_the_same_names's) overrides it."""
     from facet.cli import main
@@ -596,7 +597,7 @@ def test_train_default_runs_the_seven_stages_in_order_and_resumes(tmp_path):
             "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2", "--set", "compile=false"]
     assert main(argv) == 0
     rec = json.loads((tmp_path / "recipe.json").read_text())
-    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6, 7] and rec["total_seconds"] > 0
+    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6, 7, 8] and rec["total_seconds"] > 0
     where = rec["stages"][0]["machine"]
     assert where["torch_threads"] == 1 and where["cores"] >= 1 and where["cpu"] and where["torch"]
     for i in range(len(STAGES)):
@@ -611,9 +612,13 @@ def test_train_default_runs_the_seven_stages_in_order_and_resumes(tmp_path):
     assert json.loads((tmp_path / "stage7" / "config.json").read_text())["train"]["train_parts"] == "texture"
     g7, _ = load_generator(tmp_path / "stage7" / "generator.safetensors")
     assert g7.cfg.preset == "tiny-refine" and g7.cfg.final_beta_scale == FINAL_BETA_SCALE and g6.cfg.final_beta_scale == 1.0
-    w7 = (tmp_path / "stage7" / "generator.safetensors").stat().st_mtime_ns
+    eighth = json.loads((tmp_path / "stage8" / "config.json").read_text())["train"]
+    assert eighth["objective"] == "background" and eighth["train_regions"] == "background"
+    g8, _ = load_generator(tmp_path / "stage8" / "generator.safetensors")
+    assert g8.cfg.preset == "tiny-refine-bg" and g8.cfg.background_poly > 0 and g8.cfg.final_beta_scale == FINAL_BETA_SCALE
+    w8 = (tmp_path / "stage8" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
-    assert (tmp_path / "stage7" / "generator.safetensors").stat().st_mtime_ns == w7
+    assert (tmp_path / "stage8" / "generator.safetensors").stat().st_mtime_ns == w8
     a = _recipe_args("default")
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
     assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 7000
@@ -621,6 +626,7 @@ def test_train_default_runs_the_seven_stages_in_order_and_resumes(tmp_path):
     assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 5000
     assert stage_args(5, tmp_path, a).model_preset == "default-refine" and stage_args(5, tmp_path, a).steps == 500
     assert stage_args(6, tmp_path, a).model_preset == "default-refine" and stage_args(6, tmp_path, a).steps == 5000
+    assert stage_args(7, tmp_path, a).model_preset == "default-refine-bg" and stage_args(7, tmp_path, a).steps == 3000
     from facet.training.cli import resolve
     assert all(resolve(stage_args(i, tmp_path, a)).compile for i in range(len(STAGES)))
 
@@ -729,7 +735,7 @@ def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     from facet.training.config import TrainConfig
 
     defaults = dataclasses.asdict(TrainConfig())
-    assert len(STAGES) == 7 and not (folder / "train-8-config.json").exists()
+    assert len(STAGES) == 8 and not (folder / "train-9-config.json").exists()
     for i in range(len(STAGES)):
         shipped = json.loads((folder / f"train-{i + 1}-config.json").read_text())["train"]
         recipe = dataclasses.asdict(resolve(stage_args(i, tmp_path, a)))
@@ -743,3 +749,60 @@ def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     seventh = json.loads((folder / "train-7-config.json").read_text())
     assert seventh["train"]["final_beta_scale"] == seventh["model"]["final_beta_scale"] == FINAL_BETA_SCALE
     assert json.loads((folder / "manifest.json").read_text())["config"]["final_beta_scale"] == FINAL_BETA_SCALE
+
+
+def test_background_poly_replaces_only_the_backgrounds_colour_and_trains_alone(tmp_path):
+    """background_poly: the background's colour logit is a polynomial of x and y whose coefficients
+    come from its texture code. Loaded from a model without it (add_background_rgb: zero
+    coefficients), every other region's fields are the same and the background's colour logit is 0;
+    the bake (one region picked by index) gives what every region at once gives; and a stage with
+    train_regions=background, train_parts=texture moves only the coefficients and the background's
+    texture rows (every other weight bit-identical), so colours change and no surface or label does."""
+    import dataclasses
+
+    from facet.model.field import poly_basis, poly_terms
+    from facet.model.generator import grid_points
+    from facet.training.trainer import add_background_rgb
+
+    first = tmp_path / "first"
+    Trainer(dataclasses.replace(TRAIN_PRESETS["smoke"], model_preset="tiny"), first,
+            model_cfg=preset("tiny", sdf_gate=True)).run()
+    src, _ = load_generator(first / "generator.safetensors")
+    cfg = dataclasses.replace(src.cfg, background_poly=3)
+    g = Generator(cfg).eval()
+    g.load_state_dict(add_background_rgb(src.state_dict(), g.state_dict()))
+    pts = torch.rand(300, 3) * 0.2 - 0.1
+    codes = src.mapping(torch.randn(src.cfg.num_codes, src.cfg.z_dim))
+    a, b = src.fields(pts, codes), g.fields(pts, codes)
+    for key in ("d", "m", "mask_logit"):
+        assert torch.equal(a[key], b[key]), key
+    assert torch.equal(a["rgb"][1:], b["rgb"][1:]) and torch.equal(b["rgb"][0], torch.zeros_like(b["rgb"][0]))
+    x = torch.tensor([[2.0, 3.0, 5.0]])
+    assert poly_terms(3) == 10 and poly_basis(x, 3).tolist() == [[1, 3, 9, 27, 2, 6, 18, 4, 12, 8]]
+
+    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
+                             train_parts="texture", train_regions="background", lr=1e-2)
+    t = Trainer(tc, tmp_path / "ft", model_cfg=cfg)
+    t.run()
+    t.g.cpu().eval()
+    before, after = dict(g.named_parameters()), dict(t.g.named_parameters())
+    moved = [n for n, v in after.items() if not torch.equal(before[n], v.detach())]
+    assert "local.background_rgb.weight" in moved
+    for name in moved:   # stacked weights: only the background's slice (row 0) may move
+        assert name.startswith(("local.background_rgb.", "local.texture.", "local.rgb_head.", "mapping.")), name
+        if not name.startswith("local.background_rgb."):
+            d = (before[name] - after[name].detach()).flatten(1).abs().amax(1)
+            rows = [1] if name.startswith("mapping.") else [0]        # mapping: the background's texture row (1)
+            assert all(i in rows for i in d.nonzero().flatten().tolist()), name
+    c = t.g.fields(pts, codes)
+    assert torch.equal(c["d"], b["d"]) and torch.equal(c["mask_logit"], b["mask_logit"])
+    assert torch.equal(c["rgb"][1:], b["rgb"][1:]) and c["rgb"][0].abs().max() > 1e-3
+    # the bake picks region 0 by index and gets the same colours as every region at once
+    shape, texture = t.g.split_codes(codes)
+    bake = t.g.bake(torch.tensor([0]), shape[:1], texture[:1])
+    grid = t.g.to_net(grid_points(cfg.bake_resolution, cfg.bake_bounds))
+    full = t.g.local(grid, shape, texture)["rgb"][0].reshape(bake["rgb"].shape)
+    assert torch.allclose(bake["rgb"], full, atol=1e-5)
+    other = t.g.bake(torch.tensor([2]), shape[2:3], texture[2:3])
+    assert torch.allclose(other["rgb"], t.g.local(grid, shape, texture)["rgb"][2].reshape(other["rgb"].shape), atol=1e-5)
+    assert load_generator(tmp_path / "ft" / "generator.safetensors")[0].cfg.background_poly == 3

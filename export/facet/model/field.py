@@ -85,6 +85,21 @@ def grid_positional_encoding(cz: Tensor, cy: Tensor, cx: Tensor, count: int, top
     return torch.cat(parts, dim=-1).reshape(n[0] * n[1] * n[2], 6 * L)
 
 
+def poly_basis(x: Tensor, degree: int) -> Tensor:
+    """x [..., P, 3] -> [..., P, (degree + 1)(degree + 2) / 2]: every monomial x^i y^j with i + j <= degree
+    (of the first two coordinates), in the order i = 0.., then j = 0.. (the constant first)."""
+    u, v = x[..., 0], x[..., 1]
+    pu, pv = [torch.ones_like(u)], [torch.ones_like(v)]
+    for _ in range(degree):
+        pu.append(pu[-1] * u)
+        pv.append(pv[-1] * v)
+    return torch.stack([pu[i] * pv[j] for i in range(degree + 1) for j in range(degree + 1 - i)], dim=-1)
+
+
+def poly_terms(degree: int) -> int:
+    return (degree + 1) * (degree + 2) // 2
+
+
 def pick(t: Tensor, index: Tensor | slice | None) -> Tensor:
     """Rows of a stacked tensor [count, ...]: all (None), a static span (slice), or gathered (index)."""
     if index is None:
@@ -228,6 +243,12 @@ class LocalGenerators(nn.Module):
             self.register_buffer("refine_on", torch.tensor(on, dtype=torch.float32).unsqueeze(-1),
                                  persistent=False)
             self.refine_spans = spans(on) if not all(on) else None
+        if cfg.background_poly:
+            # the background's (region 0's) colour logit: polynomial coefficients from its texture code;
+            # zero at first (a grey background until a stage trains it). `is_background` [count, 1]: 1
+            # for region 0, so a graph that picks its region by index (the bake) selects it with a Gather
+            self.background_rgb = StackedLinear(1, c, 3 * poly_terms(cfg.background_poly), scale=0.0)
+            self.register_buffer("is_background", torch.eye(count)[:, :1].contiguous(), persistent=False)
         if cfg.feature_dim > 0:
             self.feature_head = StackedLinear(count, h + v, cfg.feature_dim)
             self.rgb_head = StackedLinear(count, cfg.feature_dim, 3)
@@ -319,7 +340,25 @@ class LocalGenerators(nn.Module):
         if self.cfg.feature_dim > 0:
             feat = self.feature_head(feat, index)
         rgb = self.rgb_head(feat, index)
+        if self.cfg.background_poly:
+            rgb = self._background_rgb(x, texture_code, rgb, index)
         return {"sdf": sdf, "mask_logit": mask_logit, "rgb": rgb}
+
+    def _background_rgb(self, x: Tensor, texture_code: Tensor, rgb: Tensor, index: Tensor | slice | None) -> Tensor:
+        """rgb [..., B, P, 3] with the background's rows replaced by its polynomial colour logit
+        (cfg.background_poly): row 0 where every region is there (index None, or a slice from 0);
+        where an index picks the networks, the rows whose index is 0."""
+        if isinstance(index, slice) and index.start not in (None, 0):
+            return rgb
+        code = texture_code if isinstance(index, Tensor) else texture_code[..., :1, :]     # [..., B or 1, C]
+        coef = self.background_rgb(code.unsqueeze(-2))                                    # [..., B, 1, 3 T]
+        coef = coef.reshape(*coef.shape[:-2], 3, -1).transpose(-1, -2)                     # [..., B, T, 3]
+        basis = poly_basis(x, self.cfg.background_poly).unsqueeze(-3)                      # [..., 1, P, T]
+        col = torch.matmul(basis, coef)                                                    # [..., B, P, 3]
+        if isinstance(index, Tensor):
+            w = pick(self.is_background, index).unsqueeze(-1)                              # [B, 1, 1]
+            return w * col + (1 - w) * rgb
+        return torch.cat([col, rgb[..., 1:, :, :]], dim=-3)
 
 
 class Mapping(nn.Module):

@@ -51,7 +51,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a generator (synthetic world or CNeRF's adversarial objective)")
     p.add_argument("--preset", default="default", choices=sorted(TRAIN_PRESETS))
     p.add_argument("--model-preset", dest="model_preset")
-    p.add_argument("--objective", choices=["synthetic", "gan"])
+    p.add_argument("--objective", choices=["synthetic", "gan", "background"])
     p.add_argument("--steps", type=int)
     p.add_argument("--data", help="gan: folder with images/ and masks/")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"])

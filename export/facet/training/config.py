@@ -8,7 +8,8 @@ from typing import Literal
 
 @dataclass
 class TrainConfig:
-    objective: Literal["synthetic", "gan"] = "synthetic"
+    # "background": the background's polynomial colour alone, fitted to the world's (facet.training.background)
+    objective: Literal["synthetic", "gan", "background"] = "synthetic"
     model_preset: str = "default"
     steps: int = 4000
     lr: float = 1e-4
@@ -22,6 +23,7 @@ class TrainConfig:
     pool_points: int = 16384
     pool_views: int = 6
     view_res: int = 64
+    view_supersample: int = 1      # synthetic: the pool's views from s x s world rays per pixel (mean colour, majority label: the ground truth `facet eval` scores against at s = 2, view_res 256); 1: the ray through the pixel's centre
     edge_rays: float = 0.0         # synthetic: pixels next to another label are drawn 1 + edge_rays times as often as the rest
     refresh_per_step: int = 1
     refresh_every: int = 4         # steps between pool refreshes (world SDFs are costly on a CPU)

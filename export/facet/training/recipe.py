@@ -1,5 +1,5 @@
 """`facet train-default --out DIR`: the bundled model's training recipe (docs/training.md, "How the
-bundled model was trained") as one command: its seven stages in DIR/stage1..stage7, each starting
+bundled model was trained") as one command: its eight stages in DIR/stage1..stage8, each starting
 from the one before (`--init-from`), each resumable (run the command again), with every stage's
 wall time in DIR/recipe.json. Then `facet calibrate` and `facet export` as docs/training.md says.
 
@@ -32,7 +32,9 @@ FINAL_BETA_SCALE = 0.0625
 # of the train preset's model preset, used when that preset exists: stage 1 trains the ungated
 # model without the texture's positional encoding ("-ungated"), stages 2-4 the gated one without
 # it ("-plain"), stage 5 the preset's own model, which adds it (zero weights for the new inputs),
-# stages 6-7 the model with the mask refinement ("-refine"; its heads start at zero)
+# stages 6-7 the model with the mask refinement ("-refine"; its heads start at zero), stage 8 that
+# model with the background's colour a polynomial ("-refine-bg"; its `background` objective renders
+# nothing: facet.training.background)
 STAGES: list[tuple[str, int, list[str], str]] = [
     ("scratch, ungated", 6000, ["save_every=200"], "-ungated"),
     ("gated + locality", 7000, ["locality=10", "seed=5"], "-plain"),
@@ -49,6 +51,9 @@ STAGES: list[tuple[str, int, list[str], str]] = [
     ("the textures again, against the final render", 5000,
      ["locality=0", "lr=4e-4", "lr_mapping=4e-4", "seed=37", "train_parts=texture", "small_share=0.1",
       f"final_beta_scale={FINAL_BETA_SCALE}"], "-refine"),
+    ("the background's colour, a polynomial fitted to the world's", 3000,
+     ["objective=background", "train_regions=background", "train_parts=texture", "lr=3e-3", "lr_mapping=3e-3",
+      "seed=43"], "-refine-bg"),
 ]
 
 
@@ -61,7 +66,7 @@ def stage_args(i: int, out: Path, a: argparse.Namespace) -> argparse.Namespace:
     if f"{model}{variant}" in PRESETS:
         model = f"{model}{variant}"
     return argparse.Namespace(
-        preset=a.preset, model_preset=model, objective="synthetic", steps=max(2, round(steps * a.steps_scale)),
+        preset=a.preset, model_preset=model, objective=None, steps=max(2, round(steps * a.steps_scale)),
         data=None, device=a.device, out=str(out / f"stage{i + 1}"), restart=False, dry_run=False,
         init_from=str(out / f"stage{i}" / "generator.safetensors") if i else None,
         set=COMMON + settings + [f"threads={a.threads}"] + (a.set or []))
@@ -125,8 +130,8 @@ def run(a: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train-default", help="the bundled model's seven-stage training recipe in one command")
-    p.add_argument("--out", required=True, help="folder for stage1..stage7 and recipe.json")
+    p = sub.add_parser("train-default", help="the bundled model's eight-stage training recipe in one command")
+    p.add_argument("--out", required=True, help="folder for stage1..stage8 and recipe.json")
     p.add_argument("--preset", default="default", help="train preset (tests: smoke)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"])

@@ -141,8 +141,11 @@ class Portraits:
 
 @torch.no_grad()
 def make_portraits(seeds: list[int], points: int, views: int, res: int, spec: CameraSpec,
-                   small_share: float = 0.0, small_regions: tuple[int, ...] = SMALL_REGIONS) -> Portraits:
-    """Everything one pool slot holds, for portraits drawn from the given seeds."""
+                   small_share: float = 0.0, small_regions: tuple[int, ...] = SMALL_REGIONS,
+                   supersample: int = 1) -> Portraits:
+    """Everything one pool slot holds, for portraits drawn from the given seeds. `supersample` s > 1:
+    each view pixel is the world's s x s rays (mean colour, majority label, as `facet eval`'s ground
+    truth is at s = 2), not the ray through its centre."""
     parts = []
     for s in seeds:
         g = torch.Generator().manual_seed(s)
@@ -150,7 +153,7 @@ def make_portraits(seeds: list[int], points: int, views: int, res: int, spec: Ca
         pts = point_targets(params, points, g, small_share=small_share, small_regions=small_regions)
         yaw, pitch = pose_prior(views, g, spec)
         rep = take(params, torch.zeros(views, dtype=torch.long))
-        r = render(rep, yaw, pitch, res, res)
+        r = render(rep, yaw, pitch, res, res, supersample=supersample)
         parts.append(Portraits(params_to_latent(params), pts["points"], pts["sdf"], pts["label"], pts["rgb"],
                                yaw[None], pitch[None], r["image"][None], r["labels"][None], r["depth"][None]))
     return Portraits(*(torch.cat([getattr(p, f) for p in parts]) for f in Portraits.__dataclass_fields__))
@@ -160,8 +163,9 @@ class Pool:
     """A fixed-size pool of portraits; `refresh(k)` replaces the k oldest with new ones."""
 
     def __init__(self, size: int, points: int, views: int, res: int, spec: CameraSpec, seed: int,
-                 small_share: float = 0.0, small_regions: tuple[int, ...] = SMALL_REGIONS):
+                 small_share: float = 0.0, small_regions: tuple[int, ...] = SMALL_REGIONS, supersample: int = 1):
         self.size, self.points, self.views, self.res, self.spec = size, points, views, res, spec
+        self.supersample = supersample
         self.small_share, self.small_regions = small_share, small_regions
         self.next_seed = seed * 10_000_000
         assert self.next_seed + 10_000_000 < EVAL_SEED_BASE
@@ -177,14 +181,14 @@ class Pool:
         chunks = []
         for i in range(0, self.size, 8):
             chunks.append(make_portraits(self._seeds(min(8, self.size - i)), self.points, self.views, self.res, self.spec,
-                                         self.small_share, self.small_regions))
+                                         self.small_share, self.small_regions, self.supersample))
             if progress:
                 progress(min(i + 8, self.size))
         self.data = Portraits(*(torch.cat([getattr(c, f) for c in chunks]) for f in Portraits.__dataclass_fields__))
 
     def refresh(self, k: int) -> None:
         new = make_portraits(self._seeds(k), self.points, self.views, self.res, self.spec, self.small_share,
-                             self.small_regions)
+                             self.small_regions, self.supersample)
         for f in Portraits.__dataclass_fields__:
             buf = getattr(self.data, f)
             for j in range(k):

@@ -65,7 +65,8 @@ def region_indices(cfg: ModelConfig, names: str, option: str) -> tuple[int, ...]
     return tuple(out)
 
 
-TEXTURE_PARTS = ("local.texture.", "local.rgb_head.", "local.feature_head.")
+TEXTURE_PARTS = ("local.texture.", "local.rgb_head.", "local.feature_head.", "local.background_rgb.")
+BACKGROUND_RGB = "local.background_rgb."   # one network (the background's), not one per region
 MASK_REFINE_PARTS = ("local.mask_refine.", "local.mask_refine_head.")
 # train_parts -> (the local generators' parameters that train, by name prefix; which mapping rows:
 # "all" of the regions' rows, their "texture" rows only, or "none")
@@ -95,7 +96,7 @@ def freeze_all_but(g: Generator, regions: tuple[int, ...] | None, parts: str = "
     g.grad_rows = tuple(bool(v) for v in keep_rows) if rows != "none" and not keep_rows.all() else None
     for name, p in g.named_parameters():
         if name.startswith(prefixes):
-            mask = keep_local
+            mask = keep_local[:1] if name.startswith(BACKGROUND_RGB) else keep_local
         elif name.startswith("mapping.") and rows != "none":
             mask = keep_rows
         else:
@@ -126,13 +127,20 @@ def add_mask_refine(state: dict, fresh: dict) -> dict:
     return {**state, **extra}
 
 
+def add_background_rgb(state: dict, fresh: dict) -> dict:
+    """A state dict without the background's polynomial colour (ModelConfig.background_poly) -> one
+    with `fresh`'s coefficients (zero: a grey background until a stage trains them)."""
+    extra = {k: v for k, v in fresh.items() if k.startswith(BACKGROUND_RGB) and k not in state}
+    return {**state, **extra}
+
+
 # Model config keys that fine-tuning (--init-from) may change: sdf_gate changes the forward pass
 # only, not the parameters (a gated model may start from an ungated one); final_beta_scale is the
 # model's own calibration (facet calibrate), kept from the source; texture_pe and mask_refine may
 # grow from 0 (the new inputs' weights and the refinement head start at zero: the same function);
 # the reshape graph's grid and batch and whether it reads the refinement are export settings only.
 INIT_FREE = ("sdf_gate", "preset", "final_beta_scale", "texture_pe", "texture_pe_max", "mask_refine",
-             "mask_refine_regions", "reshape_mask_refine", "reshape_resolution", "reshape_batch")
+             "mask_refine_regions", "reshape_mask_refine", "reshape_resolution", "reshape_batch", "background_poly")
 
 
 def init_incompatibility(src, dst) -> str:
@@ -147,6 +155,8 @@ def init_incompatibility(src, dst) -> str:
         return f"texture_pe {src.texture_pe} (max {src.texture_pe_max}) -> {dst.texture_pe} (max {dst.texture_pe_max})"
     if src.mask_refine not in (0, dst.mask_refine):
         return f"mask_refine {src.mask_refine} -> {dst.mask_refine}"
+    if src.background_poly not in (0, dst.background_poly):
+        return f"background_poly {src.background_poly} -> {dst.background_poly}"
     return ""
 
 
@@ -159,7 +169,7 @@ class Trainer:
         torch.manual_seed(tc.seed + self.rank)
         self.cfg = model_cfg or preset(tc.model_preset)
         self.g = Generator(self.cfg).to(self.device)
-        if tc.objective == "synthetic":
+        if tc.objective in ("synthetic", "background"):
             self.g.mapping.z_mask.copy_(world_z_mask(self.cfg))
         if tc.init_from:
             self.init_from(Path(tc.init_from))
@@ -201,6 +211,10 @@ class Trainer:
 
     def _objective(self):
         tc = self.tc
+        if tc.objective == "background":
+            from facet.training.background import BackgroundObjective
+
+            return BackgroundObjective(self.g, tc.batch * 8, tc.points // 8, tc.seed + self.rank)
         if tc.objective == "synthetic":
             from facet.training.synthetic import SyntheticObjective
             from facet.training.synthetic_data import Pool
@@ -209,7 +223,7 @@ class Trainer:
 
             small = region_indices(self.cfg, tc.small_regions, "small_regions") if tc.small_regions else SMALL_REGIONS
             pool = Pool(tc.pool_size, tc.pool_points, tc.pool_views, tc.view_res, self.cfg.camera, tc.seed + self.rank,
-                        tc.small_share, small)
+                        tc.small_share, small, tc.view_supersample)
             from facet.training.synthetic import SyntheticLossWeights
 
             weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points, gate=tc.gate,
@@ -239,7 +253,7 @@ class Trainer:
 
     def export_extra(self) -> dict:
         """Metadata the exporter reads: slider names for the synthetic world's parameters."""
-        if self.tc.objective != "synthetic":
+        if self.tc.objective not in ("synthetic", "background"):
             return {}
         from facet.world.params import param_spec_json
 
@@ -257,7 +271,8 @@ class Trainer:
             raise ValueError(f"--init-from {path}: its model config differs from preset {self.tc.model_preset!r} "
                              f"(preset {src.cfg.preset!r}): {why}; fine-tuning keeps the architecture "
                              "(it may only add texture_pe or mask_refine to a model without one)")
-        self.g.load_state_dict(add_mask_refine(add_texture_pe(src.state_dict(), self.cfg), self.g.state_dict()))
+        fresh = self.g.state_dict()
+        self.g.load_state_dict(add_background_rgb(add_mask_refine(add_texture_pe(src.state_dict(), self.cfg), fresh), fresh))
         if src.cfg.final_beta_scale != self.cfg.final_beta_scale:
             import dataclasses
 
