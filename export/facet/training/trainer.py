@@ -120,18 +120,21 @@ def add_texture_pe(state: dict, cfg: ModelConfig) -> dict:
     return {**state, key: torch.cat([w, pad], dim=-1)}
 
 
+def add_missing(state: dict, fresh: dict, prefixes: str | tuple[str, ...]) -> dict:
+    """`state` plus the entries of `fresh` (a new model's state dict) under `prefixes` that it lacks."""
+    return {**state, **{k: v for k, v in fresh.items() if k.startswith(prefixes) and k not in state}}
+
+
 def add_mask_refine(state: dict, fresh: dict) -> dict:
     """A state dict without the mask refinement -> one with `fresh`'s (a new model's: its head
     starts at zero, so the model computes the same function)."""
-    extra = {k: v for k, v in fresh.items() if k.startswith(MASK_REFINE_PARTS) and k not in state}
-    return {**state, **extra}
+    return add_missing(state, fresh, MASK_REFINE_PARTS)
 
 
 def add_background_rgb(state: dict, fresh: dict) -> dict:
     """A state dict without the background's polynomial colour (ModelConfig.background_poly) -> one
     with `fresh`'s coefficients (zero: a grey background until a stage trains them)."""
-    extra = {k: v for k, v in fresh.items() if k.startswith(BACKGROUND_RGB) and k not in state}
-    return {**state, **extra}
+    return add_missing(state, fresh, BACKGROUND_RGB)
 
 
 # Model config keys that fine-tuning (--init-from) may change: sdf_gate changes the forward pass
