@@ -548,6 +548,37 @@ def test_mask_loss_weights_reach_the_objective_and_its_total(tmp_path):
     assert torch.allclose(out["total"] - off["total"], 2.0 * out["mask2d"], rtol=1e-4, atol=1e-6)
 
 
+def test_color_loss_l2_squares_the_colour_errors_and_nothing_else(tmp_path):
+    """`--set color_loss=l2` turns the two colour losses (rgb3d at the 3D points, image on the rays)
+    into mean squared errors, which PSNR scores, computed here by hand from the same renders;
+    every other loss is the same as with "l1", and any other name is refused."""
+    import dataclasses
+
+    from facet.training.synthetic import BAND, synthetic_losses
+
+    t = Trainer(dataclasses.replace(TRAIN_PRESETS["smoke"], color_loss="l2"), tmp_path)
+    w = t.objective.w
+    assert w.color_loss == "l2"
+    t.objective.setup()
+    batch = t.objective.pool.batch(2, 64, 16, torch.Generator().manual_seed(0))
+    batch = {k: v.to(t.device) for k, v in batch.items()}
+    with torch.no_grad():
+        l2 = synthetic_losses(t.g, batch, w, 4, torch.Generator().manual_seed(1))
+        l1 = synthetic_losses(t.g, batch, dataclasses.replace(w, color_loss="l1"), 4, torch.Generator().manual_seed(1))
+        f = t.g.fields(batch["points"], t.g.mapping(batch["z"]))
+    visible = (batch["sdf"] > -BAND).float()[..., None]
+    diff = torch.sigmoid(f["c"]) - batch["rgb"]
+    assert torch.allclose(l2["rgb3d"], (visible * diff.pow(2)).mean(), rtol=1e-5)
+    assert torch.allclose(l1["rgb3d"], (visible * diff.abs()).mean(), rtol=1e-5)
+    assert l2["image"] < l1["image"]                          # errors under 1: their squares are smaller
+    others = set(l1) - {"rgb3d", "image", "total"}
+    assert {"sdf", "mask3d", "mask2d", "depth", "psnr"} <= others
+    for k in others:
+        assert torch.equal(l1[k], l2[k]), k
+    with pytest.raises(ValueError, match="color_loss"):
+        synthetic_losses(t.g, batch, dataclasses.replace(w, color_loss="huber"), 4, torch.Generator().manual_seed(1))
+
+
 def test_compile_trains_the_same_model_with_the_same_names(tmp_path, monkeypatch):
     """`--set compile=true` compiles the local generators and the base SDF in place: the same
     losses as eager (to float rounding) for two steps, and a checkpoint with the same tensor names

@@ -39,6 +39,19 @@ class SyntheticLossWeights:
     # which in the air around a thin body (a brow on the face, an ear) is mostly a shell of the
     # small region; a smaller band keeps that shell for the surface alone. Colors keep BAND.
     label_band: float = BAND
+    # The colour losses (rgb3d, image): "l1", the absolute error, or "l2", the squared error, which
+    # `facet eval`'s PSNR scores: where a colour cannot be matched (an edge, a fine texture) L2
+    # draws the mean of what it may be, L1 its median
+    color_loss: str = "l1"
+
+
+def color_error(diff: Tensor, kind: str) -> Tensor:
+    """Per-channel colour error: |diff| ("l1") or diff^2 ("l2")."""
+    if kind == "l1":
+        return diff.abs()
+    if kind == "l2":
+        return diff.pow(2)
+    raise ValueError(f"color_loss: expected 'l1' or 'l2', got {kind!r}")
 
 
 def sdf_loss(pred_net: Tensor, true_world: Tensor, scale: float, clamp: float = 0.03) -> Tensor:
@@ -134,7 +147,7 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
         onehot = F.one_hot(label, g.cfg.num_regions).movedim(-1, -2).float()
         out["gate"] = F.binary_cross_entropy_with_logits(logits, onehot)
     visible = (batch["sdf"] > -BAND).float()[..., None]         # deep inside: color never seen
-    out["rgb3d"] = (visible * (torch.sigmoid(f["c"]) - batch["rgb"]).abs()).mean()
+    out["rgb3d"] = (visible * color_error(torch.sigmoid(f["c"]) - batch["rgb"], w.color_loss)).mean()
 
     # Half the rays as the preview sees the volume (uniform over [near, far]), half as the final
     # render samples it (around the surface, from a slightly perturbed depth like the preview's).
@@ -153,7 +166,7 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     final = g.render_rays(codes, batch["ray_origins"][:, h:], batch["ray_dirs"][:, h:], tb,
                           beta_scale=g.cfg.final_beta_scale)
     r = {k: torch.cat([uniform[k], final[k]], 1) for k in ("image", "masks", "depth")}
-    out["image"] = (r["image"] - (batch["pixel_rgb"] * 2 - 1)).abs().mean()
+    out["image"] = color_error(r["image"] - (batch["pixel_rgb"] * 2 - 1), w.color_loss).mean()
     out["mask2d"] = F.nll_loss(torch.log(r["masks"].clamp(1e-6, 1.0)).transpose(1, 2), batch["pixel_label"])
     out["depth"] = ((uniform["depth"] - batch["pixel_depth"][:, :h]).abs() * scale).mean()
     if w.locality > 0 and b > 1:
