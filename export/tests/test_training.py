@@ -579,6 +579,43 @@ def test_color_loss_l2_squares_the_colour_errors_and_nothing_else(tmp_path):
         synthetic_losses(t.g, batch, dataclasses.replace(w, color_loss="huber"), 4, torch.Generator().manual_seed(1))
 
 
+def test_final_rays_own_sample_around_the_models_surface_as_the_final_render_does(tmp_path):
+    """`--set final_rays=own`: the final-render half of the rays samples within a margin of the model's
+    own surface (its depth at the final beta), and from the world's surface to the far end where the
+    model's lies more than 2 margins behind it (a silhouette the model misses), as
+    facet.evaluate.render.surface_bounds does with the pooled neighbour depth. "world" is unchanged."""
+    import dataclasses
+
+    from facet.training.synthetic import own_surface_bounds, synthetic_losses
+
+    t = Trainer(dataclasses.replace(TRAIN_PRESETS["smoke"], final_rays="own"), tmp_path)
+    assert t.objective.w.final_rays == "own"
+    t.objective.setup()
+    batch = t.objective.pool.batch(2, 64, 16, torch.Generator().manual_seed(0))
+    g, cam, m = t.g, t.g.cfg.camera, t.g.cfg.surface_margin
+    codes = g.mapping(batch["z"])
+    o, d = batch["ray_origins"], batch["ray_dirs"]
+    with torch.no_grad():
+        own = g.render_rays(codes, o, d, torch.tensor([cam.near, cam.far]).expand(*o.shape[:2], 2), samples=32,
+                            beta_scale=g.cfg.final_beta_scale)["depth"]
+        at_own = own_surface_bounds(g, codes, o, d, own, m)
+        behind = own_surface_bounds(g, codes, o, d, own - 3 * m, m)
+    inside = (own - m > cam.near) & (own + m < cam.far)
+    assert inside.any()
+    assert torch.allclose(at_own[..., 0][inside], (own - m)[inside], atol=1e-5)
+    assert torch.allclose(at_own[..., 1][inside], (own + m)[inside], atol=1e-5)
+    assert torch.allclose(behind[..., 1][inside], torch.full_like(own[inside], cam.far))
+    assert torch.allclose(behind[..., 0][inside], (own - 4 * m)[inside].clamp(cam.near, cam.far), atol=1e-5)
+    w = t.objective.w
+    with torch.no_grad():
+        out = synthetic_losses(g, batch, w, 4, torch.Generator().manual_seed(1))
+        ref = synthetic_losses(g, batch, dataclasses.replace(w, final_rays="world"), 4, torch.Generator().manual_seed(1))
+    assert torch.isfinite(out["total"]) and not torch.equal(out["image"], ref["image"])
+    assert torch.equal(out["sdf"], ref["sdf"]) and torch.equal(out["depth"], ref["depth"])
+    with pytest.raises(ValueError, match="final_rays"):
+        synthetic_losses(g, batch, dataclasses.replace(w, final_rays="mine"), 4, torch.Generator().manual_seed(1))
+
+
 def test_compile_trains_the_same_model_with_the_same_names(tmp_path, monkeypatch):
     """`--set compile=true` compiles the local generators and the base SDF in place: the same
     losses as eager (to float rounding) for two steps, and a checkpoint with the same tensor names

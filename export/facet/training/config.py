@@ -41,6 +41,7 @@ class TrainConfig:
     mask3d: float = 0.5            # synthetic: weight of the 3D points' mask cross-entropy (SyntheticLossWeights.mask3d)
     mask2d: float = 0.5            # synthetic: weight of the rays' mask loss (SyntheticLossWeights.mask2d)
     color_loss: str = "l1"         # synthetic: "l1" or "l2" (squared error, what PSNR scores) for the colour losses, rgb3d and image (SyntheticLossWeights.color_loss)
+    final_rays: str = "world"      # synthetic: the final-render half of the rays samples around the world's surface ("world") or the model's own, as the final render does ("own"; SyntheticLossWeights.final_rays)
     label_band: float = 0.006      # synthetic: 3D points this far (world units) outside every body are background for the mask losses (SyntheticLossWeights.label_band)
     small_share: float = 0.0       # synthetic: share of near-surface 3D points reserved for eye, brow, mouth, nose, ear
     small_regions: str = ""        # synthetic: comma-separated regions small_share draws near ("" = eye,brow,mouth,nose,ear)

@@ -43,6 +43,12 @@ class SyntheticLossWeights:
     # `facet eval`'s PSNR scores: where a colour cannot be matched (an edge, a fine texture) L2
     # draws the mean of what it may be, L1 its median
     color_loss: str = "l1"
+    # Where the final-render half of the rays samples: "world", around the world's surface (its depth,
+    # jittered); "own", as the final render of `facet eval` and the app does, around the model's own
+    # surface (a uniform march at the final beta, 32 samples, no gradient), reaching to the far end
+    # where the model's surface lies more than 2 margins behind the world's (the model misses a
+    # silhouette the world has there), so the colours are trained where the final render reads them
+    final_rays: str = "world"
 
 
 def color_error(diff: Tensor, kind: str) -> Tensor:
@@ -52,6 +58,24 @@ def color_error(diff: Tensor, kind: str) -> Tensor:
     if kind == "l2":
         return diff.pow(2)
     raise ValueError(f"color_loss: expected 'l1' or 'l2', got {kind!r}")
+
+
+def own_surface_bounds(g: Generator, codes: Tensor, origins: Tensor, dirs: Tensor, world_depth: Tensor,
+                       margin: float) -> Tensor:
+    """t_bounds [B, N, 2] around the model's own surface, as the final render finds them
+    (facet.evaluate.render: coarse_depth, surface_bounds), per ray: the world's depth stands in for
+    the nearer neighbour the final render pools, so a ray whose own surface lies more than 2 margins
+    behind the world's reaches to the far end."""
+    cam = g.cfg.camera
+    b, n, _ = origins.shape
+    with torch.no_grad():
+        own = g.render_rays(codes.detach(), origins, dirs,
+                            torch.tensor([cam.near, cam.far], device=origins.device).expand(b, n, 2),
+                            samples=32, beta_scale=g.cfg.final_beta_scale)["depth"]
+    nearest = torch.minimum(own, world_depth)
+    t0 = (nearest - margin).clamp(cam.near, cam.far)
+    t1 = torch.where(own - nearest > 2 * margin, torch.full_like(own, cam.far), (nearest + margin).clamp(cam.near, cam.far))
+    return torch.stack([torch.minimum(t0, t1 - 1e-3), t1], -1)
 
 
 def sdf_loss(pred_net: Tensor, true_world: Tensor, scale: float, clamp: float = 0.03) -> Tensor:
@@ -161,8 +185,14 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
                             jitter=(torch.rand(b, h, samples, generator=gen) - 0.5).to(dev))
     depth = batch["pixel_depth"][:, h:] + torch.randn(b, n - h, generator=gen).to(dev) * 0.003
     m = g.cfg.surface_margin
-    tb = torch.stack([(depth - m).clamp(cam.near, cam.far), (depth + m).clamp(cam.near, cam.far)], -1)
-    tb = torch.minimum(tb, torch.stack([tb[..., 1] - 1e-3, tb[..., 1]], -1))
+    if w.final_rays == "own":
+        tb = own_surface_bounds(g, codes, batch["ray_origins"][:, h:], batch["ray_dirs"][:, h:],
+                                batch["pixel_depth"][:, h:], m)
+    elif w.final_rays == "world":
+        tb = torch.stack([(depth - m).clamp(cam.near, cam.far), (depth + m).clamp(cam.near, cam.far)], -1)
+        tb = torch.minimum(tb, torch.stack([tb[..., 1] - 1e-3, tb[..., 1]], -1))
+    else:
+        raise ValueError(f"final_rays: expected 'world' or 'own', got {w.final_rays!r}")
     final = g.render_rays(codes, batch["ray_origins"][:, h:], batch["ray_dirs"][:, h:], tb,
                           beta_scale=g.cfg.final_beta_scale)
     r = {k: torch.cat([uniform[k], final[k]], 1) for k in ("image", "masks", "depth")}

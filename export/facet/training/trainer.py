@@ -231,7 +231,8 @@ class Trainer:
 
             weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points, gate=tc.gate,
                                           mask3d=tc.mask3d, mask2d=tc.mask2d, label_band=tc.label_band,
-                                          locality_background=tc.locality_background, color_loss=tc.color_loss)
+                                          locality_background=tc.locality_background, color_loss=tc.color_loss,
+                                          final_rays=tc.final_rays)
             return SyntheticObjective(self.g, pool, tc.batch, tc.points, tc.rays, tc.samples,
                                       tc.refresh_per_step, tc.seed * 7919 + self.rank, weights=weights,
                                       refresh_every=tc.refresh_every, edge_rays=tc.edge_rays)
