@@ -155,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.set_defaults(fn=cmd_report)
 
     for mod in ("facet.world.cli", "facet.training.cli", "facet.evaluate.cli", "facet.bench.cli",
-                "facet.reshape.bench", "facet.evaluate.sliders", "facet.evaluate.calibrate", "facet.training.recipe"):
+                "facet.reshape.bench", "facet.evaluate.sliders", "facet.evaluate.calibrate", "facet.evaluate.errors",
+                "facet.training.recipe"):
         try:
             __import__(mod, fromlist=["add_parser"]).add_parser(sub)
         except ModuleNotFoundError as err:

@@ -79,6 +79,36 @@ def test_calibrate_scores_each_scale_on_calibration_seeds_and_restores_the_model
     assert r["choice"] in (1.0, 0.25)
 
 
+def test_error_split_adds_up_to_the_eval_psnr_and_its_parts(tiny, tmp_path):
+    """`facet errors`: the three parts' pixels and errors each add up to one; the insides by region add
+    up to the inside part and the label pairs to the wrong part; with one portrait its pooled PSNR is
+    `facet eval`'s PSNR of that portrait; making a part perfect can only raise the PSNR."""
+    import argparse
+    import math
+
+    from facet.evaluate.cli import eval_one
+    from facet.evaluate.errors import error_split, run
+    from facet.training.synthetic_data import CALIBRATION_SEED_BASE
+
+    r = error_split(tiny, n=1, res=32, supersample=1, top=100, progress=False)
+    assert r["seed_base"] == CALIBRATION_SEED_BASE and r["pixels"] == 32 * 32
+    parts = r["parts"]
+    assert math.isclose(sum(p["pixels"] for p in parts.values()), 1.0, rel_tol=1e-9)
+    assert math.isclose(sum(p["error"] for p in parts.values()), 1.0, rel_tol=1e-9)
+    assert parts["wrong"]["pixels"] > 0, "an untrained tiny model gets some labels wrong"
+    assert math.isclose(sum(p["error"] for p in r["inside"].values()), parts["inside"]["error"], rel_tol=1e-6, abs_tol=1e-12)
+    assert math.isclose(sum(p["error"] for p in r["wrong_pairs"]), parts["wrong"]["error"], rel_tol=1e-6, abs_tol=1e-12)
+    assert sum(p["pixels"] for p in r["wrong_pairs"]) == round(parts["wrong"]["pixels"] * 32 * 32)
+    assert all(p["world"] != p["model"] for p in r["wrong_pairs"])
+    assert [p["error"] for p in r["wrong_pairs"]] == sorted((p["error"] for p in r["wrong_pairs"]), reverse=True)
+    row = eval_one(tiny, 0, 32, False, 1, seed_base=CALIBRATION_SEED_BASE)["row"]
+    assert math.isclose(r["psnr_pooled"], row["psnr"], abs_tol=1e-3)
+    assert all(p["psnr_if_perfect"] >= r["psnr_pooled"] - 1e-9 for p in parts.values())
+    out = tmp_path / "errors.json"
+    with pytest.raises(SystemExit, match="--n"):
+        run(argparse.Namespace(model=None, n=0, res=32, supersample=1, held_out=False, top=5, threads=1, out=str(out)))
+
+
 def test_calibrate_chooses_the_best_iou_within_the_psnr_slack():
     from facet.evaluate.calibrate import choose
 

@@ -41,10 +41,12 @@ def _worker_init(model_src: str) -> None:
 
 
 @torch.no_grad()
-def eval_one(g, i: int, res: int, locality: bool, supersample: int, seed_base: int | None = None) -> dict:
+def eval_one(g, i: int, res: int, locality: bool, supersample: int, seed_base: int | None = None,
+             keep: bool = False) -> dict:
     """Held-out portrait i: its metrics against ground truth and, when `locality`, the share of
     pixels changed outside each region's masks when that region's codes are re-sampled.
-    `seed_base` (default EVAL_SEED_BASE): the portrait's seed is seed_base + i."""
+    `seed_base` (default EVAL_SEED_BASE): the portrait's seed is seed_base + i. `keep`: the
+    result also holds both renders ("pred": the model's, "gt": the world's, image [3, H, W] and labels)."""
     from facet.evaluate.metrics import changed_outside, iou_per_region, psnr, ssim
     from facet.evaluate.render import render_image
     from facet.training.synthetic_data import EVAL_SEED_BASE
@@ -71,7 +73,11 @@ def eval_one(g, i: int, res: int, locality: bool, supersample: int, seed_base: i
             codes2 = g.mapping(params_to_latent(edited)[0], 1.0)
             pred2 = render_image(g, codes2, yaw, pitch, res)
             loc[name] = changed_outside(pred["image"], pred2["image"], pred["labels"] == r, pred2["labels"] == r)
-    return {"row": row, "ious": ious, "loc": loc}
+    out = {"row": row, "ious": ious, "loc": loc}
+    if keep:
+        out["pred"] = {"image": pred["image"], "labels": pred["labels"]}
+        out["gt"] = {"image": gt["image"][0], "labels": gt["labels"][0]}
+    return out
 
 
 def _eval_one_job(args: tuple) -> dict:
