@@ -368,6 +368,25 @@ def test_frozen_rows_detach_their_codes_with_the_same_gradients(regions, parts):
         assert not f["sdf"].requires_grad and not f["mask_logit"].requires_grad
 
 
+def _grown_from_smoke(tmp_path, base: dict, grow: dict, add):
+    """A tiny model (preset tiny with `base`) trained by the smoke preset into tmp_path/first, and its
+    weights loaded into that model with `grow` added, `add` filling in what the checkpoint lacks from
+    the new model's fresh state: (first, the grown config, the grown model, 300 points, codes, the
+    checkpoint's fields there, the grown model's fields there)."""
+    import dataclasses
+
+    first = tmp_path / "first"
+    Trainer(dataclasses.replace(TRAIN_PRESETS["smoke"], model_preset="tiny"), first,
+            model_cfg=preset("tiny", **base)).run()
+    src, _ = load_generator(first / "generator.safetensors")
+    cfg = dataclasses.replace(src.cfg, **grow)
+    g = Generator(cfg).eval()
+    g.load_state_dict(add(src.state_dict(), g.state_dict()))
+    pts = torch.rand(300, 3) * 0.2 - 0.1
+    codes = src.mapping(torch.randn(src.cfg.num_codes, src.cfg.z_dim))
+    return first, cfg, g, pts, codes, src.fields(pts, codes), g.fields(pts, codes)
+
+
 def test_mask_refine_starts_as_the_checkpoint_without_it_and_moves_only_the_labels(tmp_path):
     """A model with the mask refinement, loaded from one without it (add_mask_refine: the head
     starts at zero), computes the same fields; --set train_parts=mask then moves the refinement alone
@@ -378,16 +397,8 @@ def test_mask_refine_starts_as_the_checkpoint_without_it_and_moves_only_the_labe
 
     from facet.training.trainer import add_mask_refine
 
-    first = tmp_path / "first"
-    Trainer(dataclasses.replace(TRAIN_PRESETS["smoke"], model_preset="tiny"), first,
-            model_cfg=preset("tiny", sdf_gate=True, texture_pe=2)).run()
-    src, _ = load_generator(first / "generator.safetensors")
-    cfg = dataclasses.replace(src.cfg, mask_refine=8)
-    g = Generator(cfg).eval()
-    g.load_state_dict(add_mask_refine(src.state_dict(), g.state_dict()))
-    pts = torch.rand(300, 3) * 0.2 - 0.1
-    codes = src.mapping(torch.randn(src.cfg.num_codes, src.cfg.z_dim))
-    a, b = src.fields(pts, codes), g.fields(pts, codes)
+    first, cfg, g, pts, codes, a, b = _grown_from_smoke(tmp_path, {"sdf_gate": True, "texture_pe": 2},
+                                                        {"mask_refine": 8}, add_mask_refine)
     for key in ("d", "m", "c", "mask_logit"):
         assert torch.equal(a[key], b[key]), key
     tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
@@ -832,16 +843,8 @@ def test_background_poly_replaces_only_the_backgrounds_colour_and_trains_alone(t
     from facet.model.generator import grid_points
     from facet.training.trainer import add_background_rgb
 
-    first = tmp_path / "first"
-    Trainer(dataclasses.replace(TRAIN_PRESETS["smoke"], model_preset="tiny"), first,
-            model_cfg=preset("tiny", sdf_gate=True)).run()
-    src, _ = load_generator(first / "generator.safetensors")
-    cfg = dataclasses.replace(src.cfg, background_poly=3)
-    g = Generator(cfg).eval()
-    g.load_state_dict(add_background_rgb(src.state_dict(), g.state_dict()))
-    pts = torch.rand(300, 3) * 0.2 - 0.1
-    codes = src.mapping(torch.randn(src.cfg.num_codes, src.cfg.z_dim))
-    a, b = src.fields(pts, codes), g.fields(pts, codes)
+    first, cfg, g, pts, codes, a, b = _grown_from_smoke(tmp_path, {"sdf_gate": True}, {"background_poly": 3},
+                                                        add_background_rgb)
     for key in ("d", "m", "mask_logit"):
         assert torch.equal(a[key], b[key]), key
     assert torch.equal(a["rgb"][1:], b["rgb"][1:]) and torch.equal(b["rgb"][0], torch.zeros_like(b["rgb"][0]))

@@ -44,15 +44,14 @@ def error_split(g, n: int, res: int = 256, supersample: int = 2, seed_base: int 
     for i in tqdm(range(n), desc="errors", disable=not progress):
         o = eval_one(g, i, res, False, supersample, seed_base=base, keep=True)
         d = (o["pred"]["image"] - o["gt"]["image"]).double().pow(2).mean(0).reshape(-1)   # per pixel, channels' mean
-        world, model = o["gt"]["labels"].reshape(res, res), o["pred"]["labels"].reshape(res, res)
+        world, model = o["gt"]["labels"], o["pred"]["labels"]                              # [H, W]
         wrong = world != model
         edge = (label_edges(world) | label_edges(model)) & ~wrong
-        for j, m in enumerate((wrong, edge, ~wrong & ~edge)):
-            m = m.reshape(-1)
+        masks = [m.reshape(-1) for m in (wrong, edge, ~wrong & ~edge)]
+        for j, m in enumerate(masks):
             part_sse[j] += d[m].sum()
             part_px[j] += m.sum()
-        inside = (~wrong & ~edge).reshape(-1)
-        w = world.reshape(-1)
+        inside, w = masks[2], world.reshape(-1)
         in_sse.index_add_(0, w[inside], d[inside])
         in_px += torch.bincount(w[inside], minlength=k).double()
         pair = w * k + model.reshape(-1)

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from facet.evaluate.render import surface_bounds
 from facet.model.generator import Generator
 from facet.training.synthetic_data import BACKGROUND, BAND, Pool
 
@@ -72,10 +73,7 @@ def own_surface_bounds(g: Generator, codes: Tensor, origins: Tensor, dirs: Tenso
         own = g.render_rays(codes.detach(), origins, dirs,
                             torch.tensor([cam.near, cam.far], device=origins.device).expand(b, n, 2),
                             samples=32, beta_scale=g.cfg.final_beta_scale)["depth"]
-    nearest = torch.minimum(own, world_depth)
-    t0 = (nearest - margin).clamp(cam.near, cam.far)
-    t1 = torch.where(own - nearest > 2 * margin, torch.full_like(own, cam.far), (nearest + margin).clamp(cam.near, cam.far))
-    return torch.stack([torch.minimum(t0, t1 - 1e-3), t1], -1)
+    return surface_bounds(torch.minimum(own, world_depth), own, cam.near, cam.far, margin)
 
 
 def sdf_loss(pred_net: Tensor, true_world: Tensor, scale: float, clamp: float = 0.03) -> Tensor:
@@ -189,8 +187,7 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
         tb = own_surface_bounds(g, codes, batch["ray_origins"][:, h:], batch["ray_dirs"][:, h:],
                                 batch["pixel_depth"][:, h:], m)
     elif w.final_rays == "world":
-        tb = torch.stack([(depth - m).clamp(cam.near, cam.far), (depth + m).clamp(cam.near, cam.far)], -1)
-        tb = torch.minimum(tb, torch.stack([tb[..., 1] - 1e-3, tb[..., 1]], -1))
+        tb = surface_bounds(depth, depth, cam.near, cam.far, m)            # [depth - m, depth + m]
     else:
         raise ValueError(f"final_rays: expected 'world' or 'own', got {w.final_rays!r}")
     final = g.render_rays(codes, batch["ray_origins"][:, h:], batch["ray_dirs"][:, h:], tb,
