@@ -54,6 +54,17 @@ class ModelConfig:
     # The synthetic world's background is a smooth gradient and vignette of x and y alone, which the
     # SIREN layers draw blotchy (docs/training.md, "The background's colour"). 0: its network, as every region.
     background_poly: int = 0
+    # > 0 (needs texture_pe): the regions in `material_regions` get a second colour and a material
+    # logit m that picks between the two: rgb = rgb_head(h_tex) + sigmoid(m) * rgb_delta(h_tex) (for
+    # neck+cloth sigmoid(m) is the share of skin: training's target, `material_targets`). m is a
+    # FiLM-SIREN layer of this width on [shape features, the positional encoding], conditioned on the
+    # region's *shape* code, and a linear head; rgb_delta starts at zero (the same model). The world's
+    # neck+cloth is skin above a neckline and cloth below it, the neckline set by shape parameters
+    # (neckline depth, collar) that the texture layers see only through the shape features: they draw
+    # the V-neck's skin as cloth (docs/training.md, "Two materials in one region"). Colours only: no
+    # SDF, mask or label changes.
+    material: int = 0
+    material_regions: tuple[str, ...] = ()
     feature_dim: int = 0           # > 0: rgb = Linear(feature(h_tex)) as CNeRF; 0: rgb = Linear(h_tex)
     view_dependent: bool = False   # CNeRF feeds the view direction to the mask and feature heads
     sdf_from: Literal["shape", "texture"] = "shape"   # CNeRF: "texture"
@@ -109,6 +120,7 @@ class ModelConfig:
         d = dataclasses.asdict(self)
         d["regions"] = list(self.regions)
         d["mask_refine_regions"] = list(self.mask_refine_regions)
+        d["material_regions"] = list(self.material_regions)
         d["camera"] = dataclasses.asdict(self.camera)
         return d
 
@@ -119,6 +131,8 @@ class ModelConfig:
         d["regions"] = tuple(d.get("regions", REGIONS))
         if "mask_refine_regions" in d:
             d["mask_refine_regions"] = tuple(d["mask_refine_regions"])
+        if "material_regions" in d:
+            d["material_regions"] = tuple(d["material_regions"])
         cam = {k: tuple(v) if isinstance(v, list) else v for k, v in cam.items()}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
@@ -166,6 +180,16 @@ PRESETS["tiny-refine"] = dataclasses.replace(PRESETS["tiny"], preset="tiny-refin
 # the recipe's stage 8 trains it alone), and the tiny model's twin of it
 PRESETS["default-refine-bg"] = dataclasses.replace(PRESETS["default-refine"], preset="default-refine-bg", background_poly=4)
 PRESETS["tiny-refine-bg"] = dataclasses.replace(PRESETS["tiny-refine"], preset="tiny-refine-bg", background_poly=2)
+# default-refine and default-refine-bg with neck+cloth's two materials, the neck's skin and the cloth
+# (ModelConfig.material; the recipe's stage 7 adds it, stage 8 keeps it), and the tiny model's twins
+PRESETS["default-refine-mat"] = dataclasses.replace(PRESETS["default-refine"], preset="default-refine-mat",
+                                                    material=16, material_regions=("neck_cloth",))
+PRESETS["default-refine-bg-mat"] = dataclasses.replace(PRESETS["default-refine-bg"], preset="default-refine-bg-mat",
+                                                       material=16, material_regions=("neck_cloth",))
+PRESETS["tiny-refine-mat"] = dataclasses.replace(PRESETS["tiny-refine"], preset="tiny-refine-mat",
+                                                 material=4, material_regions=("neck_cloth",))
+PRESETS["tiny-refine-bg-mat"] = dataclasses.replace(PRESETS["tiny-refine-bg"], preset="tiny-refine-bg-mat",
+                                                    material=4, material_regions=("neck_cloth",))
 
 
 def preset(name: str, **overrides) -> ModelConfig:

@@ -24,13 +24,15 @@ def tiny_gated(tiny) -> Generator:
 @pytest.fixture(scope="session")
 def tiny_refined() -> Generator:
     """The tiny model with the SDF gate, the texture's positional encoding and the mask refinement of
-    some regions and the background's colour as a polynomial (`tiny-refine-bg`: the bundled model's
-    stages 6-8 in small), its refinement heads and polynomial coefficients nonzero (they start at
-    zero); the reshape graph with the refinement, so it matches the bake."""
+    some regions, the background's colour as a polynomial and neck+cloth's two materials
+    (`tiny-refine-bg-mat`: the bundled model's stages 6-8 in small), its refinement heads, polynomial
+    coefficients and second colour nonzero (they start at zero); the reshape graph with the
+    refinement, so it matches the bake."""
     torch.manual_seed(1)
-    g = Generator(preset("tiny-refine-bg", sdf_gate=True, reshape_mask_refine=True)).eval()
+    g = Generator(preset("tiny-refine-bg-mat", sdf_gate=True, reshape_mask_refine=True)).eval()
     with torch.no_grad():
-        for p in [*g.local.mask_refine_head.parameters(), *g.local.background_rgb.parameters()]:
+        for p in [*g.local.mask_refine_head.parameters(), *g.local.background_rgb.parameters(),
+                  *g.local.rgb_delta.parameters()]:
             p.normal_(0.0, 0.5)
     g.mapping.update_mean(2000)
     return g

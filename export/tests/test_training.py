@@ -664,9 +664,10 @@ def _recipe_args(train_preset: str):
 
 def test_train_default_runs_the_eight_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
-    ungated twin, stages 2-4 on its twin without the texture's positional encoding and stages 6-7 on
-    its twin with the mask refinement when there are such twins, stage 7 with the export's final beta scale, stage 8 (the
-    background's colour, objective `background`) on the twin with the background's polynomial colour, every stage's time in recipe.json; run
+    ungated twin, stages 2-4 on its twin without the texture's positional encoding and stage 6 on
+    its twin with the mask refinement when there are such twins, stage 7 on that with neck+cloth's two
+    materials and with the export's final beta scale, stage 8 (the background's colour, objective
+    `background`) on the twin with the background's polynomial colour too, every stage's time in recipe.json; run
     again, nothing reruns. Every stage compiles by default; `--set compile=false` (here, to keep the
     test short: compiling is test_compile_trains_the_same_model_with_the_same_names's) overrides it."""
     from facet.cli import main
@@ -690,11 +691,13 @@ def test_train_default_runs_the_eight_stages_in_order_and_resumes(tmp_path):
     assert g6.cfg.preset == "tiny-refine" and g6.cfg.mask_refine_regions == ("eye", "brow", "mouth", "nose")
     assert json.loads((tmp_path / "stage7" / "config.json").read_text())["train"]["train_parts"] == "texture"
     g7, _ = load_generator(tmp_path / "stage7" / "generator.safetensors")
-    assert g7.cfg.preset == "tiny-refine" and g7.cfg.final_beta_scale == FINAL_BETA_SCALE and g6.cfg.final_beta_scale == 1.0
+    assert g7.cfg.preset == "tiny-refine-mat" and g7.cfg.final_beta_scale == FINAL_BETA_SCALE and g6.cfg.final_beta_scale == 1.0
+    assert g7.cfg.material_regions == ("neck_cloth",) and g6.cfg.material == 0
     eighth = json.loads((tmp_path / "stage8" / "config.json").read_text())["train"]
     assert eighth["objective"] == "background" and eighth["train_regions"] == "background"
     g8, _ = load_generator(tmp_path / "stage8" / "generator.safetensors")
-    assert g8.cfg.preset == "tiny-refine-bg" and g8.cfg.background_poly > 0 and g8.cfg.final_beta_scale == FINAL_BETA_SCALE
+    assert g8.cfg.preset == "tiny-refine-bg-mat" and g8.cfg.background_poly > 0 and g8.cfg.final_beta_scale == FINAL_BETA_SCALE
+    assert g8.cfg.material > 0
     w8 = (tmp_path / "stage8" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
     assert (tmp_path / "stage8" / "generator.safetensors").stat().st_mtime_ns == w8
@@ -704,8 +707,8 @@ def test_train_default_runs_the_eight_stages_in_order_and_resumes(tmp_path):
     assert stage_args(3, tmp_path, a).model_preset == "default-plain"
     assert stage_args(4, tmp_path, a).model_preset == "default" and stage_args(4, tmp_path, a).steps == 5000
     assert stage_args(5, tmp_path, a).model_preset == "default-refine" and stage_args(5, tmp_path, a).steps == 500
-    assert stage_args(6, tmp_path, a).model_preset == "default-refine" and stage_args(6, tmp_path, a).steps == 5000
-    assert stage_args(7, tmp_path, a).model_preset == "default-refine-bg" and stage_args(7, tmp_path, a).steps == 3000
+    assert stage_args(6, tmp_path, a).model_preset == "default-refine-mat" and stage_args(6, tmp_path, a).steps == 5000
+    assert stage_args(7, tmp_path, a).model_preset == "default-refine-bg-mat" and stage_args(7, tmp_path, a).steps == 3000
     from facet.training.cli import resolve
     assert all(resolve(stage_args(i, tmp_path, a)).compile for i in range(len(STAGES)))
 
@@ -877,3 +880,76 @@ def test_background_poly_replaces_only_the_backgrounds_colour_and_trains_alone(t
     other = t.g.bake(torch.tensor([2]), shape[2:3], texture[2:3])
     assert torch.allclose(other["rgb"], t.g.local(grid, shape, texture)["rgb"][2].reshape(other["rgb"].shape), atol=1e-5)
     assert load_generator(tmp_path / "ft" / "generator.safetensors")[0].cfg.background_poly == 3
+
+
+def test_material_mixes_a_second_colour_in_its_regions_only_and_trains_with_the_textures(tmp_path):
+    """material: the regions named in material_regions get a second colour, rgb_head + sigmoid(m) *
+    rgb_delta, m from their shape code and the positional encoding. Loaded from a model without it
+    (add_material: rgb_delta zero), every field is the same; a train_parts=texture stage of those
+    regions moves the new weights and their colours, never an SDF or a label, nor another region's
+    colour; the bake (one region picked by index) gives what every region at once gives."""
+    import dataclasses
+
+    from facet.model.generator import grid_points
+    from facet.training.trainer import add_material
+
+    first, cfg, g, pts, codes, a, b = _grown_from_smoke(
+        tmp_path, {"sdf_gate": True, "texture_pe": 2}, {"material": 4, "material_regions": ("neck_cloth",)},
+        add_material)
+    for key in ("d", "m", "c", "mask_logit", "rgb"):
+        assert torch.equal(a[key], b[key]), key
+    neck = cfg.regions.index("neck_cloth")
+    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
+                             train_parts="texture", train_regions="neck_cloth", lr=1e-2)
+    t = Trainer(tc, tmp_path / "ft", model_cfg=cfg)
+    t.run()
+    t.g.cpu().eval()
+    before, after = dict(g.named_parameters()), dict(t.g.named_parameters())
+    moved = [n for n, v in after.items() if not torch.equal(before[n], v.detach())]
+    assert "local.rgb_delta.weight" in moved
+    for name in moved:   # stacked weights: only neck+cloth's slice moves; the mapping: its texture row
+        assert name.startswith(("local.material", "local.rgb_delta.", "local.texture.", "local.rgb_head.",
+                                "mapping.")), name
+        if name.startswith("local.material"):   # random at init, so not g's: other regions' colours are checked below
+            continue
+        d = (before[name] - after[name].detach()).flatten(1).abs().amax(1)
+        rows = [2 * neck + 1] if name.startswith("mapping.") else [neck]
+        assert all(i in rows for i in d.nonzero().flatten().tolist()), (name, d)
+    c = t.g.fields(pts, codes)
+    assert torch.equal(c["d"], b["d"]) and torch.equal(c["mask_logit"], b["mask_logit"])
+    assert torch.equal(c["rgb"][:neck], b["rgb"][:neck]) and (c["rgb"][neck] - b["rgb"][neck]).abs().max() > 1e-4
+    shape, texture = t.g.split_codes(codes)
+    grid = t.g.to_net(grid_points(cfg.bake_resolution, cfg.bake_bounds))
+    full = t.g.local(grid, shape, texture)["rgb"]
+    for r in (neck, 0, 3):
+        bake = t.g.bake(torch.tensor([r]), shape[r:r + 1], texture[r:r + 1])
+        assert torch.allclose(bake["rgb"], full[r].reshape(bake["rgb"].shape), atol=1e-5), r
+    assert load_generator(tmp_path / "ft" / "generator.safetensors")[0].cfg.material_regions == ("neck_cloth",)
+    with pytest.raises(ValueError, match="texture_pe"):
+        Generator(preset("tiny", material=4, material_regions=("neck_cloth",)))
+    with pytest.raises(ValueError, match="material_regions"):
+        Generator(preset("tiny", texture_pe=2, material=4, material_regions=("necks",)))
+
+
+def test_material_targets_are_the_colour_the_world_shades_neck_and_cloth_with():
+    """The pool's material targets: -1 off neck+cloth; on it 0 where the world shades the point with
+    the cloth's colour and 1 where with the neck's skin, both present on a portrait with a deep
+    V-neck; a point's colour changes with the cloth's hue exactly where the target says cloth."""
+    from facet.training.synthetic_data import NECK_CLOTH, point_targets
+    from facet.world import sample_params
+
+    params = sample_params(11, 1)
+    params["neck_cloth"]["shape"][0, 0] = 1.0        # the deepest V-neck
+    params["neck_cloth"]["texture"][0, 1] = 0.5      # a saturated cloth, so its hue shows
+    t = point_targets(params, 8192, torch.Generator().manual_seed(5))
+    m, label = t["material"][0], t["label"][0]
+    assert torch.equal(m[label != NECK_CLOTH], torch.full_like(m[label != NECK_CLOTH], -1.0))
+    on = label == NECK_CLOTH
+    assert set(m[on].unique().tolist()) == {0.0, 1.0}
+    assert 0.01 < (m[on] == 1).float().mean() < 0.5
+    params["neck_cloth"]["texture"][0, 0] = (params["neck_cloth"]["texture"][0, 0] + 0.5) % 1.0   # another hue
+    t2 = point_targets(params, 8192, torch.Generator().manual_seed(5))
+    assert torch.equal(t2["points"], t["points"])
+    changed = (t2["rgb"][0] - t["rgb"][0]).abs().amax(-1) > 1e-4
+    lit = t["rgb"][0].amax(-1) > 0.02                 # colour visible at all (not in full shadow)
+    assert torch.equal(changed[on & lit], (m == 0)[on & lit])

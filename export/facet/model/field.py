@@ -141,10 +141,14 @@ class StackedLinear(nn.Module):
 
 def refine_on(cfg: ModelConfig) -> list[int]:
     """Per region, 1 if it has a mask refinement (cfg.mask_refine_regions; empty: every region)."""
-    names = cfg.mask_refine_regions
+    return regions_on(cfg, cfg.mask_refine_regions, "mask_refine_regions")
+
+
+def regions_on(cfg: ModelConfig, names: tuple[str, ...], option: str) -> list[int]:
+    """Per region, 1 if `names` lists it (empty: every region)."""
     unknown = [n for n in names if n not in cfg.regions]
     if unknown:
-        raise ValueError(f"mask_refine_regions: unknown regions {unknown} (regions: {', '.join(cfg.regions)})")
+        raise ValueError(f"{option}: unknown regions {unknown} (regions: {', '.join(cfg.regions)})")
     return [1 if not names or r in names else 0 for r in cfg.regions]
 
 
@@ -243,6 +247,17 @@ class LocalGenerators(nn.Module):
             self.register_buffer("refine_on", torch.tensor(on, dtype=torch.float32).unsqueeze(-1),
                                  persistent=False)
             self.refine_spans = spans(on) if not all(on) else None
+        if cfg.material:
+            if not cfg.texture_pe or cfg.view_dependent:
+                raise ValueError("material reads the texture's positional encoding (set texture_pe) "
+                                 "and needs view_dependent=False")
+            self.material = FiLMSiren(count, h, cfg.material, c, cfg, first=False, extra=pe, zero_extra=False)
+            self.material_head = StackedLinear(count, cfg.material, 1)
+            self.rgb_delta = StackedLinear(count, h, 3, scale=0.0)     # zero: the same model at first
+            on = regions_on(cfg, cfg.material_regions, "material_regions")
+            self.register_buffer("material_on", torch.tensor(on, dtype=torch.float32).unsqueeze(-1),
+                                 persistent=False)
+            self.material_spans = spans(on) if not all(on) else None
         if cfg.background_poly:
             # the background's (region 0's) colour logit: polynomial coefficients from its texture code;
             # zero at first (a grey background until a stage trains it). `is_background` [count, 1]: 1
@@ -340,9 +355,42 @@ class LocalGenerators(nn.Module):
         if self.cfg.feature_dim > 0:
             feat = self.feature_head(feat, index)
         rgb = self.rgb_head(feat, index)
+        if self.cfg.material:
+            rgb = self._material(rgb, h_tex, h_shape, shape_code, index, pe)
         if self.cfg.background_poly:
             rgb = self._background_rgb(x, texture_code, rgb, index)
         return {"sdf": sdf, "mask_logit": mask_logit, "rgb": rgb}
+
+    def _material(self, rgb: Tensor, h_tex: Tensor, h_shape: Tensor, shape_code: Tensor, index: Tensor | None,
+                  pe: Tensor | None) -> Tensor:
+        """rgb [..., B, P, 3] plus, in the material regions, sigmoid(material logit) * rgb_delta(h_tex)."""
+        def mix(a: int | None, b: int | None, idx):
+            sl = slice(a, b)
+            r = self.material(h_shape[..., sl, :, :], shape_code[..., sl, :], idx, pe)
+            s = torch.sigmoid(self.material_head(r, idx))                             # [..., B, P, 1]
+            return s * self.rgb_delta(h_tex[..., sl, :, :], idx)
+        if index is not None or self.material_spans is None:
+            d = mix(None, None, index)
+            if index is not None and self.material_spans is not None:
+                d = d * pick(self.material_on, index).unsqueeze(-1)                   # [B, 1, 1]
+            return rgb + d
+        parts, prev = [], 0
+        for a, b in self.material_spans:
+            if a > prev:
+                parts.append(rgb[..., prev:a, :, :])
+            parts.append(rgb[..., a:b, :, :] + mix(a, b, slice(a, b)))
+            prev = b
+        if prev < rgb.shape[-3]:
+            parts.append(rgb[..., prev:, :, :])
+        return torch.cat(parts, dim=-3)
+
+    def material_logit(self, x: Tensor, shape_code: Tensor, region: int) -> Tensor:
+        """One material region's logit (cfg.material) at points x [..., P, 3]; shape_code [..., K, C] -> [..., P]."""
+        idx = torch.tensor([region], device=x.device)
+        code = shape_code[..., region:region + 1, :]
+        h = self._shape_features(x, code, idx)
+        r = self.material(h, code, idx, self._pe(x))
+        return self.material_head(r, idx)[..., 0, :, 0]
 
     def _background_rgb(self, x: Tensor, texture_code: Tensor, rgb: Tensor, index: Tensor | slice | None) -> Tensor:
         """rgb [..., B, P, 3] with the background's rows replaced by its polynomial colour logit

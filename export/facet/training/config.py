@@ -42,6 +42,8 @@ class TrainConfig:
     mask2d: float = 0.5            # synthetic: weight of the rays' mask loss (SyntheticLossWeights.mask2d)
     color_loss: str = "l1"         # synthetic: "l1" or "l2" (squared error, what PSNR scores) for the colour losses, rgb3d and image (SyntheticLossWeights.color_loss)
     final_rays: str = "world"      # synthetic: the final-render half of the rays samples around the world's surface ("world") or the model's own, as the final render does ("own"; SyntheticLossWeights.final_rays)
+    material3d: float = 1.0        # synthetic, models with material: weight of the material logit's BCE against the world's (SyntheticLossWeights.material3d)
+    material_rgb: float = 1.0      # synthetic, models with material: the 3D colour loss's weight at the second material's points (SyntheticLossWeights.material_rgb)
     label_band: float = 0.006      # synthetic: 3D points this far (world units) outside every body are background for the mask losses (SyntheticLossWeights.label_band)
     small_share: float = 0.0       # synthetic: share of near-surface 3D points reserved for eye, brow, mouth, nose, ear
     small_regions: str = ""        # synthetic: comma-separated regions small_share draws near ("" = eye,brow,mouth,nose,ear)

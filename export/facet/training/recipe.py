@@ -32,8 +32,9 @@ FINAL_BETA_SCALE = 0.0625
 # of the train preset's model preset, used when that preset exists: stage 1 trains the ungated
 # model without the texture's positional encoding ("-ungated"), stages 2-4 the gated one without
 # it ("-plain"), stage 5 the preset's own model, which adds it (zero weights for the new inputs),
-# stages 6-7 the model with the mask refinement ("-refine"; its heads start at zero), stage 8 that
-# model with the background's colour a polynomial ("-refine-bg"; its `background` objective renders
+# stage 6 the model with the mask refinement ("-refine"; its heads start at zero), stage 7 that model
+# with neck+cloth's two materials ("-refine-mat"; the second colour starts at zero), stage 8 that model
+# with the background's colour a polynomial ("-refine-bg-mat"; its `background` objective renders
 # nothing: facet.training.background)
 STAGES: list[tuple[str, int, list[str], str]] = [
     ("scratch, ungated", 6000, ["save_every=200"], "-ungated"),
@@ -48,12 +49,12 @@ STAGES: list[tuple[str, int, list[str], str]] = [
     ("the mask refinement of the small regions", 500,
      ["pool_size=96", "locality=0", "lr=5e-4", "seed=31", "train_parts=mask", "view_res=128", "refresh_every=8",
       "edge_rays=4", "small_share=0.1", "label_band=0.002"], "-refine"),
-    ("the textures again, against the final render", 5000,
+    ("the textures again, against the final render, with neck+cloth's two materials", 5000,
      ["locality=0", "lr=4e-4", "lr_mapping=4e-4", "seed=37", "train_parts=texture", "small_share=0.1",
-      f"final_beta_scale={FINAL_BETA_SCALE}"], "-refine"),
+      f"final_beta_scale={FINAL_BETA_SCALE}", "material_rgb=10"], "-refine-mat"),
     ("the background's colour, a polynomial fitted to the world's", 3000,
      ["objective=background", "train_regions=background", "train_parts=texture", "lr=3e-3", "lr_mapping=3e-3",
-      "seed=43"], "-refine-bg"),
+      "seed=43"], "-refine-bg-mat"),
 ]
 
 

@@ -50,6 +50,13 @@ class SyntheticLossWeights:
     # where the model's surface lies more than 2 margins behind the world's (the model misses a
     # silhouette the world has there), so the colours are trained where the final render reads them
     final_rays: str = "world"
+    # Models with `material`: binary cross-entropy of each material region's logit against the world's
+    # material at the 3D points of that region (neck+cloth: skin or cloth; `material_targets`), the two
+    # classes weighted equally (skin is about 5% of neck+cloth's points near its surface)
+    material3d: float = 1.0
+    # Models with `material`: the 3D colour loss's weight at the points of the second material (the
+    # neck's skin, a few percent of neck+cloth's points), the others' being 1
+    material_rgb: float = 1.0
 
 
 def color_error(diff: Tensor, kind: str) -> Tensor:
@@ -146,6 +153,22 @@ def locality_loss(g: Generator, batch: dict, codes: Tensor, f: dict, n_points: i
     return (keep * (occ + masks + color)).sum() / keep.sum().clamp_min(1.0)
 
 
+def material_loss(g: Generator, codes: Tensor, batch: dict) -> Tensor:
+    """Balanced BCE of neck+cloth's material logit against the world's material (1 skin, 0 cloth) at
+    the batch's 3D points of neck+cloth (target -1 elsewhere)."""
+    from facet.training.synthetic_data import NECK_CLOTH
+
+    target = batch["material"]
+    if NECK_CLOTH >= g.cfg.num_regions or g.cfg.regions[NECK_CLOTH] != "neck_cloth" \
+            or not g.local.material_on[NECK_CLOTH].item():
+        raise ValueError("material3d: the model's material regions do not include neck_cloth")
+    shape, _ = g.split_codes(codes)
+    logit = g.local.material_logit(g.to_net(batch["points"]), shape, NECK_CLOTH)      # [B, P]
+    loss = F.binary_cross_entropy_with_logits(logit, target.clamp(0, 1), reduction="none")
+    one, zero = (target == 1).float(), (target == 0).float()
+    return ((loss * one).sum() / one.sum().clamp_min(1.0) + (loss * zero).sum() / zero.sum().clamp_min(1.0)) / 2
+
+
 def mask_targets(label: Tensor, sdf: Tensor, label_band: float) -> Tensor:
     """The 3D mask losses' labels: the pool's (a body within BAND of the point, else background)
     with points label_band or more outside every body (world units) made background."""
@@ -168,7 +191,11 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     if g.cfg.sdf_gate:
         onehot = F.one_hot(label, g.cfg.num_regions).movedim(-1, -2).float()
         out["gate"] = F.binary_cross_entropy_with_logits(logits, onehot)
+    if g.cfg.material and w.material3d > 0 and "material" in batch:
+        out["material3d"] = material_loss(g, codes, batch)
     visible = (batch["sdf"] > -BAND).float()[..., None]         # deep inside: color never seen
+    if g.cfg.material and w.material_rgb != 1.0 and "material" in batch:
+        visible = visible * torch.where(batch["material"] == 1, w.material_rgb, 1.0)[..., None]
     out["rgb3d"] = (visible * color_error(torch.sigmoid(f["c"]) - batch["rgb"], w.color_loss)).mean()
 
     # Half the rays as the preview sees the volume (uniform over [near, far]), half as the final

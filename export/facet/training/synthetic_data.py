@@ -75,7 +75,20 @@ def point_targets(params: dict, n_points: int, g: torch.Generator, near_frac: fl
     q = world_sdf.broadcast_named(params, 2)
     normal = _normals(p, q)
     rgb = shade(p, normal, label, q)
-    return {"points": p, "sdf": d, "label": label, "rgb": rgb}
+    return {"points": p, "sdf": d, "label": label, "rgb": rgb, "material": material_targets(p, label, q)}
+
+
+NECK_CLOTH = REGIONS.index("neck_cloth")
+
+
+def material_targets(p: Tensor, label: Tensor, q: dict) -> Tensor:
+    """Per point, neck+cloth's material as the world shades it (`facet.world.shade`): 1 the neck's skin
+    (above the cloth and inside the neckline), 0 the cloth; -1 where the label is another region. The
+    target of ModelConfig.material's logit (`SyntheticLossWeights.material3d`): the second colour is the
+    skin, a few percent of neck+cloth's surface, so the first (rgb_head) stays the cloth it has learned."""
+    body, cloth = world_sdf.neck_parts(world_sdf.to_body(p), q)
+    skin = (cloth >= body + 0.0004).float()
+    return torch.where(label == NECK_CLOTH, skin, torch.full_like(skin, -1.0))
 
 
 def _near_small(params: dict, p: Tensor, fld: Tensor, total: int, g: torch.Generator,
@@ -137,6 +150,7 @@ class Portraits:
     image: Tensor        # [n, V, 3, H, W] in [0, 1]
     labels: Tensor       # [n, V, H, W]
     depth: Tensor        # [n, V, H, W]
+    material: Tensor     # [n, P] neck+cloth's material at the points: 1 skin, 0 cloth, -1 another region
 
 
 @torch.no_grad()
@@ -155,7 +169,8 @@ def make_portraits(seeds: list[int], points: int, views: int, res: int, spec: Ca
         rep = take(params, torch.zeros(views, dtype=torch.long))
         r = render(rep, yaw, pitch, res, res, supersample=supersample)
         parts.append(Portraits(params_to_latent(params), pts["points"], pts["sdf"], pts["label"], pts["rgb"],
-                               yaw[None], pitch[None], r["image"][None], r["labels"][None], r["depth"][None]))
+                               yaw[None], pitch[None], r["image"][None], r["labels"][None], r["depth"][None],
+                               pts["material"]))
     return Portraits(*(torch.cat([getattr(p, f) for p in parts]) for f in Portraits.__dataclass_fields__))
 
 
@@ -221,6 +236,7 @@ class Pool:
             "sdf": d.sdf[idx].gather(1, pidx),
             "label": d.label[idx].gather(1, pidx),
             "rgb": d.rgb[idx].gather(1, pidx[..., None].expand(-1, -1, 3)),
+            "material": d.material[idx].gather(1, pidx),
             "ray_origins": sel(o), "ray_dirs": sel(dd),
             "pixel_rgb": sel(img), "pixel_label": sel(d.labels[idx, v].flatten(1)),
             "pixel_depth": sel(d.depth[idx, v].flatten(1)),

@@ -65,7 +65,9 @@ def region_indices(cfg: ModelConfig, names: str, option: str) -> tuple[int, ...]
     return tuple(out)
 
 
-TEXTURE_PARTS = ("local.texture.", "local.rgb_head.", "local.feature_head.", "local.background_rgb.")
+TEXTURE_PARTS = ("local.texture.", "local.rgb_head.", "local.feature_head.", "local.background_rgb.",
+                 "local.material.", "local.material_head.", "local.rgb_delta.")
+MATERIAL_PARTS = ("local.material.", "local.material_head.", "local.rgb_delta.")
 BACKGROUND_RGB = "local.background_rgb."   # one network (the background's), not one per region
 MASK_REFINE_PARTS = ("local.mask_refine.", "local.mask_refine_head.")
 # train_parts -> (the local generators' parameters that train, by name prefix; which mapping rows:
@@ -131,6 +133,12 @@ def add_mask_refine(state: dict, fresh: dict) -> dict:
     return add_missing(state, fresh, MASK_REFINE_PARTS)
 
 
+def add_material(state: dict, fresh: dict) -> dict:
+    """A state dict without the second material (ModelConfig.material) -> one with `fresh`'s
+    (rgb_delta zero: the model computes the same function)."""
+    return add_missing(state, fresh, MATERIAL_PARTS)
+
+
 def add_background_rgb(state: dict, fresh: dict) -> dict:
     """A state dict without the background's polynomial colour (ModelConfig.background_poly) -> one
     with `fresh`'s coefficients (zero: a grey background until a stage trains them)."""
@@ -143,7 +151,8 @@ def add_background_rgb(state: dict, fresh: dict) -> dict:
 # grow from 0 (the new inputs' weights and the refinement head start at zero: the same function);
 # the reshape graph's grid and batch and whether it reads the refinement are export settings only.
 INIT_FREE = ("sdf_gate", "preset", "final_beta_scale", "texture_pe", "texture_pe_max", "mask_refine",
-             "mask_refine_regions", "reshape_mask_refine", "reshape_resolution", "reshape_batch", "background_poly")
+             "mask_refine_regions", "reshape_mask_refine", "reshape_resolution", "reshape_batch", "background_poly",
+             "material", "material_regions")
 
 
 def init_incompatibility(src, dst) -> str:
@@ -160,6 +169,8 @@ def init_incompatibility(src, dst) -> str:
         return f"mask_refine {src.mask_refine} -> {dst.mask_refine}"
     if src.background_poly not in (0, dst.background_poly):
         return f"background_poly {src.background_poly} -> {dst.background_poly}"
+    if src.material not in (0, dst.material) or (src.material and src.material_regions != dst.material_regions):
+        return f"material {src.material} {src.material_regions} -> {dst.material} {dst.material_regions}"
     return ""
 
 
@@ -232,7 +243,8 @@ class Trainer:
             weights = SyntheticLossWeights(locality=tc.locality, locality_points=tc.locality_points, gate=tc.gate,
                                           mask3d=tc.mask3d, mask2d=tc.mask2d, label_band=tc.label_band,
                                           locality_background=tc.locality_background, color_loss=tc.color_loss,
-                                          final_rays=tc.final_rays)
+                                          final_rays=tc.final_rays, material3d=tc.material3d,
+                                          material_rgb=tc.material_rgb)
             return SyntheticObjective(self.g, pool, tc.batch, tc.points, tc.rays, tc.samples,
                                       tc.refresh_per_step, tc.seed * 7919 + self.rank, weights=weights,
                                       refresh_every=tc.refresh_every, edge_rays=tc.edge_rays)
@@ -276,7 +288,7 @@ class Trainer:
                              f"(preset {src.cfg.preset!r}): {why}; fine-tuning keeps the architecture "
                              "(it may only add texture_pe or mask_refine to a model without one)")
         fresh = self.g.state_dict()
-        self.g.load_state_dict(add_background_rgb(add_mask_refine(add_texture_pe(src.state_dict(), self.cfg), fresh), fresh))
+        self.g.load_state_dict(add_material(add_background_rgb(add_mask_refine(add_texture_pe(src.state_dict(), self.cfg), fresh), fresh), fresh))
         if src.cfg.final_beta_scale != self.cfg.final_beta_scale:
             import dataclasses
 
