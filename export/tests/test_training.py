@@ -833,6 +833,33 @@ def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     assert json.loads((folder / "manifest.json").read_text())["config"]["final_beta_scale"] == FINAL_BETA_SCALE
 
 
+def _texture_fine_tune(tmp_path, first, cfg, g, region: str, unchecked: tuple[str, ...],
+                       stacked: tuple[str, ...] = ()):
+    """A smoke stage with train_regions=`region`, train_parts=texture from `first`'s checkpoint, grown to
+    `cfg` (g: that model before the stage). Every parameter that moved is a texture layer, an rgb head,
+    a mapping row, one of `unchecked` or one of `stacked`; of the stacked ones (all but `unchecked`) only
+    the region's slice moved, and of the mapping only its texture row. Returns the trainer (its generator
+    on the CPU, in eval mode) and the names of the parameters that moved."""
+    import dataclasses
+
+    k = cfg.regions.index(region)
+    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
+                             train_parts="texture", train_regions=region, lr=1e-2)
+    t = Trainer(tc, tmp_path / "ft", model_cfg=cfg)
+    t.run()
+    t.g.cpu().eval()
+    before, after = dict(g.named_parameters()), dict(t.g.named_parameters())
+    moved = [n for n, v in after.items() if not torch.equal(before[n], v.detach())]
+    for name in moved:
+        assert name.startswith(("local.texture.", "local.rgb_head.", "mapping.") + unchecked + stacked), name
+        if name.startswith(unchecked):
+            continue
+        d = (before[name] - after[name].detach()).flatten(1).abs().amax(1)
+        rows = [2 * k + 1] if name.startswith("mapping.") else [k]
+        assert all(i in rows for i in d.nonzero().flatten().tolist()), (name, d)
+    return t, moved
+
+
 def test_background_poly_replaces_only_the_backgrounds_colour_and_trains_alone(tmp_path):
     """background_poly: the background's colour logit is a polynomial of x and y whose coefficients
     come from its texture code. Loaded from a model without it (add_background_rgb: zero
@@ -840,8 +867,6 @@ def test_background_poly_replaces_only_the_backgrounds_colour_and_trains_alone(t
     the bake (one region picked by index) gives what every region at once gives; and a stage with
     train_regions=background, train_parts=texture moves only the coefficients and the background's
     texture rows (every other weight bit-identical), so colours change and no surface or label does."""
-    import dataclasses
-
     from facet.model.field import poly_basis, poly_terms
     from facet.model.generator import grid_points
     from facet.training.trainer import add_background_rgb
@@ -854,20 +879,9 @@ def test_background_poly_replaces_only_the_backgrounds_colour_and_trains_alone(t
     x = torch.tensor([[2.0, 3.0, 5.0]])
     assert poly_terms(3) == 10 and poly_basis(x, 3).tolist() == [[1, 3, 9, 27, 2, 6, 18, 4, 12, 8]]
 
-    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
-                             train_parts="texture", train_regions="background", lr=1e-2)
-    t = Trainer(tc, tmp_path / "ft", model_cfg=cfg)
-    t.run()
-    t.g.cpu().eval()
-    before, after = dict(g.named_parameters()), dict(t.g.named_parameters())
-    moved = [n for n, v in after.items() if not torch.equal(before[n], v.detach())]
+    # the coefficients are one network (the background's), not stacked per region
+    t, moved = _texture_fine_tune(tmp_path, first, cfg, g, "background", ("local.background_rgb.",))
     assert "local.background_rgb.weight" in moved
-    for name in moved:   # stacked weights: only the background's slice (row 0) may move
-        assert name.startswith(("local.background_rgb.", "local.texture.", "local.rgb_head.", "mapping.")), name
-        if not name.startswith("local.background_rgb."):
-            d = (before[name] - after[name].detach()).flatten(1).abs().amax(1)
-            rows = [1] if name.startswith("mapping.") else [0]        # mapping: the background's texture row (1)
-            assert all(i in rows for i in d.nonzero().flatten().tolist()), name
     c = t.g.fields(pts, codes)
     assert torch.equal(c["d"], b["d"]) and torch.equal(c["mask_logit"], b["mask_logit"])
     assert torch.equal(c["rgb"][1:], b["rgb"][1:]) and c["rgb"][0].abs().max() > 1e-3
@@ -888,8 +902,6 @@ def test_material_mixes_a_second_colour_in_its_regions_only_and_trains_with_the_
     (add_material: rgb_delta zero), every field is the same; a train_parts=texture stage of those
     regions moves the new weights and their colours, never an SDF or a label, nor another region's
     colour; the bake (one region picked by index) gives what every region at once gives."""
-    import dataclasses
-
     from facet.model.generator import grid_points
     from facet.training.trainer import add_material
 
@@ -899,22 +911,9 @@ def test_material_mixes_a_second_colour_in_its_regions_only_and_trains_with_the_
     for key in ("d", "m", "c", "mask_logit", "rgb"):
         assert torch.equal(a[key], b[key]), key
     neck = cfg.regions.index("neck_cloth")
-    tc = dataclasses.replace(TRAIN_PRESETS["smoke"], init_from=str(first / "generator.safetensors"),
-                             train_parts="texture", train_regions="neck_cloth", lr=1e-2)
-    t = Trainer(tc, tmp_path / "ft", model_cfg=cfg)
-    t.run()
-    t.g.cpu().eval()
-    before, after = dict(g.named_parameters()), dict(t.g.named_parameters())
-    moved = [n for n, v in after.items() if not torch.equal(before[n], v.detach())]
+    # the material layer is random at init, so not g's: the other regions' colours are checked below
+    t, moved = _texture_fine_tune(tmp_path, first, cfg, g, "neck_cloth", ("local.material",), ("local.rgb_delta.",))
     assert "local.rgb_delta.weight" in moved
-    for name in moved:   # stacked weights: only neck+cloth's slice moves; the mapping: its texture row
-        assert name.startswith(("local.material", "local.rgb_delta.", "local.texture.", "local.rgb_head.",
-                                "mapping.")), name
-        if name.startswith("local.material"):   # random at init, so not g's: other regions' colours are checked below
-            continue
-        d = (before[name] - after[name].detach()).flatten(1).abs().amax(1)
-        rows = [2 * neck + 1] if name.startswith("mapping.") else [neck]
-        assert all(i in rows for i in d.nonzero().flatten().tolist()), (name, d)
     c = t.g.fields(pts, codes)
     assert torch.equal(c["d"], b["d"]) and torch.equal(c["mask_logit"], b["mask_logit"])
     assert torch.equal(c["rgb"][:neck], b["rgb"][:neck]) and (c["rgb"][neck] - b["rgb"][neck]).abs().max() > 1e-4

@@ -232,32 +232,15 @@ class LocalGenerators(nn.Module):
                                      for i in range(cfg.texture_layers))
         self.mask_head = StackedLinear(count, h + v, 1)
         if cfg.mask_refine:
-            if not cfg.texture_pe or cfg.view_dependent:
-                raise ValueError("mask_refine reads the texture's positional encoding (set texture_pe) "
-                                 "and needs view_dependent=False")
-            self.mask_refine = FiLMSiren(count, h, cfg.mask_refine, c, cfg, first=False, extra=pe, zero_extra=False)
-            self.mask_refine_head = StackedLinear(count, cfg.mask_refine, 1)
+            self.mask_refine, self.mask_refine_head, self.refine_spans = self._region_layer(
+                "mask_refine", cfg.mask_refine, refine_on(cfg), "refine_on")
             with torch.no_grad():   # starts as no refinement: the same model
                 self.mask_refine_head.weight.zero_()
                 self.mask_refine_head.bias.zero_()
-            # mask_refine_regions: the regions that have a refinement (empty: all). The others'
-            # are never evaluated where the regions are static (every region at once: the final
-            # render, training), and multiplied by 0 where a region index picks them (bake)
-            on = refine_on(cfg)
-            self.register_buffer("refine_on", torch.tensor(on, dtype=torch.float32).unsqueeze(-1),
-                                 persistent=False)
-            self.refine_spans = spans(on) if not all(on) else None
         if cfg.material:
-            if not cfg.texture_pe or cfg.view_dependent:
-                raise ValueError("material reads the texture's positional encoding (set texture_pe) "
-                                 "and needs view_dependent=False")
-            self.material = FiLMSiren(count, h, cfg.material, c, cfg, first=False, extra=pe, zero_extra=False)
-            self.material_head = StackedLinear(count, cfg.material, 1)
+            self.material, self.material_head, self.material_spans = self._region_layer(
+                "material", cfg.material, regions_on(cfg, cfg.material_regions, "material_regions"), "material_on")
             self.rgb_delta = StackedLinear(count, h, 3, scale=0.0)     # zero: the same model at first
-            on = regions_on(cfg, cfg.material_regions, "material_regions")
-            self.register_buffer("material_on", torch.tensor(on, dtype=torch.float32).unsqueeze(-1),
-                                 persistent=False)
-            self.material_spans = spans(on) if not all(on) else None
         if cfg.background_poly:
             # the background's (region 0's) colour logit: polynomial coefficients from its texture code;
             # zero at first (a grey background until a stage trains it). `is_background` [count, 1]: 1
@@ -269,6 +252,43 @@ class LocalGenerators(nn.Module):
             self.rgb_head = StackedLinear(count, cfg.feature_dim, 3)
         else:
             self.rgb_head = StackedLinear(count, h + v, 3)
+
+    def _region_layer(self, option: str, width: int, on: list[int], buffer: str):
+        """A FiLM-SIREN layer of `width` on [shape features, the positional encoding], modulated by the
+        shape code, and a linear head to one logit, for the regions `on` marks (mask_refine, material).
+        The others' are never evaluated where the regions are static (every region at once: the final
+        render, training: the returned spans, None when every region has it), and multiplied by 0 where a
+        region index picks them (the bake: the buffer `buffer`, per region 1 or 0)."""
+        cfg = self.cfg
+        if not cfg.texture_pe or cfg.view_dependent:
+            raise ValueError(f"{option} reads the texture's positional encoding (set texture_pe) "
+                             "and needs view_dependent=False")
+        layer = FiLMSiren(self.count, cfg.hidden, width, cfg.code_dim, cfg, first=False, extra=6 * cfg.texture_pe,
+                          zero_extra=False)
+        head = StackedLinear(self.count, width, 1)
+        self.register_buffer(buffer, torch.tensor(on, dtype=torch.float32).unsqueeze(-1), persistent=False)
+        return layer, head, spans(on) if not all(on) else None
+
+    def _plus_in_regions(self, base: Tensor, term, index: Tensor | None, on: Tensor,
+                         region_spans: list[tuple[int, int]] | None, dim: int) -> Tensor:
+        """base (regions along `dim`, counted from the end) plus term(regions, index) in the regions that
+        `on` marks: term gets the slice of networks to evaluate and the index or slice that picks their
+        weights. Where an index picks the networks, every one is evaluated and the unmarked ones' term
+        multiplied by 0; where every region is there, only the marked spans are evaluated (static slices)."""
+        if index is not None or region_spans is None:
+            d = term(slice(None), index)
+            if index is not None and region_spans is not None:
+                d = d * pick(on, index).reshape(-1, *([1] * (-dim - 1)))          # [B, 1(, 1)]
+            return base + d
+        parts, prev, n = [], 0, base.shape[dim]
+        for a, b in region_spans:
+            if a > prev:
+                parts.append(base.narrow(dim, prev, a - prev))
+            parts.append(base.narrow(dim, a, b - a) + term(slice(a, b), slice(a, b)))
+            prev = b
+        if prev < n:
+            parts.append(base.narrow(dim, prev, n - prev))
+        return torch.cat(parts, dim=dim)
 
     def _with_view(self, h: Tensor, view: Tensor | None) -> Tensor:
         if not self.cfg.view_dependent:
@@ -308,23 +328,11 @@ class LocalGenerators(nn.Module):
         """The labels' logit: the gate's plus the refinement (cfg.mask_refine; none when 0)."""
         if not self.cfg.mask_refine:
             return mask_logit
-        if index is not None or self.refine_spans is None:
-            r = self.mask_refine(h_shape, shape_code, index, pe)
-            d = self.mask_refine_head(r, index).squeeze(-1)
-            if index is not None and self.refine_spans is not None:
-                d = d * pick(self.refine_on, index)                         # [B, 1]: 0 for the unrefined
-            return mask_logit + d
-        # every region at once: only the refined spans of networks are evaluated (static slices)
-        parts, prev = [], 0
-        for a, b in self.refine_spans:
-            if a > prev:
-                parts.append(mask_logit[..., prev:a, :])
-            r = self.mask_refine(h_shape[..., a:b, :, :], shape_code[..., a:b, :], slice(a, b), pe)
-            parts.append(mask_logit[..., a:b, :] + self.mask_refine_head(r, slice(a, b)).squeeze(-1))
-            prev = b
-        if prev < mask_logit.shape[-2]:
-            parts.append(mask_logit[..., prev:, :])
-        return torch.cat(parts, dim=-2)
+
+        def term(sl: slice, idx):
+            r = self.mask_refine(h_shape[..., sl, :, :], shape_code[..., sl, :], idx, pe)
+            return self.mask_refine_head(r, idx).squeeze(-1)
+        return self._plus_in_regions(mask_logit, term, index, self.refine_on, self.refine_spans, -2)
 
     def _gate(self, sdf: Tensor, mask_logit: Tensor) -> Tensor:
         """With `sdf_gate`, the SDF offset acts only where the region is: sigmoid(mask_logit) * sdf."""
@@ -355,42 +363,28 @@ class LocalGenerators(nn.Module):
         if self.cfg.feature_dim > 0:
             feat = self.feature_head(feat, index)
         rgb = self.rgb_head(feat, index)
+        out = {"sdf": sdf, "mask_logit": mask_logit}
         if self.cfg.material:
-            rgb = self._material(rgb, h_tex, h_shape, shape_code, index, pe)
+            rgb, out["material_logit"] = self._material(rgb, h_tex, h_shape, shape_code, index, pe)
         if self.cfg.background_poly:
             rgb = self._background_rgb(x, texture_code, rgb, index)
-        return {"sdf": sdf, "mask_logit": mask_logit, "rgb": rgb}
+        return {**out, "rgb": rgb}
 
     def _material(self, rgb: Tensor, h_tex: Tensor, h_shape: Tensor, shape_code: Tensor, index: Tensor | None,
-                  pe: Tensor | None) -> Tensor:
-        """rgb [..., B, P, 3] plus, in the material regions, sigmoid(material logit) * rgb_delta(h_tex)."""
-        def mix(a: int | None, b: int | None, idx):
-            sl = slice(a, b)
-            r = self.material(h_shape[..., sl, :, :], shape_code[..., sl, :], idx, pe)
-            s = torch.sigmoid(self.material_head(r, idx))                             # [..., B, P, 1]
-            return s * self.rgb_delta(h_tex[..., sl, :, :], idx)
-        if index is not None or self.material_spans is None:
-            d = mix(None, None, index)
-            if index is not None and self.material_spans is not None:
-                d = d * pick(self.material_on, index).unsqueeze(-1)                   # [B, 1, 1]
-            return rgb + d
-        parts, prev = [], 0
-        for a, b in self.material_spans:
-            if a > prev:
-                parts.append(rgb[..., prev:a, :, :])
-            parts.append(rgb[..., a:b, :, :] + mix(a, b, slice(a, b)))
-            prev = b
-        if prev < rgb.shape[-3]:
-            parts.append(rgb[..., prev:, :, :])
-        return torch.cat(parts, dim=-3)
+                  pe: Tensor | None) -> tuple[Tensor, Tensor]:
+        """rgb [..., B, P, 3] plus, in the material regions, sigmoid(material logit) * rgb_delta(h_tex); and
+        the material logits [..., M, P] of the networks evaluated: the material regions in region order
+        where every region is there, every picked network where an index picks them (training's target:
+        `facet.training.synthetic.material_loss`)."""
+        logits = []
 
-    def material_logit(self, x: Tensor, shape_code: Tensor, region: int) -> Tensor:
-        """One material region's logit (cfg.material) at points x [..., P, 3]; shape_code [..., K, C] -> [..., P]."""
-        idx = torch.tensor([region], device=x.device)
-        code = shape_code[..., region:region + 1, :]
-        h = self._shape_features(x, code, idx)
-        r = self.material(h, code, idx, self._pe(x))
-        return self.material_head(r, idx)[..., 0, :, 0]
+        def term(sl: slice, idx):
+            r = self.material(h_shape[..., sl, :, :], shape_code[..., sl, :], idx, pe)
+            m = self.material_head(r, idx)                                             # [..., B, P, 1]
+            logits.append(m.squeeze(-1))
+            return torch.sigmoid(m) * self.rgb_delta(h_tex[..., sl, :, :], idx)
+        rgb = self._plus_in_regions(rgb, term, index, self.material_on, self.material_spans, -3)
+        return rgb, torch.cat(logits, dim=-2)
 
     def _background_rgb(self, x: Tensor, texture_code: Tensor, rgb: Tensor, index: Tensor | slice | None) -> Tensor:
         """rgb [..., B, P, 3] with the background's rows replaced by its polynomial colour logit

@@ -153,17 +153,16 @@ def locality_loss(g: Generator, batch: dict, codes: Tensor, f: dict, n_points: i
     return (keep * (occ + masks + color)).sum() / keep.sum().clamp_min(1.0)
 
 
-def material_loss(g: Generator, codes: Tensor, batch: dict) -> Tensor:
-    """Balanced BCE of neck+cloth's material logit against the world's material (1 skin, 0 cloth) at
-    the batch's 3D points of neck+cloth (target -1 elsewhere)."""
+def material_loss(g: Generator, f: dict[str, Tensor], batch: dict) -> Tensor:
+    """Balanced BCE of neck+cloth's material logit (in `f`, the fields of every region at the batch's
+    3D points) against the world's material (1 skin, 0 cloth) at its 3D points (target -1 elsewhere)."""
     from facet.training.synthetic_data import NECK_CLOTH
 
     target = batch["material"]
-    if NECK_CLOTH >= g.cfg.num_regions or g.cfg.regions[NECK_CLOTH] != "neck_cloth" \
-            or not g.local.material_on[NECK_CLOTH].item():
+    on = g.local.material_on
+    if NECK_CLOTH >= g.cfg.num_regions or g.cfg.regions[NECK_CLOTH] != "neck_cloth" or not on[NECK_CLOTH].item():
         raise ValueError("material3d: the model's material regions do not include neck_cloth")
-    shape, _ = g.split_codes(codes)
-    logit = g.local.material_logit(g.to_net(batch["points"]), shape, NECK_CLOTH)      # [B, P]
+    logit = f["material_logit"][..., int(on[:NECK_CLOTH].sum().item()), :]                  # [B, P]
     loss = F.binary_cross_entropy_with_logits(logit, target.clamp(0, 1), reduction="none")
     one, zero = (target == 1).float(), (target == 0).float()
     return ((loss * one).sum() / one.sum().clamp_min(1.0) + (loss * zero).sum() / zero.sum().clamp_min(1.0)) / 2
@@ -192,7 +191,7 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
         onehot = F.one_hot(label, g.cfg.num_regions).movedim(-1, -2).float()
         out["gate"] = F.binary_cross_entropy_with_logits(logits, onehot)
     if g.cfg.material and w.material3d > 0 and "material" in batch:
-        out["material3d"] = material_loss(g, codes, batch)
+        out["material3d"] = material_loss(g, f, batch)
     visible = (batch["sdf"] > -BAND).float()[..., None]         # deep inside: color never seen
     if g.cfg.material and w.material_rgb != 1.0 and "material" in batch:
         visible = visible * torch.where(batch["material"] == 1, w.material_rgb, 1.0)[..., None]
