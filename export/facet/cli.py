@@ -60,6 +60,13 @@ def cmd_export(a: argparse.Namespace) -> int:
         if not 0 < a.final_beta_scale <= 4:
             raise SystemExit(f"facet export: --final-beta-scale must be in (0, 4], got {a.final_beta_scale}")
         g.cfg = dataclasses.replace(g.cfg, final_beta_scale=a.final_beta_scale)
+    if a.label_depth is not None:
+        import dataclasses
+
+        if not 0 <= a.label_depth <= g.cfg.surface_margin:
+            raise SystemExit(f"facet export: --label-depth must be in [0, surface_margin = {g.cfg.surface_margin:g}] "
+                             f"world units, got {a.label_depth}")
+        g.cfg = dataclasses.replace(g.cfg, label_depth=a.label_depth)
     if a.dry_run:
         print(g.cfg.dumps())
         return 0
@@ -131,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--final-beta-scale", type=float, default=None, metavar="S",
                    help="the final graph's density sharpness, beta * S (facet calibrate chooses S); "
                         "kept in the config and the weights")
+    e.add_argument("--label-depth", type=float, default=None, metavar="D",
+                   help="where the final graph reads its masks: D world units past the surface (0: composited "
+                        "over the samples; facet calibrate --label-depths chooses D); kept in the config and the weights")
     e.set_defaults(fn=cmd_export)
 
     v = sub.add_parser("validate", help="validate a model folder's manifest, files and graphs")

@@ -87,6 +87,16 @@ class ModelConfig:
     # samples need, and at 256 px it draws every silhouette about 2 px too wide. Chosen per model by
     # `facet calibrate` on portraits that are neither training nor evaluation ones.
     final_beta_scale: float = 1.0
+    # Where the final render reads its masks (the labels): 0 = composited over its samples, as the
+    # colour is; d > 0 = at the point d world units past the surface along the ray (the SDF's zero
+    # crossing between the samples, weighted by where the ray stops), one more evaluation of the shape
+    # layers and mask heads per ray. The sharp final render composites its masks where its first
+    # opaque sample happens to fall, from about a pixel before the surface to a sample spacing past
+    # it; one fixed depth a little past the surface labels the small regions better (docs/training.md,
+    # "Where the final render reads its labels, again"). Chosen per model by `facet calibrate
+    # --label-depths` on calibration portraits. A ray's colour and depth do not change; an image's
+    # colours only where the anti-aliasing redraws other pixels (the label edges moved).
+    label_depth: float = 0.0
     # the final render's anti-aliasing: pixels next to another label are rendered again with
     # s * s rays (src/viewport/finalRender.ts, facet.evaluate.render); 1 = one ray per pixel
     final_edge_supersample: int = 2

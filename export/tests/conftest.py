@@ -27,9 +27,10 @@ def tiny_refined() -> Generator:
     some regions, the background's colour as a polynomial and neck+cloth's two materials
     (`tiny-refine-bg-mat`: the bundled model's stages 6-8 in small), its refinement heads, polynomial
     coefficients and second colour nonzero (they start at zero); the reshape graph with the
-    refinement, so it matches the bake."""
+    refinement, so it matches the bake; the final render's labels read past the surface
+    (`label_depth`, as the bundled model's)."""
     torch.manual_seed(1)
-    g = Generator(preset("tiny-refine-bg-mat", sdf_gate=True, reshape_mask_refine=True)).eval()
+    g = Generator(preset("tiny-refine-bg-mat", sdf_gate=True, reshape_mask_refine=True, label_depth=0.003)).eval()
     with torch.no_grad():
         for p in [*g.local.mask_refine_head.parameters(), *g.local.background_rgb.parameters(),
                   *g.local.rgb_delta.parameters()]:

@@ -140,6 +140,19 @@ def test_export_final_beta_scale_goes_to_the_config_the_manifest_and_the_weights
         main(["export", "--preset", "tiny", "--id", "bad", "--out", str(tmp_path), "--final-beta-scale", "0"])
 
 
+def test_export_label_depth_goes_to_the_config_the_manifest_and_the_weights(tmp_path):
+    from facet.checkpoint import load_generator
+    from facet.cli import main
+
+    assert main(["export", "--preset", "tiny", "--id", "deep", "--out", str(tmp_path), "--label-depth", "0.003"]) == 0
+    m = json.loads((tmp_path / "deep" / "manifest.json").read_text())
+    assert m["config"]["label_depth"] == 0.003
+    g, _ = load_generator(tmp_path / "deep" / "weights.safetensors")
+    assert g.cfg.label_depth == 0.003
+    with pytest.raises(SystemExit, match=r"--label-depth must be in \[0, surface_margin = 0.012\] world units, got -0.001"):
+        main(["export", "--preset", "tiny", "--id", "bad", "--out", str(tmp_path), "--label-depth", "-0.001"])
+
+
 def test_a_model_without_slabs_exports_and_validates_as_before(tmp_path):
     """bake_slab 0 (every checkpoint from before session 32 that is re-exported without --render-from):
     no bake.slab, no slab input, outputs of the whole grid; the slabbed tiny model's whole bake is that."""

@@ -79,3 +79,68 @@ def test_samples_include_both_ends():
     d = torch.tensor([[0.0, 0.0, 1.0]])
     _, t = sample_along_rays(o, d, torch.tensor([[0.5, 1.5]]), 5)
     assert t.tolist() == [[0.5, 0.75, 1.0, 1.25, 1.5]]
+
+
+def _surface_masks_reference(g, codes, o, d, t, sdf, w, last, depth_past):
+    """ModelConfig.label_depth's masks, one ray at a time with plain loops: each sample's stop (the
+    fused SDF's linear zero crossing from the sample before where it falls through zero; the sample
+    where both are outside; the sample before where that one is inside), the surface the weighted mean
+    of the stops of every sample but the last, the masks the shape layers' softmax at `depth_past`
+    beyond it, the last sample's weight keeping its masks."""
+    shape, _ = g.split_codes(codes)
+    out = torch.zeros(o.shape[0], g.cfg.num_regions)
+    for r in range(o.shape[0]):
+        front, acc = 0.0, 0.0
+        for i in range(t.shape[1] - 1):
+            stop = t[r, i]
+            if i > 0:
+                before, here = float(sdf[r, i - 1]), float(sdf[r, i])
+                if before <= 0:
+                    stop = t[r, i - 1]
+                elif here < 0:
+                    stop = t[r, i - 1] + before / (before - here + 1e-6) * (t[r, i] - t[r, i - 1])
+                else:
+                    stop = t[r, i - 1] + before / (before + 1e-6) * (t[r, i] - t[r, i - 1])
+            front += float(w[r, i])
+            acc += float(w[r, i]) * float(stop)
+        p = o[r] + d[r] * ((acc + 1e-6 * float(t[r, -1])) / (front + 1e-6) + depth_past)
+        logits = g.local.shape_fields(g.to_net(p[None]), shape)["mask_logit"][:, 0]
+        out[r] = front * torch.softmax(logits, 0) + w[r, -1] * last[r]
+    return out
+
+
+def test_label_depth_reads_the_masks_past_the_surface_and_changes_nothing_else(tiny_refined):
+    """label_depth > 0: the final render's masks are the shape layers' labels label_depth world units
+    past each ray's surface (against a loop over the rays); the image, depth and weights are the
+    composited ones, bit for bit; a ray that meets nothing keeps its last sample's masks; 0 is the
+    composited masks."""
+    import dataclasses
+
+    from facet.camera import rays_for_pose
+
+    g = tiny_refined
+    cfg0 = g.cfg
+    codes = g.mapping(torch.randn(g.cfg.num_regions * 2, g.cfg.z_dim, generator=torch.Generator().manual_seed(3)), 0.7)
+    o, d = rays_for_pose(g.cfg.camera, 0.3, -0.1, 16, 16)
+    cam = g.cfg.camera
+    tb = torch.tensor([cam.near, cam.far]).expand(o.shape[0], 2)
+    try:
+        with torch.no_grad():
+            g.cfg = dataclasses.replace(cfg0, label_depth=0.0)
+            a = g.render_rays(codes, o, d, tb, samples=12, beta_scale=0.25, label_depth=g.cfg.label_depth)
+            b = g.render_rays(codes, o, d, tb, samples=12, beta_scale=0.25, label_depth=0.004)
+    finally:
+        g.cfg = cfg0
+    for key in ("image", "depth", "weights", "sdf"):
+        assert torch.equal(a[key], b[key]), key
+    s = 12
+    last = g.fields(a["points"][:, -1], codes, beta_scale=0.25)["m"].transpose(0, 1)
+    t = torch.linspace(0, 1, s)[None] * (tb[:, 1:] - tb[:, :1]) + tb[:, :1]
+    ref = _surface_masks_reference(g, codes, o, d, t, a["sdf"], a["weights"], last, 0.004)
+    torch.testing.assert_close(b["masks"], ref, atol=2e-5, rtol=1e-4)
+    hit = a["weights"][:, :-1].sum(-1) > 0.5
+    assert 0 < int(hit.sum()) < o.shape[0], "the view should show both the head and the background"
+    changed = (a["masks"].argmax(-1) != b["masks"].argmax(-1))
+    assert bool(changed[hit].any()), "reading past the surface should move some labels"
+    miss = a["weights"][:, -1] > 1 - 1e-6
+    torch.testing.assert_close(b["masks"][miss], a["masks"][miss])

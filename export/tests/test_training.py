@@ -113,13 +113,14 @@ def test_locality_fine_tune_two_steps(tmp_path):
     # the checkpoint's own final_beta_scale (facet calibrate) is kept by the fine-tune and saved again
     from facet.checkpoint import save_generator
 
-    src.cfg = dataclasses.replace(src.cfg, final_beta_scale=0.25)
+    src.cfg = dataclasses.replace(src.cfg, final_beta_scale=0.25, label_depth=0.002)
     save_generator(src, tmp_path / "calibrated.safetensors")
     t = Trainer(dataclasses.replace(tc, init_from=str(tmp_path / "calibrated.safetensors"), locality=0.0,
                                     steps=1), tmp_path / "calibrated")
-    assert t.g.cfg.final_beta_scale == 0.25
+    assert (t.g.cfg.final_beta_scale, t.g.cfg.label_depth) == (0.25, 0.002)
     t.run()
-    assert load_generator(tmp_path / "calibrated" / "generator.safetensors")[0].cfg.final_beta_scale == 0.25
+    saved = load_generator(tmp_path / "calibrated" / "generator.safetensors")[0].cfg
+    assert (saved.final_beta_scale, saved.label_depth) == (0.25, 0.002)
     # a stage's own final_beta_scale (TrainConfig, the recipe's stage 7) wins over the checkpoint's, is
     # what the final-render rays of its steps draw with, is saved, and holds again on resume
     tc7 = dataclasses.replace(tc, init_from=str(first / "generator.safetensors"), locality=0.0, steps=2,
@@ -810,7 +811,7 @@ def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     import dataclasses
 
     from facet.training.cli import resolve
-    from facet.training.recipe import FINAL_BETA_SCALE, STAGES, stage_args
+    from facet.training.recipe import FINAL_BETA_SCALE, LABEL_DEPTH, STAGES, stage_args
 
     folder = Path(__file__).resolve().parents[2] / "public" / "models" / "facet-default"
     a = _recipe_args("default")
@@ -830,7 +831,9 @@ def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     assert json.loads((folder / "train-5-config.json").read_text())["train"]["small_share"] == 0.1
     seventh = json.loads((folder / "train-7-config.json").read_text())
     assert seventh["train"]["final_beta_scale"] == seventh["model"]["final_beta_scale"] == FINAL_BETA_SCALE
-    assert json.loads((folder / "manifest.json").read_text())["config"]["final_beta_scale"] == FINAL_BETA_SCALE
+    config = json.loads((folder / "manifest.json").read_text())["config"]
+    assert config["final_beta_scale"] == FINAL_BETA_SCALE
+    assert config["label_depth"] == LABEL_DEPTH
 
 
 def _texture_fine_tune(tmp_path, first, cfg, g, region: str, unchecked: tuple[str, ...],

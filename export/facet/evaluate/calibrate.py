@@ -7,6 +7,12 @@ each candidate scale this renders portraits that neither training nor `facet eva
 from CALIBRATION_SEED_BASE) at the eval's resolution and scores them against ground truth; the
 choice is the scale with the best mean IoU among those within `psnr_slack` dB of the best PSNR.
 Apply it with `facet export --checkpoint ... --final-beta-scale S`.
+
+`--label-depths D1,D2,...` instead chooses where the final render reads its labels
+(`ModelConfig.label_depth`, world units past the surface; 0 = composited over the samples) at the
+model's own scale: the depth with the best mean IoU (a ray's colour does not depend on it; which
+pixels the anti-aliasing redraws does). Apply it with
+`facet export --checkpoint ... --label-depth D`.
 """
 from __future__ import annotations
 
@@ -50,27 +56,69 @@ def calibrate(g, n: int, scales: list[float], res: int = 256, supersample: int =
             "psnr_slack": psnr_slack, "rows": rows, "choice": choose(rows, psnr_slack)}
 
 
+@torch.no_grad()
+def calibrate_label_depth(g, n: int, depths: list[float], res: int = 256, supersample: int = 2,
+                          progress: bool = True) -> dict:
+    """Mean IoU (and PSNR, SSIM) on n calibration portraits for each label depth; the choice: the
+    best mean IoU."""
+    from tqdm import tqdm
+
+    from facet.evaluate.cli import eval_one
+    from facet.training.synthetic_data import CALIBRATION_SEED_BASE
+
+    cfg0 = g.cfg
+    rows = []
+    try:
+        for dep in tqdm(depths, desc="calibrate label depth", disable=not progress):
+            g.cfg = dataclasses.replace(cfg0, label_depth=float(dep))
+            outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE) for i in range(n)]
+            mean = lambda k: float(sum(o["row"][k] for o in outs) / n)
+            rows.append({"label_depth": float(dep), "psnr": mean("psnr"), "ssim": mean("ssim"), "miou": mean("miou")})
+    finally:
+        g.cfg = cfg0
+    return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "final_beta_scale": cfg0.final_beta_scale,
+            "rows": rows, "choice": max(rows, key=lambda r: (r["miou"], -r["label_depth"]))["label_depth"]}
+
+
+def _numbers(text: str, flag: str, lo: float, hi: float, lo_open: bool) -> list[float]:
+    try:
+        vals = [float(v) for v in text.split(",")]
+    except ValueError:
+        vals = []
+    if not vals or any(not ((lo < v if lo_open else lo <= v) and v <= hi) for v in vals):
+        raise SystemExit(f"facet calibrate: {flag} must be numbers in {'(' if lo_open else '['}{lo:g}, {hi:g}], got {text!r}")
+    return vals
+
+
 def run(a: argparse.Namespace) -> int:
     from facet.evaluate.cli import load_model
 
     torch.set_num_threads(a.threads or torch.get_num_threads())
     g = load_model(a.model)
-    try:
-        scales = [float(v) for v in a.scales.split(",")]
-    except ValueError:
-        scales = []
-    if not scales or any(not (0 < s <= 4) for s in scales):
-        raise SystemExit(f"facet calibrate: --scales must be numbers in (0, 4], got {a.scales!r}")
-    res = calibrate(g, a.n, scales, a.res, psnr_slack=a.psnr_slack)
+    if a.label_depths is not None:
+        depths = _numbers(a.label_depths, "--label-depths", 0.0, g.cfg.surface_margin, False)
+        res = calibrate_label_depth(g, a.n, depths, a.res)
+        for r in res["rows"]:
+            mark = "  <- chosen" if r["label_depth"] == res["choice"] else ""
+            print(f"label_depth {r['label_depth']:<8g} psnr {r['psnr']:.2f} dB  ssim {r['ssim']:.3f}  miou {r['miou']:.4f}{mark}")
+        print(f"model's current label_depth: {g.cfg.label_depth:g}; apply with "
+              f"facet export --checkpoint <weights> --label-depth {res['choice']:g} ...")
+    else:
+        scales = _numbers(a.scales, "--scales", 0.0, 4.0, True)
+        res = calibrate(g, a.n, scales, a.res, psnr_slack=a.psnr_slack)
+        _print_scales(g, res)
+    if a.out:
+        Path(a.out).write_text(json.dumps(res, indent=2) + "\n")
+        print(f"wrote {a.out}")
+    return 0
+
+
+def _print_scales(g, res: dict) -> None:
     for r in res["rows"]:
         mark = "  <- chosen" if r["scale"] == res["choice"] else ""
         print(f"final_beta_scale {r['scale']:<8g} psnr {r['psnr']:.2f} dB  ssim {r['ssim']:.3f}  miou {r['miou']:.3f}{mark}")
     print(f"model's current final_beta_scale: {g.cfg.final_beta_scale:g}; apply with "
           f"facet export --checkpoint <weights> --final-beta-scale {res['choice']:g} ...")
-    if a.out:
-        Path(a.out).write_text(json.dumps(res, indent=2) + "\n")
-        print(f"wrote {a.out}")
-    return 0
 
 
 def add_parser(sub) -> None:
@@ -81,6 +129,9 @@ def add_parser(sub) -> None:
     p.add_argument("--n", type=int, default=8, help="portraits per scale (seeds from CALIBRATION_SEED_BASE)")
     p.add_argument("--scales", default=",".join(f"{s:g}" for s in DEFAULT_SCALES))
     p.add_argument("--res", type=int, default=256)
+    p.add_argument("--label-depths", default=None, metavar="D1,D2,...",
+                   help="choose the final render's label depth (world units past the surface, 0 = composited) "
+                        "at the model's own final_beta_scale instead of the scale")
     p.add_argument("--psnr-slack", type=float, default=0.1, help="dB under the best PSNR a scale may be and still win on IoU")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--out", default=None, help="write the table as JSON")

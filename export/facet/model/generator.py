@@ -7,6 +7,7 @@ m_k = softmax over regions of the mask logits (Facet's default) or the raw logit
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from facet.config import ModelConfig
@@ -100,11 +101,12 @@ class Generator(nn.Module):
 
     def render_rays(self, codes: Tensor, origins: Tensor, dirs: Tensor, t_bounds: Tensor,
                     samples: int | None = None, jitter: Tensor | None = None,
-                    beta_scale: float = 1.0) -> dict[str, Tensor]:
+                    beta_scale: float = 1.0, label_depth: float = 0.0) -> dict[str, Tensor]:
         """Rays [..., N, 3] x2, t_bounds [..., N, 2] -> image [..., N, 3], masks [..., N, K],
         depth [..., N] (+ weights, sdf, points). Leading dims: portraits (training).
         `beta_scale`: cfg.final_beta_scale for rays sampled around the surface as the final render
-        samples them, 1 for uniform ones."""
+        samples them, 1 for uniform ones. `label_depth` > 0 (cfg.label_depth, the final render's):
+        the masks are read that many world units past the surface (`surface_masks`)."""
         *lead, n, _ = origins.shape
         s = samples or self.cfg.samples_per_ray
         points, t = sample_along_rays(origins, dirs, t_bounds, s, jitter)
@@ -116,7 +118,35 @@ class Generator(nn.Module):
         )
         out["sdf"] = f["d"].reshape(*lead, n, s)
         out["points"] = points
+        if label_depth > 0:
+            last = f["m"].reshape(*lead, k, n, s)[..., -1]                      # [..., K, N]
+            out["masks"] = self.surface_masks(codes, origins, dirs, t, out["sdf"], out["weights"],
+                                              last.movedim(-2, -1), label_depth)
         return out
+
+    def surface_masks(self, codes: Tensor, origins: Tensor, dirs: Tensor, t: Tensor, d: Tensor, w: Tensor,
+                      last_masks: Tensor, label_depth: float) -> Tensor:
+        """The masks [..., N, K] read `label_depth` world units past each ray's surface instead of
+        composited over its samples (ModelConfig.label_depth). Sample i's stop lies between samples
+        i - 1 and i at the fraction a / (a + b) with a = max(d_{i-1}, 0), b = max(-d_i, 0) (d [..., N, S]
+        the fused SDF): the SDF's linear zero crossing where it falls through 0 there, t_i where both
+        are outside (a sample made opaque just before the surface), t_{i-1} where the ray was already
+        inside (such a sample has no weight). The surface is the mean of the stops weighted by the
+        compositing weights w of every sample but the last (the last sample where they are all 0),
+        whose weight (the background's) keeps that sample's masks `last_masks` [..., N, K]. Only ops
+        the WebGPU provider runs in the exported graph: no comparison, Where, Clip or gather
+        (max(x, 0) is a LeakyRelu of slope 0)."""
+        a = F.leaky_relu(d[..., :-1], 0.0)
+        b = F.leaky_relu(-d[..., 1:], 0.0)
+        frac = a / (a + b + 1e-6)          # (an epsilon under 1e-8 the exporter drops as a zero)
+        stop = torch.cat([t[..., :1], t[..., :-1] + frac * (t[..., 1:] - t[..., :-1])], -1)   # [..., N, S]
+        wf = w[..., :-1]
+        front = wf.sum(-1, keepdim=True)                                                       # [..., N, 1]
+        depth = ((wf * stop[..., :-1]).sum(-1, keepdim=True) + 1e-6 * t[..., -1:]) / (front + 1e-6) + label_depth
+        shape, _ = self.split_codes(codes)
+        f = self.local.shape_fields(self.to_net(origins + dirs * depth), shape)
+        m = torch.softmax(f["mask_logit"], dim=-2) if self.cfg.mask_activation == "softmax" else f["mask_logit"]
+        return front * m.movedim(-2, -1) + w[..., -1:] * last_masks
 
     def _bake_axes(self, slab: Tensor | None, device: torch.device) -> tuple[Tensor, Tensor, int]:
         """Network-unit axes of the bake grid, or of slab `slab` of it (cfg.bake_slab z-planes): z, y = x, depth."""

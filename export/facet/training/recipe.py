@@ -27,6 +27,10 @@ COMMON = POOL + ["compile=true"]
 # since session 22; docs/training.md, "The final render's sharpness"): stage 7 trains the textures
 # against the final render drawn with it
 FINAL_BETA_SCALE = 0.0625
+# where the export's final render reads its labels, world units past the surface (`facet calibrate
+# --label-depths` chose it for the weights shipped since session 49; docs/training.md, "Where the final
+# render reads its labels, again"): `facet export --label-depth`; no stage trains with it
+LABEL_DEPTH = 0.0024
 
 # (name, steps, settings, model variant), each stage from the one before; the variant is a suffix
 # of the train preset's model preset, used when that preset exists: stage 1 trains the ungated

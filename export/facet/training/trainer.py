@@ -146,11 +146,12 @@ def add_background_rgb(state: dict, fresh: dict) -> dict:
 
 
 # Model config keys that fine-tuning (--init-from) may change: sdf_gate changes the forward pass
-# only, not the parameters (a gated model may start from an ungated one); final_beta_scale is the
-# model's own calibration (facet calibrate), kept from the source; texture_pe and mask_refine may
-# grow from 0 (the new inputs' weights and the refinement head start at zero: the same function);
+# only, not the parameters (a gated model may start from an ungated one); final_beta_scale and
+# label_depth are the model's own calibration (facet calibrate), kept from the source; texture_pe and
+# mask_refine may grow from 0 (the new inputs' weights and the refinement head start at zero: the same
+# function);
 # the reshape graph's grid and batch and whether it reads the refinement are export settings only.
-INIT_FREE = ("sdf_gate", "preset", "final_beta_scale", "texture_pe", "texture_pe_max", "mask_refine",
+INIT_FREE = ("sdf_gate", "preset", "final_beta_scale", "label_depth", "texture_pe", "texture_pe_max", "mask_refine",
              "mask_refine_regions", "reshape_mask_refine", "reshape_resolution", "reshape_batch", "background_poly",
              "material", "material_regions")
 
@@ -289,10 +290,12 @@ class Trainer:
                              "(it may only add texture_pe or mask_refine to a model without one)")
         fresh = self.g.state_dict()
         self.g.load_state_dict(add_material(add_background_rgb(add_mask_refine(add_texture_pe(src.state_dict(), self.cfg), fresh), fresh), fresh))
-        if src.cfg.final_beta_scale != self.cfg.final_beta_scale:
+        kept = {k: getattr(src.cfg, k) for k in ("final_beta_scale", "label_depth")
+                if getattr(src.cfg, k) != getattr(self.cfg, k)}
+        if kept:
             import dataclasses
 
-            self.cfg = self.g.cfg = dataclasses.replace(self.cfg, final_beta_scale=src.cfg.final_beta_scale)
+            self.cfg = self.g.cfg = dataclasses.replace(self.cfg, **kept)
         if self.rank == 0:
             print(f"initialised from {path}")
 
