@@ -123,15 +123,30 @@ def test_locality_fine_tune_two_steps(tmp_path):
     assert (saved.final_beta_scale, saved.label_depth) == (0.25, 0.002)
     # a stage's own final_beta_scale (TrainConfig, the recipe's stage 7) wins over the checkpoint's, is
     # what the final-render rays of its steps draw with, is saved, and holds again on resume
+    # (and so does its label_depth, the recipe's stage 9; -1, the default, keeps the checkpoint's)
     tc7 = dataclasses.replace(tc, init_from=str(first / "generator.safetensors"), locality=0.0, steps=2,
-                              final_beta_scale=0.125)
+                              final_beta_scale=0.125, label_depth=0.001)
     t = Trainer(tc7, tmp_path / "stage7")
     assert src.cfg.final_beta_scale == 0.25 and load_generator(first / "generator.safetensors")[0].cfg.final_beta_scale == 1.0
     assert t.g.cfg.final_beta_scale == 0.125 and torch.allclose(t.g.final_beta, t.g.beta * 0.125)
+    assert t.g.cfg.label_depth == 0.001
     t.run()
-    assert load_generator(tmp_path / "stage7" / "generator.safetensors")[0].cfg.final_beta_scale == 0.125
+    saved = load_generator(tmp_path / "stage7" / "generator.safetensors")[0].cfg
+    assert (saved.final_beta_scale, saved.label_depth) == (0.125, 0.001)
     assert json.loads((tmp_path / "stage7" / "config.json").read_text())["model"]["final_beta_scale"] == 0.125
-    assert Trainer(tc7, tmp_path / "stage7").g.cfg.final_beta_scale == 0.125   # resumed from last.pt
+    resumed = Trainer(tc7, tmp_path / "stage7").g.cfg       # resumed from last.pt
+    assert (resumed.final_beta_scale, resumed.label_depth) == (0.125, 0.001)
+    calibrated = str(tmp_path / "calibrated.safetensors")         # label_depth 0.002
+    assert Trainer(dataclasses.replace(tc7, init_from=calibrated, label_depth=-1.0),
+                   tmp_path / "stage7a").g.cfg.label_depth == 0.002
+    t = Trainer(dataclasses.replace(tc7, init_from=calibrated, label_depth=0.0), tmp_path / "stage7b")
+    assert t.g.cfg.label_depth == 0.0            # 0 turns the checkpoint's off
+    try:
+        Trainer(dataclasses.replace(tc7, label_depth=1.0), tmp_path / "stage7c")
+    except ValueError as e:
+        assert "label_depth" in str(e) and "surface_margin" in str(e)
+    else:
+        raise AssertionError("a label_depth past the final render's samples was accepted")
 
 
 def test_locality_points_match_the_world():
@@ -663,22 +678,24 @@ def _recipe_args(train_preset: str):
     return argparse.Namespace(preset=train_preset, device=None, threads=2, steps_scale=1.0, set=None)
 
 
-def test_train_default_runs_the_eight_stages_in_order_and_resumes(tmp_path):
+def test_train_default_runs_the_nine_stages_in_order_and_resumes(tmp_path):
     """`facet train-default`: stage k starts from stage k-1's weights, stage 1 on the preset's
     ungated twin, stages 2-4 on its twin without the texture's positional encoding and stage 6 on
     its twin with the mask refinement when there are such twins, stage 7 on that with neck+cloth's two
     materials and with the export's final beta scale, stage 8 (the background's colour, objective
-    `background`) on the twin with the background's polynomial colour too, every stage's time in recipe.json; run
+    `background`) on the twin with the background's polynomial colour too, stage 9 (the small regions' masks
+    again, the final-render rays reading their labels LABEL_DEPTH past the surface) on that model, every stage's
+    time in recipe.json; run
     again, nothing reruns. Every stage compiles by default; `--set compile=false` (here, to keep the
     test short: compiling is test_compile_trains_the_same_model_with_the_same_names's) overrides it."""
     from facet.cli import main
-    from facet.training.recipe import FINAL_BETA_SCALE, STAGES, stage_args
+    from facet.training.recipe import FINAL_BETA_SCALE, LABEL_DEPTH, STAGES, stage_args
 
     argv = ["train-default", "--out", str(tmp_path), "--preset", "smoke", "--steps-scale", "0.0001", "--threads", "1",
             "--set", "pool_size=4", "--set", "pool_points=1024", "--set", "pool_views=2", "--set", "compile=false"]
     assert main(argv) == 0
     rec = json.loads((tmp_path / "recipe.json").read_text())
-    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6, 7, 8] and rec["total_seconds"] > 0
+    assert [s["stage"] for s in rec["stages"]] == [1, 2, 3, 4, 5, 6, 7, 8, 9] and rec["total_seconds"] > 0
     where = rec["stages"][0]["machine"]
     assert where["torch_threads"] == 1 and where["cores"] >= 1 and where["cpu"] and where["torch"]
     for i in range(len(STAGES)):
@@ -698,10 +715,17 @@ def test_train_default_runs_the_eight_stages_in_order_and_resumes(tmp_path):
     assert eighth["objective"] == "background" and eighth["train_regions"] == "background"
     g8, _ = load_generator(tmp_path / "stage8" / "generator.safetensors")
     assert g8.cfg.preset == "tiny-refine-bg-mat" and g8.cfg.background_poly > 0 and g8.cfg.final_beta_scale == FINAL_BETA_SCALE
-    assert g8.cfg.material > 0
-    w8 = (tmp_path / "stage8" / "generator.safetensors").stat().st_mtime_ns
+    assert g8.cfg.material > 0 and g8.cfg.label_depth == 0
+    ninth = json.loads((tmp_path / "stage9" / "config.json").read_text())["train"]
+    assert ninth["train_parts"] == "mask" and ninth["label_depth"] == LABEL_DEPTH > 0
+    g9, _ = load_generator(tmp_path / "stage9" / "generator.safetensors")
+    assert g9.cfg.preset == "tiny-refine-bg-mat" and g9.cfg.label_depth == LABEL_DEPTH
+    assert g9.cfg.final_beta_scale == FINAL_BETA_SCALE
+    moved = [k for k, v in g9.state_dict().items() if not torch.equal(v, g8.state_dict()[k])]
+    assert moved and all(k.startswith("local.mask_refine") for k in moved), moved
+    w9 = (tmp_path / "stage9" / "generator.safetensors").stat().st_mtime_ns
     assert main(argv) == 0
-    assert (tmp_path / "stage8" / "generator.safetensors").stat().st_mtime_ns == w8
+    assert (tmp_path / "stage9" / "generator.safetensors").stat().st_mtime_ns == w9
     a = _recipe_args("default")
     assert stage_args(0, tmp_path, a).model_preset == "default-ungated"
     assert stage_args(1, tmp_path, a).model_preset == "default-plain" and stage_args(1, tmp_path, a).steps == 7000
@@ -710,6 +734,7 @@ def test_train_default_runs_the_eight_stages_in_order_and_resumes(tmp_path):
     assert stage_args(5, tmp_path, a).model_preset == "default-refine" and stage_args(5, tmp_path, a).steps == 500
     assert stage_args(6, tmp_path, a).model_preset == "default-refine-mat" and stage_args(6, tmp_path, a).steps == 5000
     assert stage_args(7, tmp_path, a).model_preset == "default-refine-bg-mat" and stage_args(7, tmp_path, a).steps == 3000
+    assert stage_args(8, tmp_path, a).model_preset == "default-refine-bg-mat" and stage_args(8, tmp_path, a).steps == 500
     from facet.training.cli import resolve
     assert all(resolve(stage_args(i, tmp_path, a)).compile for i in range(len(STAGES)))
 
@@ -818,7 +843,7 @@ def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     from facet.training.config import TrainConfig
 
     defaults = dataclasses.asdict(TrainConfig())
-    assert len(STAGES) == 8 and not (folder / "train-9-config.json").exists()
+    assert len(STAGES) == 9 and not (folder / "train-10-config.json").exists()
     for i in range(len(STAGES)):
         shipped = json.loads((folder / f"train-{i + 1}-config.json").read_text())["train"]
         recipe = dataclasses.asdict(resolve(stage_args(i, tmp_path, a)))

@@ -50,6 +50,7 @@ class TrainConfig:
     train_regions: str = ""        # comma-separated regions whose local generator and mapping rows train; the rest is frozen ("" = all)
     train_parts: str = "all"       # "texture": only the texture layers, rgb heads and texture-code mapping rows train (colours change, shapes and masks cannot); "mask": only the mask refinement (model mask_refine > 0: labels change, shapes cannot)
     final_beta_scale: float = 0.0  # synthetic: the model's final_beta_scale for this stage (0 = keep the model's, or the --init-from checkpoint's): half of each step's rays render as the final render does, so a stage after calibration trains against the final render the export draws (docs/training.md)
+    label_depth: float = -1.0      # synthetic: the model's label_depth for this stage (< 0 = keep the model's, or the --init-from checkpoint's): the final-render rays read their masks this far past the surface, as the export's final graph does, so a stage trains the labels the final render shows (docs/training.md)
     rebalance_codes: float = 0.0   # before step 0: scale shape-code rows with a smaller spread up to this std, same outputs (0 = off; see rebalance_shape_codes)
     # gan objective
     data: str = ""                 # folder with images/ and masks/ (CelebAMask-HQ labels or 9-region labels)

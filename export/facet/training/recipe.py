@@ -1,5 +1,5 @@
 """`facet train-default --out DIR`: the bundled model's training recipe (docs/training.md, "How the
-bundled model was trained") as one command: its eight stages in DIR/stage1..stage8, each starting
+bundled model was trained") as one command: its nine stages in DIR/stage1..stage9, each starting
 from the one before (`--init-from`), each resumable (run the command again), with every stage's
 wall time in DIR/recipe.json. Then `facet calibrate` and `facet export` as docs/training.md says.
 
@@ -29,8 +29,10 @@ COMMON = POOL + ["compile=true"]
 FINAL_BETA_SCALE = 0.0625
 # where the export's final render reads its labels, world units past the surface (`facet calibrate
 # --label-depths` chose it for the weights shipped since session 49; docs/training.md, "Where the final
-# render reads its labels, again"): `facet export --label-depth`; no stage trains with it
+# render reads its labels, again"): `facet export --label-depth`; stage 9 trains the small regions' masks
+# with it (the final-render rays of its steps read their labels there, as the export's final graph does)
 LABEL_DEPTH = 0.0024
+STAGE9_STEPS = 500
 
 # (name, steps, settings, model variant), each stage from the one before; the variant is a suffix
 # of the train preset's model preset, used when that preset exists: stage 1 trains the ungated
@@ -39,7 +41,8 @@ LABEL_DEPTH = 0.0024
 # stage 6 the model with the mask refinement ("-refine"; its heads start at zero), stage 7 that model
 # with neck+cloth's two materials ("-refine-mat"; the second colour starts at zero), stage 8 that model
 # with the background's colour a polynomial ("-refine-bg-mat"; its `background` objective renders
-# nothing: facet.training.background)
+# nothing: facet.training.background), stage 9 the same model (only the mask refinement trains, against the
+# final render's labels read LABEL_DEPTH past the surface)
 STAGES: list[tuple[str, int, list[str], str]] = [
     ("scratch, ungated", 6000, ["save_every=200"], "-ungated"),
     ("gated + locality", 7000, ["locality=10", "seed=5"], "-plain"),
@@ -59,6 +62,10 @@ STAGES: list[tuple[str, int, list[str], str]] = [
     ("the background's colour, a polynomial fitted to the world's", 3000,
      ["objective=background", "train_regions=background", "train_parts=texture", "lr=3e-3", "lr_mapping=3e-3",
       "seed=43"], "-refine-bg-mat"),
+    ("the mask refinement of the small regions again, against the labels the final render reads", STAGE9_STEPS,
+     ["pool_size=96", "locality=0", "lr=5e-4", "seed=47", "train_parts=mask", "view_res=128", "refresh_every=8",
+      "edge_rays=4", "small_share=0.1", "label_band=0.002", f"final_beta_scale={FINAL_BETA_SCALE}",
+      f"label_depth={LABEL_DEPTH}"], "-refine-bg-mat"),
 ]
 
 
@@ -135,8 +142,8 @@ def run(a: argparse.Namespace) -> int:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train-default", help="the bundled model's eight-stage training recipe in one command")
-    p.add_argument("--out", required=True, help="folder for stage1..stage8 and recipe.json")
+    p = sub.add_parser("train-default", help="the bundled model's nine-stage training recipe in one command")
+    p.add_argument("--out", required=True, help="folder for stage1..stage9 and recipe.json")
     p.add_argument("--preset", default="default", help="train preset (tests: smoke)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"])

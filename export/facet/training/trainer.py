@@ -188,10 +188,16 @@ class Trainer:
             self.g.mapping.z_mask.copy_(world_z_mask(self.cfg))
         if tc.init_from:
             self.init_from(Path(tc.init_from))
-        if tc.final_beta_scale > 0 and tc.final_beta_scale != self.cfg.final_beta_scale:
+        own = {k: v for k, v in (("final_beta_scale", tc.final_beta_scale if tc.final_beta_scale > 0 else None),
+                                 ("label_depth", tc.label_depth if tc.label_depth >= 0 else None))
+               if v is not None and v != getattr(self.cfg, k)}
+        if own.get("label_depth", 0) > self.cfg.surface_margin:
+            raise ValueError(f"label_depth: must be in [0, surface_margin = {self.cfg.surface_margin:g}] world units "
+                             f"(the final render's samples end there), got {tc.label_depth}")
+        if own:     # the stage's own calibration (TrainConfig) wins over the model's and the checkpoint's
             import dataclasses
 
-            self.cfg = self.g.cfg = dataclasses.replace(self.cfg, final_beta_scale=tc.final_beta_scale)
+            self.cfg = self.g.cfg = dataclasses.replace(self.cfg, **own)
         resuming = resume and (self.out / "last.pt").exists()
         if tc.rebalance_codes > 0 and not resuming:   # a resume's last.pt holds the rebalanced weights
             from facet.model.field import rebalance_shape_codes
