@@ -16,7 +16,8 @@ def model_flops(manifest: dict) -> dict:
     k = len(manifest["regions"])
     pixels = r["resolution"] ** 2
     tiles = -(-pixels // r["tile_rays"])
-    per_point = g["final"]["macs"] / (r["tile_rays"] * r["samples_per_ray"])   # all networks at one point
+    # all networks at one point: the final graph's samples, without its label point (config.label_depth)
+    per_point = (g["final"]["macs"] - g["final"].get("macs_label_point", 0)) / (r["tile_rays"] * r["samples_per_ray"])
     naive = pixels * NAIVE_SAMPLES * per_point
     runs = bake_runs(manifest)     # a graph's macs are per run; the bakes go in slabs of bake.slab planes
     one_bake = runs * g["bake"]["macs"]

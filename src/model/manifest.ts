@@ -19,6 +19,8 @@ export interface GraphEntry {
   bytes: number;
   opset: number;
   macs?: number;
+  /** Final graph of a model with config.label_depth > 0: the part of macs spent on the label point. */
+  macs_label_point?: number;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
 }

@@ -113,6 +113,24 @@ def build_manifest(g: Generator, model_id: str, name: str, folder: Path, sliders
     return m
 
 
+def label_point_macs(g: Generator, final_macs: int) -> int:
+    """Multiply-adds of one final run spent on the label point (cfg.label_depth > 0: every region's shape
+    layers and mask heads once more per ray): the final graph's against the same graph exported with the
+    masks composited. `facet flops` takes them out of the per-sample cost its naive frame is made of."""
+    import dataclasses
+    import tempfile
+
+    cfg = g.cfg
+    try:
+        g.cfg = dataclasses.replace(cfg, label_depth=0.0)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "final.onnx"
+            export_graph(graphs_for(g)["final"](g), path, cfg.opset)
+            return final_macs - graph_macs(path)
+    finally:
+        g.cfg = cfg
+
+
 def export_model(g: Generator, models_dir: Path, model_id: str, name: str, *, sliders: list[dict] | None = None,
                  description: str = "", test_only: bool = False, make_default: bool = False,
                  with_weights: bool = True, extra: dict | None = None) -> Path:
@@ -125,6 +143,8 @@ def export_model(g: Generator, models_dir: Path, model_id: str, name: str, *, sl
         # The sliders travel with the weights, so a fine-tune or re-export of a bundled model keeps them.
         save_generator(g, folder / "weights.safetensors", {"sliders": sliders} if sliders else None)
     m = build_manifest(g, model_id, name, folder, sliders or [], description, extra)
+    if g.cfg.label_depth > 0:
+        m["graphs"]["final"]["macs_label_point"] = label_point_macs(g, m["graphs"]["final"]["macs"])
     mf.validate_schema(m)
     mf.validate_consistency(m)
     (folder / "manifest.json").write_text(json.dumps(m, indent=2) + "\n")
