@@ -63,9 +63,11 @@ def cmd_export(a: argparse.Namespace) -> int:
     if a.label_depth is not None:
         import dataclasses
 
-        if not 0 <= a.label_depth <= g.cfg.surface_margin:
-            raise SystemExit(f"facet export: --label-depth must be in [0, surface_margin = {g.cfg.surface_margin:g}] "
-                             f"world units, got {a.label_depth}")
+        from facet.config import label_depth_error
+
+        why = label_depth_error(a.label_depth, g.cfg.surface_margin)
+        if why:
+            raise SystemExit(f"facet export: --label-depth {why}")
         g.cfg = dataclasses.replace(g.cfg, label_depth=a.label_depth)
     if a.dry_run:
         print(g.cfg.dumps())

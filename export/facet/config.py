@@ -13,6 +13,14 @@ from facet.camera import CameraSpec
 from facet.regions import REGIONS
 
 
+def label_depth_error(depth: float, surface_margin: float) -> str:
+    """Why `depth` cannot be a label_depth ("" when it can): the final render's samples end surface_margin
+    past the surface."""
+    if 0 <= depth <= surface_margin:
+        return ""
+    return f"must be in [0, surface_margin = {surface_margin:g}] world units, got {depth}"
+
+
 @dataclass
 class ModelConfig:
     """Sizes and choices of a compositional generator.
@@ -117,6 +125,9 @@ class ModelConfig:
         r, s = self.bake_resolution, self.bake_slab
         if s < 0 or s > r or (s and r % s):
             raise ValueError(f"config: bake_slab must be 0 (no slabs) or divide bake_resolution {r}, got {s}")
+        why = label_depth_error(self.label_depth, self.surface_margin)
+        if why:
+            raise ValueError(f"config: label_depth {why}")
 
     @property
     def num_regions(self) -> int:

@@ -32,7 +32,10 @@ FINAL_BETA_SCALE = 0.0625
 # render reads its labels, again"): `facet export --label-depth`; stage 9 trains the small regions' masks
 # with it (the final-render rays of its steps read their labels there, as the export's final graph does)
 LABEL_DEPTH = 0.0024
-STAGE9_STEPS = 500
+
+# stages 6 and 9: only the small regions' mask refinement trains, on a smaller pool of 128 px views with edge rays
+MASK_REFINE = ["pool_size=96", "locality=0", "lr=5e-4", "train_parts=mask", "view_res=128", "refresh_every=8",
+               "edge_rays=4", "small_share=0.1", "label_band=0.002"]
 
 # (name, steps, settings, model variant), each stage from the one before; the variant is a suffix
 # of the train preset's model preset, used when that preset exists: stage 1 trains the ungated
@@ -53,19 +56,15 @@ STAGES: list[tuple[str, int, list[str], str]] = [
       "train_regions=ear", "small_regions=ear", "small_share=0.1", "label_band=0.002"], "-plain"),
     ("the textures only, with the positional encoding", 5000,
      ["locality=0", "lr=4e-4", "lr_mapping=4e-4", "seed=29", "train_parts=texture", "small_share=0.1"], ""),
-    ("the mask refinement of the small regions", 500,
-     ["pool_size=96", "locality=0", "lr=5e-4", "seed=31", "train_parts=mask", "view_res=128", "refresh_every=8",
-      "edge_rays=4", "small_share=0.1", "label_band=0.002"], "-refine"),
+    ("the mask refinement of the small regions", 500, MASK_REFINE + ["seed=31"], "-refine"),
     ("the textures again, against the final render, with neck+cloth's two materials", 5000,
      ["locality=0", "lr=4e-4", "lr_mapping=4e-4", "seed=37", "train_parts=texture", "small_share=0.1",
       f"final_beta_scale={FINAL_BETA_SCALE}", "material_rgb=10"], "-refine-mat"),
     ("the background's colour, a polynomial fitted to the world's", 3000,
      ["objective=background", "train_regions=background", "train_parts=texture", "lr=3e-3", "lr_mapping=3e-3",
       "seed=43"], "-refine-bg-mat"),
-    ("the mask refinement of the small regions again, against the labels the final render reads", STAGE9_STEPS,
-     ["pool_size=96", "locality=0", "lr=5e-4", "seed=47", "train_parts=mask", "view_res=128", "refresh_every=8",
-      "edge_rays=4", "small_share=0.1", "label_band=0.002", f"final_beta_scale={FINAL_BETA_SCALE}",
-      f"label_depth={LABEL_DEPTH}"], "-refine-bg-mat"),
+    ("the mask refinement of the small regions again, against the labels the final render reads", 500,
+     MASK_REFINE + ["seed=47", f"final_beta_scale={FINAL_BETA_SCALE}", f"label_depth={LABEL_DEPTH}"], "-refine-bg-mat"),
 ]
 
 

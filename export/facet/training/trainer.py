@@ -191,10 +191,7 @@ class Trainer:
         own = {k: v for k, v in (("final_beta_scale", tc.final_beta_scale if tc.final_beta_scale > 0 else None),
                                  ("label_depth", tc.label_depth if tc.label_depth >= 0 else None))
                if v is not None and v != getattr(self.cfg, k)}
-        if own.get("label_depth", 0) > self.cfg.surface_margin:
-            raise ValueError(f"label_depth: must be in [0, surface_margin = {self.cfg.surface_margin:g}] world units "
-                             f"(the final render's samples end there), got {tc.label_depth}")
-        if own:     # the stage's own calibration (TrainConfig) wins over the model's and the checkpoint's
+        if own:     # the stage's own calibration (TrainConfig) wins over the model's and the checkpoint's (ModelConfig checks it)
             import dataclasses
 
             self.cfg = self.g.cfg = dataclasses.replace(self.cfg, **own)
