@@ -60,15 +60,28 @@ def cmd_export(a: argparse.Namespace) -> int:
         if not 0 < a.final_beta_scale <= 4:
             raise SystemExit(f"facet export: --final-beta-scale must be in (0, 4], got {a.final_beta_scale}")
         g.cfg = dataclasses.replace(g.cfg, final_beta_scale=a.final_beta_scale)
+    calibration = {}
     if a.label_depth is not None:
-        import dataclasses
-
         from facet.config import label_depth_error
 
         why = label_depth_error(a.label_depth, g.cfg.surface_margin)
         if why:
             raise SystemExit(f"facet export: --label-depth {why}")
-        g.cfg = dataclasses.replace(g.cfg, label_depth=a.label_depth)
+        calibration["label_depth"] = a.label_depth
+    if a.label_bias is not None:
+        from facet.config import parse_label_bias
+
+        try:
+            calibration["label_bias"] = parse_label_bias(a.label_bias, g.cfg.regions)
+        except ValueError as e:
+            raise SystemExit(f"facet export: --label-bias {e}") from None
+    if calibration:
+        import dataclasses
+
+        try:
+            g.cfg = dataclasses.replace(g.cfg, **calibration)
+        except ValueError as e:
+            raise SystemExit(f"facet export: {e}") from None
     if a.dry_run:
         print(g.cfg.dumps())
         return 0
@@ -143,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--label-depth", type=float, default=None, metavar="D",
                    help="where the final graph reads its masks: D world units past the surface (0: composited "
                         "over the samples; facet calibrate --label-depths chooses D); kept in the config and the weights")
+    e.add_argument("--label-bias", default=None, metavar="REGION=B,...",
+                   help="the final graph's label prior: B added to REGION's mask logit where it reads its labels (needs "
+                        "a label depth; regions not named get 0; 'none' removes it; facet calibrate --label-bias "
+                        "chooses it); kept in the config and the weights")
     e.set_defaults(fn=cmd_export)
 
     v = sub.add_parser("validate", help="validate a model folder's manifest, files and graphs")

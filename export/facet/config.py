@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,6 +20,30 @@ def label_depth_error(depth: float, surface_margin: float) -> str:
     if 0 <= depth <= surface_margin:
         return ""
     return f"must be in [0, surface_margin = {surface_margin:g}] world units, got {depth}"
+
+
+def parse_label_bias(text: str, regions: tuple[str, ...] | list[str]) -> tuple[float, ...]:
+    """`facet export --label-bias`: "REGION=B,REGION=B,..." (the regions not named get 0) -> one number per
+    region in `regions` order; "none" or "" -> () (no label prior). ValueError says what is wrong."""
+    text = text.strip()
+    if text.lower() in ("", "none"):
+        return ()
+    out = dict.fromkeys(regions, 0.0)
+    for part in text.split(","):
+        name, eq, value = part.partition("=")
+        name = name.strip()
+        if not eq:
+            raise ValueError(f"{part.strip()!r} is not REGION=NUMBER")
+        if name not in out:
+            raise ValueError(f"unknown region {name!r} (the model's: {', '.join(regions)})")
+        try:
+            v = float(value)
+        except ValueError:
+            raise ValueError(f"{name}: {value.strip()!r} is not a number") from None
+        if not math.isfinite(v) or abs(v) > 10:
+            raise ValueError(f"{name}: {v:g} is outside [-10, 10]")
+        out[name] = v
+    return tuple(out.values())
 
 
 @dataclass
@@ -105,6 +130,14 @@ class ModelConfig:
     # --label-depths` on calibration portraits. A ray's colour and depth do not change; an image's
     # colours only where the anti-aliasing redraws other pixels (the label edges moved).
     label_depth: float = 0.0
+    # With label_depth > 0: the final render's label prior, one number per region (in `regions` order)
+    # added to its mask logit at the label point before the softmax; () = none. The masks' softmax is
+    # a classifier trained for a cross-entropy over every point near a surface; which region wins a
+    # pixel at 256 px is better decided with a prior per region: a thin brow drawn a little too thick,
+    # a hair region a little too thin (docs/training.md, "A label prior per region"). Chosen per model
+    # by `facet calibrate --label-bias` on calibration portraits; only the final render reads it
+    # (training, the bake and the reshape graph do not).
+    label_bias: tuple[float, ...] = ()
     # the final render's anti-aliasing: pixels next to another label are rendered again with
     # s * s rays (src/viewport/finalRender.ts, facet.evaluate.render); 1 = one ray per pixel
     final_edge_supersample: int = 2
@@ -128,6 +161,14 @@ class ModelConfig:
         why = label_depth_error(self.label_depth, self.surface_margin)
         if why:
             raise ValueError(f"config: label_depth {why}")
+        if self.label_bias:
+            if len(self.label_bias) != len(self.regions):
+                raise ValueError(f"config: label_bias needs one number per region ({len(self.regions)}: "
+                                 f"{', '.join(self.regions)}), got {len(self.label_bias)}")
+            if self.label_depth <= 0 or self.mask_activation != "softmax":
+                raise ValueError("config: label_bias acts at the label point, before the masks' softmax: it needs "
+                                 f"label_depth > 0 and mask_activation 'softmax' (got {self.label_depth:g}, "
+                                 f"{self.mask_activation!r})")
 
     @property
     def num_regions(self) -> int:
@@ -142,6 +183,7 @@ class ModelConfig:
         d["regions"] = list(self.regions)
         d["mask_refine_regions"] = list(self.mask_refine_regions)
         d["material_regions"] = list(self.material_regions)
+        d["label_bias"] = list(self.label_bias)
         d["camera"] = dataclasses.asdict(self.camera)
         return d
 
@@ -154,6 +196,8 @@ class ModelConfig:
             d["mask_refine_regions"] = tuple(d["mask_refine_regions"])
         if "material_regions" in d:
             d["material_regions"] = tuple(d["material_regions"])
+        if "label_bias" in d:
+            d["label_bias"] = tuple(float(v) for v in d["label_bias"])
         cam = {k: tuple(v) if isinstance(v, list) else v for k, v in cam.items()}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known

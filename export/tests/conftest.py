@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import torch
 
@@ -28,9 +30,11 @@ def tiny_refined() -> Generator:
     (`tiny-refine-bg-mat`: the bundled model's stages 6-8 in small), its refinement heads, polynomial
     coefficients and second colour nonzero (they start at zero); the reshape graph with the
     refinement, so it matches the bake; the final render's labels read past the surface
-    (`label_depth`, as the bundled model's)."""
+    (`label_depth`, as the bundled model's) with a label prior (`label_bias`)."""
     torch.manual_seed(1)
-    g = Generator(preset("tiny-refine-bg-mat", sdf_gate=True, reshape_mask_refine=True, label_depth=0.003)).eval()
+    cfg = preset("tiny-refine-bg-mat", sdf_gate=True, reshape_mask_refine=True, label_depth=0.003)
+    cfg = dataclasses.replace(cfg, label_bias=tuple(0.5 * ((r % 3) - 1) for r in range(cfg.num_regions)))
+    g = Generator(cfg).eval()
     with torch.no_grad():
         for p in [*g.local.mask_refine_head.parameters(), *g.local.background_rgb.parameters(),
                   *g.local.rgb_delta.parameters()]:

@@ -119,6 +119,57 @@ def test_calibrate_chooses_the_best_iou_within_the_psnr_slack():
     assert choose(rows, 1.0) == 0.03
 
 
+def test_label_bias_search_finds_a_prior_that_undoes_a_skewed_classifier():
+    """search_label_bias: masks whose region 1 is over-weighted by a known log factor (its logit + 1 on
+    top of a classifier that is right) get back the labels the truth has: the search finds a prior of
+    between -2.25 and -0.25 for it (the margins of 1) and a mean IoU of 1; the first region's number stays 0; mean_iou is facet eval's
+    (per portrait over the regions present, then over portraits)."""
+    import torch
+
+    from facet.evaluate.calibrate import label_ious, mean_iou, search_label_bias
+    from facet.evaluate.metrics import iou_per_region
+
+    gen = torch.Generator().manual_seed(0)
+    k, n = 4, 3
+    true = torch.randint(0, k, (n, 16, 16), generator=gen)
+    logits = torch.randn(n, k, 16, 16, generator=gen) * 0.1
+    logits += 1.0 * torch.nn.functional.one_hot(true, k).permute(0, 3, 1, 2)     # right, with a margin of ~1
+    logits[:, 1] += 1.25                                                          # ... but region 1 too big
+    log_masks = torch.log_softmax(logits, 1)
+    skewed = log_masks.argmax(1)
+    assert mean_iou(skewed, true, k) < 0.9
+    want = sum(sum(v for v in iou_per_region(skewed[i], true[i], k) if v is not None)
+               / sum(v is not None for v in iou_per_region(skewed[i], true[i], k)) for i in range(n)) / n
+    assert abs(mean_iou(skewed, true, k) - want) < 1e-12
+    assert torch.isnan(label_ious(torch.zeros(1, 2, 2, dtype=torch.long), torch.zeros(1, 2, 2, dtype=torch.long), 3)[0, 1])
+    bias, best = search_label_bias(log_masks, true)
+    assert bias[0] == 0.0 and -2.25 < bias[1] < -0.25       # what undoes the +1.25 within the margins
+    assert best > 0.99 and best == mean_iou((log_masks + torch.tensor(bias).reshape(1, k, 1, 1)).argmax(1), true, k)
+
+
+def test_calibrate_label_bias_renders_searches_and_checks_and_restores_the_model(tiny_refined):
+    """facet calibrate --label-bias on the tiny model: the rendered check's mean IoU with the prior is
+    reported next to the unbiased one, the model's config is back as it was, and a model without a
+    label depth is refused."""
+    import dataclasses
+
+    from facet.evaluate.calibrate import calibrate_label_bias
+
+    before = tiny_refined.cfg
+    r = calibrate_label_bias(tiny_refined, n=1, res=32, supersample=1, progress=False)
+    assert tiny_refined.cfg is before
+    assert set(r["choice"]) == set(before.regions) and r["choice"][before.regions[0]] == 0.0
+    assert 0 <= r["before"]["miou"] <= 1 and 0 <= r["after"]["miou"] <= 1
+    assert r["searched_miou"] >= r["before"]["miou"] - 1e-9
+    assert r["current"] == list(before.label_bias)
+    try:
+        tiny_refined.cfg = dataclasses.replace(before, label_depth=0.0, label_bias=())
+        with pytest.raises(SystemExit, match="needs a model with a label depth"):
+            calibrate_label_bias(tiny_refined, n=1, res=32, supersample=1, progress=False)
+    finally:
+        tiny_refined.cfg = before
+
+
 def test_subpixel_rays_are_the_rays_of_the_finer_image():
     import torch
 

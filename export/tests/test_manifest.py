@@ -153,6 +153,32 @@ def test_export_label_depth_goes_to_the_config_the_manifest_and_the_weights(tmp_
         main(["export", "--preset", "tiny", "--id", "bad", "--out", str(tmp_path), "--label-depth", "-0.001"])
 
 
+def test_export_label_bias_goes_to_the_config_the_manifest_and_the_weights(tmp_path):
+    """--label-bias REGION=B,...: one number per region (0 for the others) in the config, the manifest and
+    the weights, and a final graph that differs from the one without it; a bad flag or one without a label
+    depth is a specific error and writes nothing."""
+    from facet.checkpoint import load_generator
+    from facet.cli import main
+    from facet.config import preset
+
+    regions = list(preset("tiny").regions)
+    args = ["export", "--preset", "tiny", "--out", str(tmp_path), "--label-depth", "0.003"]
+    assert main([*args, "--id", "plain"]) == 0
+    assert main([*args, "--id", "prior", "--label-bias", "hair=1.25,brow=-0.5"]) == 0
+    m = json.loads((tmp_path / "prior" / "manifest.json").read_text())
+    want = [1.25 if r == "hair" else -0.5 if r == "brow" else 0.0 for r in regions]
+    assert m["config"]["label_bias"] == want
+    g, _ = load_generator(tmp_path / "prior" / "weights.safetensors")
+    assert list(g.cfg.label_bias) == want
+    assert (tmp_path / "prior" / "final.onnx").read_bytes() != (tmp_path / "plain" / "final.onnx").read_bytes()
+    assert json.loads((tmp_path / "plain" / "manifest.json").read_text())["config"]["label_bias"] == []
+    with pytest.raises(SystemExit, match=r"--label-bias unknown region 'hairs'"):
+        main([*args, "--id", "bad", "--label-bias", "hairs=1"])
+    with pytest.raises(SystemExit, match=r"label_bias .* needs label_depth > 0"):
+        main(["export", "--preset", "tiny", "--out", str(tmp_path), "--id", "bad", "--label-bias", "hair=1"])
+    assert not (tmp_path / "bad").exists()
+
+
 def test_a_model_without_slabs_exports_and_validates_as_before(tmp_path):
     """bake_slab 0 (every checkpoint from before session 32 that is re-exported without --render-from):
     no bake.slab, no slab input, outputs of the whole grid; the slabbed tiny model's whole bake is that."""

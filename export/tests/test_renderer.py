@@ -81,12 +81,12 @@ def test_samples_include_both_ends():
     assert t.tolist() == [[0.5, 0.75, 1.0, 1.25, 1.5]]
 
 
-def _surface_masks_reference(g, codes, o, d, t, sdf, w, last, depth_past):
+def _surface_masks_reference(g, codes, o, d, t, sdf, w, last, depth_past, bias=None):
     """ModelConfig.label_depth's masks, one ray at a time with plain loops: each sample's stop (the
     fused SDF's linear zero crossing from the sample before where it falls through zero; the sample
     where both are outside; the sample before where that one is inside), the surface the weighted mean
     of the stops of every sample but the last, the masks the shape layers' softmax at `depth_past`
-    beyond it, the last sample's weight keeping its masks."""
+    beyond it (`bias` [K] added to their logits first), the last sample's weight keeping its masks."""
     shape, _ = g.split_codes(codes)
     out = torch.zeros(o.shape[0], g.cfg.num_regions)
     for r in range(o.shape[0]):
@@ -105,6 +105,8 @@ def _surface_masks_reference(g, codes, o, d, t, sdf, w, last, depth_past):
             acc += float(w[r, i]) * float(stop)
         p = o[r] + d[r] * ((acc + 1e-6 * float(t[r, -1])) / (front + 1e-6) + depth_past)
         logits = g.local.shape_fields(g.to_net(p[None]), shape)["mask_logit"][:, 0]
+        if bias is not None:
+            logits = logits + bias
         out[r] = front * torch.softmax(logits, 0) + w[r, -1] * last[r]
     return out
 
@@ -126,7 +128,7 @@ def test_label_depth_reads_the_masks_past_the_surface_and_changes_nothing_else(t
     tb = torch.tensor([cam.near, cam.far]).expand(o.shape[0], 2)
     try:
         with torch.no_grad():
-            g.cfg = dataclasses.replace(cfg0, label_depth=0.0)
+            g.cfg = dataclasses.replace(cfg0, label_depth=0.0, label_bias=())
             a = g.render_rays(codes, o, d, tb, samples=12, beta_scale=0.25, label_depth=g.cfg.label_depth)
             b = g.render_rays(codes, o, d, tb, samples=12, beta_scale=0.25, label_depth=0.004)
     finally:
@@ -144,3 +146,47 @@ def test_label_depth_reads_the_masks_past_the_surface_and_changes_nothing_else(t
     assert bool(changed[hit].any()), "reading past the surface should move some labels"
     miss = a["weights"][:, -1] > 1 - 1e-6
     torch.testing.assert_close(b["masks"][miss], a["masks"][miss])
+
+
+def test_label_bias_is_a_prior_on_the_label_points_logits(tiny_refined):
+    """label_bias (the final render's label prior): each region's number is added to its mask logit at
+    the label point, before the softmax (against the loop over the rays); the image, depth and weights
+    do not change; it moves labels (the test's prior is large enough to); without a label point it is
+    refused, and so is a prior of the wrong length."""
+    import dataclasses
+
+    import pytest
+
+    from facet.camera import rays_for_pose
+    from facet.config import parse_label_bias
+
+    g = tiny_refined
+    k = g.cfg.num_regions
+    prior = tuple(1.5 * ((r % 3) - 1) for r in range(k))
+    codes = g.mapping(torch.randn(k * 2, g.cfg.z_dim, generator=torch.Generator().manual_seed(4)), 0.7)
+    o, d = rays_for_pose(g.cfg.camera, -0.2, 0.1, 16, 16)
+    cam = g.cfg.camera
+    tb = torch.tensor([cam.near, cam.far]).expand(o.shape[0], 2)
+    with torch.no_grad():
+        a = g.render_rays(codes, o, d, tb, samples=12, beta_scale=0.25, label_depth=0.004)
+        b = g.render_rays(codes, o, d, tb, samples=12, beta_scale=0.25, label_depth=0.004, label_bias=prior)
+        for key in ("image", "depth", "weights", "sdf"):
+            assert torch.equal(a[key], b[key]), key
+        last = g.fields(a["points"][:, -1], codes, beta_scale=0.25)["m"].transpose(0, 1)
+        t = torch.linspace(0, 1, 12)[None] * (tb[:, 1:] - tb[:, :1]) + tb[:, :1]
+        ref = _surface_masks_reference(g, codes, o, d, t, a["sdf"], a["weights"], last, 0.004, torch.tensor(prior))
+    torch.testing.assert_close(b["masks"], ref, atol=2e-5, rtol=1e-4)
+    assert (a["masks"].argmax(-1) != b["masks"].argmax(-1)).any()
+    with pytest.raises(ValueError, match="label_depth"):
+        g.render_rays(codes, o, d, tb, label_depth=0.0, label_bias=prior)
+    with pytest.raises(ValueError, match="one number per region"):
+        dataclasses.replace(g.cfg, label_bias=prior[:-1])
+    with pytest.raises(ValueError, match="label_depth > 0"):
+        dataclasses.replace(g.cfg, label_depth=0.0)           # tiny_refined has a prior
+    regions = g.cfg.regions
+    assert parse_label_bias("none", regions) == ()
+    assert parse_label_bias(f"{regions[2]}=-0.5, {regions[1]}=1", regions) == (0.0, 1.0, -0.5) + (0.0,) * (k - 3)
+    for text, why in (("brows=1", "unknown region 'brows'"), ("hair", "is not REGION=NUMBER"),
+                      ("hair=x", "is not a number"), ("hair=20", "outside")):
+        with pytest.raises(ValueError, match=why):
+            parse_label_bias(text, regions)

@@ -113,14 +113,16 @@ def test_locality_fine_tune_two_steps(tmp_path):
     # the checkpoint's own final_beta_scale (facet calibrate) is kept by the fine-tune and saved again
     from facet.checkpoint import save_generator
 
-    src.cfg = dataclasses.replace(src.cfg, final_beta_scale=0.25, label_depth=0.002)
+    # (and its label prior, label_bias)
+    prior = tuple(0.25 * (r % 3) for r in range(src.cfg.num_regions))
+    src.cfg = dataclasses.replace(src.cfg, final_beta_scale=0.25, label_depth=0.002, label_bias=prior)
     save_generator(src, tmp_path / "calibrated.safetensors")
     t = Trainer(dataclasses.replace(tc, init_from=str(tmp_path / "calibrated.safetensors"), locality=0.0,
                                     steps=1), tmp_path / "calibrated")
-    assert (t.g.cfg.final_beta_scale, t.g.cfg.label_depth) == (0.25, 0.002)
+    assert (t.g.cfg.final_beta_scale, t.g.cfg.label_depth, t.g.cfg.label_bias) == (0.25, 0.002, prior)
     t.run()
     saved = load_generator(tmp_path / "calibrated" / "generator.safetensors")[0].cfg
-    assert (saved.final_beta_scale, saved.label_depth) == (0.25, 0.002)
+    assert (saved.final_beta_scale, saved.label_depth, saved.label_bias) == (0.25, 0.002, prior)
     # a stage's own final_beta_scale (TrainConfig, the recipe's stage 7) wins over the checkpoint's, is
     # what the final-render rays of its steps draw with, is saved, and holds again on resume
     # (and so does its label_depth, the recipe's stage 9; -1, the default, keeps the checkpoint's)
@@ -140,7 +142,8 @@ def test_locality_fine_tune_two_steps(tmp_path):
     assert Trainer(dataclasses.replace(tc7, init_from=calibrated, label_depth=-1.0),
                    tmp_path / "stage7a").g.cfg.label_depth == 0.002
     t = Trainer(dataclasses.replace(tc7, init_from=calibrated, label_depth=0.0), tmp_path / "stage7b")
-    assert t.g.cfg.label_depth == 0.0            # 0 turns the checkpoint's off
+    assert t.g.cfg.label_depth == 0.0            # 0 turns the checkpoint's off, and its label prior with it
+    assert t.g.cfg.label_bias == ()
     try:
         Trainer(dataclasses.replace(tc7, label_depth=1.0), tmp_path / "stage7c")
     except ValueError as e:

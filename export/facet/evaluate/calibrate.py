@@ -13,6 +13,11 @@ Apply it with `facet export --checkpoint ... --final-beta-scale S`.
 model's own scale: the depth with the best mean IoU (a ray's colour does not depend on it; which
 pixels the anti-aliasing redraws does). Apply it with
 `facet export --checkpoint ... --label-depth D`.
+
+`--label-bias` chooses the label prior of a model with a label depth (`ModelConfig.label_bias`: one
+number per region added to its mask logit at the label point): a coordinate search on the masks of
+calibration portraits rendered without one, checked by rendering them again with it. Apply it with
+`facet export --checkpoint ... --label-bias REGION=B,...`.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import json
 from pathlib import Path
 
 import torch
+from torch import Tensor
 
 DEFAULT_SCALES = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
 
@@ -70,7 +76,7 @@ def calibrate_label_depth(g, n: int, depths: list[float], res: int = 256, supers
     rows = []
     try:
         for dep in tqdm(depths, desc="calibrate label depth", disable=not progress):
-            g.cfg = dataclasses.replace(cfg0, label_depth=float(dep))
+            g.cfg = dataclasses.replace(cfg0, label_depth=float(dep), label_bias=cfg0.label_bias if dep > 0 else ())
             outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE) for i in range(n)]
             mean = lambda k: float(sum(o["row"][k] for o in outs) / n)
             rows.append({"label_depth": float(dep), "psnr": mean("psnr"), "ssim": mean("ssim"), "miou": mean("miou")})
@@ -78,6 +84,91 @@ def calibrate_label_depth(g, n: int, depths: list[float], res: int = 256, supers
         g.cfg = cfg0
     return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "final_beta_scale": cfg0.final_beta_scale,
             "rows": rows, "choice": max(rows, key=lambda r: (r["miou"], -r["label_depth"]))["label_depth"]}
+
+
+BIAS_GRID = tuple(round(-1.5 + 0.25 * i, 2) for i in range(13))      # -1.5 ... 1.5
+
+
+def label_ious(labels: Tensor, true: Tensor, k: int) -> Tensor:
+    """Label maps [N, H, W] x2 -> IoU [N, K] of each region in each portrait (nan where it is in neither)."""
+    n = labels.shape[0]
+    conf = torch.zeros(n, k * k, dtype=torch.float64)
+    conf.scatter_add_(1, (true.reshape(n, -1).long() * k + labels.reshape(n, -1).long()),
+                      torch.ones(n, labels[0].numel(), dtype=torch.float64))
+    conf = conf.reshape(n, k, k)                                  # [portrait, true, predicted]
+    hit = conf.diagonal(dim1=1, dim2=2)
+    union = conf.sum(2) + conf.sum(1) - hit
+    return torch.where(union > 0, hit / union.clamp_min(1), torch.full_like(hit, float("nan")))
+
+
+def mean_iou(labels: Tensor, true: Tensor, k: int) -> float:
+    """facet eval's mean IoU: per portrait the mean over the regions in the prediction or the truth, then
+    the mean over portraits."""
+    return float(label_ious(labels, true, k).nanmean(1).mean())
+
+
+def search_label_bias(log_masks: Tensor, true: Tensor, grid: tuple[float, ...] = BIAS_GRID,
+                      passes: int = 2) -> tuple[list[float], float]:
+    """Coordinate search of the label prior: log_masks [N, K, H, W] (log of the final render's masks,
+    rendered without a prior), true labels [N, H, W] -> (one number per region, the first region's 0:
+    a softmax ignores a shift of them all; the mean IoU of argmax(log_masks + bias)). Each pass tries
+    every value of `grid` for each region in turn, keeping a value only where it raises the mean IoU."""
+    k = log_masks.shape[1]
+
+    def score(b: list[float]) -> float:
+        return mean_iou((log_masks + torch.tensor(b, dtype=log_masks.dtype).reshape(1, k, 1, 1)).argmax(1), true, k)
+
+    bias = [0.0] * k
+    best = score(bias)
+    for _ in range(passes):
+        for r in range(1, k):
+            for v in grid:
+                trial = bias[:r] + [float(v)] + bias[r + 1:]
+                s = score(trial)
+                if s > best + 1e-9:
+                    best, bias = s, trial
+    return bias, best
+
+
+@torch.no_grad()
+def calibrate_label_bias(g, n: int, res: int = 256, supersample: int = 2, progress: bool = True) -> dict:
+    """The label prior (ModelConfig.label_bias) for a model with a label depth: renders n calibration
+    portraits without a prior, searches the prior on their masks (`search_label_bias`; which pixels the
+    anti-aliasing redraws is the unbiased render's there), then renders them again with it and scores
+    them as facet eval does (the measured mean IoU is the one to trust)."""
+    from tqdm import tqdm
+
+    from facet.evaluate.cli import eval_one
+    from facet.training.synthetic_data import CALIBRATION_SEED_BASE
+
+    if g.cfg.label_depth <= 0 or g.cfg.mask_activation != "softmax":
+        raise SystemExit("facet calibrate: --label-bias needs a model with a label depth (facet export --label-depth; "
+                         "facet calibrate --label-depths chooses it) and softmax masks")
+    cfg0, k = g.cfg, g.cfg.num_regions
+    try:
+        g.cfg = dataclasses.replace(cfg0, label_bias=())
+        outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE, keep=True)
+                for i in tqdm(range(n), desc="calibrate label bias: render", disable=not progress)]
+        log_masks = torch.stack([o["pred"]["masks"] for o in outs]).clamp_min(1e-6).log()
+        true = torch.stack([o["gt"]["labels"] for o in outs])
+        bias, searched = search_label_bias(log_masks, true)
+        before = {"psnr": sum(o["row"]["psnr"] for o in outs) / n, "miou": mean_iou(log_masks.argmax(1), true, k),
+                  "iou": label_ious(log_masks.argmax(1), true, k).nanmean(0).tolist()}
+        del outs, log_masks
+        g.cfg = dataclasses.replace(cfg0, label_bias=tuple(bias) if any(bias) else ())
+        again = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE, keep=True)
+                 for i in tqdm(range(n), desc="calibrate label bias: check", disable=not progress)]
+        labels = torch.stack([o["pred"]["labels"] for o in again])
+        after = {"psnr": sum(o["row"]["psnr"] for o in again) / n, "miou": mean_iou(labels, true, k),
+                 "iou": label_ious(labels, true, k).nanmean(0).tolist()}
+    finally:
+        g.cfg = cfg0
+    regions = list(cfg0.regions)
+    flag = ",".join(f"{r}={b:g}" for r, b in zip(regions, bias) if b) or "none"
+    return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "label_depth": cfg0.label_depth,
+            "grid": list(BIAS_GRID), "regions": regions, "current": list(cfg0.label_bias),
+            "choice": dict(zip(regions, bias)), "flag": flag, "searched_miou": searched,
+            "before": before, "after": after}
 
 
 def _numbers(text: str, flag: str, lo: float, hi: float, lo_open: bool) -> list[float]:
@@ -95,7 +186,17 @@ def run(a: argparse.Namespace) -> int:
 
     torch.set_num_threads(a.threads or torch.get_num_threads())
     g = load_model(a.model)
-    if a.label_depths is not None:
+    if a.label_bias:
+        res = calibrate_label_bias(g, a.n, a.res)
+        names = res["regions"]
+        for key in ("before", "after"):
+            r = res[key]
+            per = "  ".join(f"{nm} {v:.3f}" for nm, v in zip(names, r["iou"]))
+            print(f"{'no prior' if key == 'before' else 'prior':9s} psnr {r['psnr']:.2f} dB  miou {r['miou']:.4f}  ({per})")
+        print(f"label prior {res['flag']} (the search's estimate {res['searched_miou']:.4f}; model's current: "
+              f"{dict(zip(names, res['current'])) if res['current'] else 'none'}); apply with "
+              f"facet export --checkpoint <weights> --label-bias {res['flag']} ...")
+    elif a.label_depths is not None:
         depths = _numbers(a.label_depths, "--label-depths", 0.0, g.cfg.surface_margin, False)
         res = calibrate_label_depth(g, a.n, depths, a.res)
         for r in res["rows"]:
@@ -132,6 +233,8 @@ def add_parser(sub) -> None:
     p.add_argument("--label-depths", default=None, metavar="D1,D2,...",
                    help="choose the final render's label depth (world units past the surface, 0 = composited) "
                         "at the model's own final_beta_scale instead of the scale")
+    p.add_argument("--label-bias", action="store_true",
+                   help="choose the final render's label prior per region (a model with a label depth) instead of the scale")
     p.add_argument("--psnr-slack", type=float, default=0.1, help="dB under the best PSNR a scale may be and still win on IoU")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--out", default=None, help="write the table as JSON")

@@ -46,7 +46,8 @@ def eval_one(g, i: int, res: int, locality: bool, supersample: int, seed_base: i
     """Held-out portrait i: its metrics against ground truth and, when `locality`, the share of
     pixels changed outside each region's masks when that region's codes are re-sampled.
     `seed_base` (default EVAL_SEED_BASE): the portrait's seed is seed_base + i. `keep`: the
-    result also holds both renders ("pred": the model's, "gt": the world's, image [3, H, W] and labels)."""
+    result also holds both renders ("pred": the model's, "gt": the world's, image [3, H, W] and labels;
+    the model's masks [K, H, W] too)."""
     from facet.evaluate.metrics import changed_outside, iou_per_region, psnr, ssim
     from facet.evaluate.render import render_image
     from facet.training.synthetic_data import EVAL_SEED_BASE
@@ -75,7 +76,7 @@ def eval_one(g, i: int, res: int, locality: bool, supersample: int, seed_base: i
             loc[name] = changed_outside(pred["image"], pred2["image"], pred["labels"] == r, pred2["labels"] == r)
     out = {"row": row, "ious": ious, "loc": loc}
     if keep:
-        out["pred"] = {"image": pred["image"], "labels": pred["labels"]}
+        out["pred"] = {"image": pred["image"], "labels": pred["labels"], "masks": pred["masks"]}
         out["gt"] = {"image": gt["image"][0], "labels": gt["labels"][0]}
     return out
 

@@ -101,12 +101,14 @@ class Generator(nn.Module):
 
     def render_rays(self, codes: Tensor, origins: Tensor, dirs: Tensor, t_bounds: Tensor,
                     samples: int | None = None, jitter: Tensor | None = None,
-                    beta_scale: float = 1.0, label_depth: float = 0.0) -> dict[str, Tensor]:
+                    beta_scale: float = 1.0, label_depth: float = 0.0,
+                    label_bias: tuple[float, ...] = ()) -> dict[str, Tensor]:
         """Rays [..., N, 3] x2, t_bounds [..., N, 2] -> image [..., N, 3], masks [..., N, K],
         depth [..., N] (+ weights, sdf, points). Leading dims: portraits (training).
         `beta_scale`: cfg.final_beta_scale for rays sampled around the surface as the final render
         samples them, 1 for uniform ones. `label_depth` > 0 (cfg.label_depth, the final render's):
-        the masks are read that many world units past the surface (`surface_masks`)."""
+        the masks are read that many world units past the surface (`surface_masks`), with
+        `label_bias` (cfg.label_bias, the final render's; () = none) added to their logits there."""
         *lead, n, _ = origins.shape
         s = samples or self.cfg.samples_per_ray
         points, t = sample_along_rays(origins, dirs, t_bounds, s, jitter)
@@ -121,11 +123,13 @@ class Generator(nn.Module):
         if label_depth > 0:
             last = f["m"].reshape(*lead, k, n, s)[..., -1]                      # [..., K, N]
             out["masks"] = self.surface_masks(codes, origins, dirs, t, out["sdf"], out["weights"],
-                                              last.movedim(-2, -1), label_depth)
+                                              last.movedim(-2, -1), label_depth, label_bias)
+        elif label_bias:
+            raise ValueError("render_rays: label_bias acts at the label point; it needs label_depth > 0")
         return out
 
     def surface_masks(self, codes: Tensor, origins: Tensor, dirs: Tensor, t: Tensor, d: Tensor, w: Tensor,
-                      last_masks: Tensor, label_depth: float) -> Tensor:
+                      last_masks: Tensor, label_depth: float, label_bias: tuple[float, ...] = ()) -> Tensor:
         """The masks [..., N, K] read `label_depth` world units past each ray's surface instead of
         composited over its samples (ModelConfig.label_depth). Sample i's stop lies between samples
         i - 1 and i at the fraction a / (a + b) with a = max(d_{i-1}, 0), b = max(-d_i, 0) (d [..., N, S]
@@ -133,7 +137,8 @@ class Generator(nn.Module):
         are outside (a sample made opaque just before the surface), t_{i-1} where the ray was already
         inside (such a sample has no weight). The surface is the mean of the stops weighted by the
         compositing weights w of every sample but the last (the last sample where they are all 0),
-        whose weight (the background's) keeps that sample's masks `last_masks` [..., N, K]. Only ops
+        whose weight (the background's) keeps that sample's masks `last_masks` [..., N, K]. `label_bias`
+        (one number per region, or ()) is added to the mask logits at that point (ModelConfig.label_bias). Only ops
         the WebGPU provider runs in the exported graph: no comparison, Where, Clip or gather
         (max(x, 0) is a LeakyRelu of slope 0)."""
         a = F.leaky_relu(d[..., :-1], 0.0)
@@ -145,7 +150,12 @@ class Generator(nn.Module):
         depth = ((wf * stop[..., :-1]).sum(-1, keepdim=True) + 1e-6 * t[..., -1:]) / (front + 1e-6) + label_depth
         shape, _ = self.split_codes(codes)
         f = self.local.shape_fields(self.to_net(origins + dirs * depth), shape)
-        m = torch.softmax(f["mask_logit"], dim=-2) if self.cfg.mask_activation == "softmax" else f["mask_logit"]
+        logit = f["mask_logit"]                                                                # [..., K, N]
+        if label_bias:
+            if len(label_bias) != logit.shape[-2] or self.cfg.mask_activation != "softmax":
+                raise ValueError(f"surface_masks: label_bias needs {logit.shape[-2]} numbers and softmax masks")
+            logit = logit + torch.tensor(label_bias, dtype=logit.dtype, device=logit.device).unsqueeze(-1)
+        m = torch.softmax(logit, dim=-2) if self.cfg.mask_activation == "softmax" else logit
         return front * m.movedim(-2, -1) + w[..., -1:] * last_masks
 
     def _bake_axes(self, slab: Tensor | None, device: torch.device) -> tuple[Tensor, Tensor, int]:

@@ -122,7 +122,7 @@ def label_point_macs(g: Generator, final_macs: int) -> int:
 
     cfg = g.cfg
     try:
-        g.cfg = dataclasses.replace(cfg, label_depth=0.0)
+        g.cfg = dataclasses.replace(cfg, label_depth=0.0, label_bias=())
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "final.onnx"
             export_graph(graphs_for(g)["final"](g), path, cfg.opset)
