@@ -242,3 +242,15 @@ def test_final_aa_fixture_is_current():
         {k: now[k] for k in ("seed", "yaw", "pitch", "edge_supersample", "resolution", "edges")}
     assert max(abs(a - b) for a, b in zip(have["rgba"], now["rgba"])) <= 1
     assert max(abs(a - b) for a, b in zip(have["codes"], now["codes"])) < 1e-5
+
+
+def test_report_never_rounds_a_value_onto_the_other_side_of_its_bar():
+    """facet report: a mean IoU of 0.84964 against 0.85 reads 0.8496 (0.850 would look like a pass); a
+    value clear of its bar keeps the usual decimals; one exactly on the bar passes and reads so."""
+    from facet.report import against_bar
+
+    assert against_bar(0.84964, 0.85, 3) == "0.8496"
+    assert against_bar(0.8433, 0.85, 3) == "0.843"
+    assert against_bar(25.999, 26.0, 2) == "25.999"
+    assert against_bar(0.85, 0.85, 3) == "0.850"
+    assert against_bar(0.8500001, 0.85, 3) == "0.850"
