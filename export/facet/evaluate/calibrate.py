@@ -29,6 +29,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from facet.evaluate.metrics import label_ious, mean_iou
+
 DEFAULT_SCALES = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
 
 
@@ -87,24 +89,6 @@ def calibrate_label_depth(g, n: int, depths: list[float], res: int = 256, supers
 
 
 BIAS_GRID = tuple(round(-1.5 + 0.25 * i, 2) for i in range(13))      # -1.5 ... 1.5
-
-
-def label_ious(labels: Tensor, true: Tensor, k: int) -> Tensor:
-    """Label maps [N, H, W] x2 -> IoU [N, K] of each region in each portrait (nan where it is in neither)."""
-    n = labels.shape[0]
-    conf = torch.zeros(n, k * k, dtype=torch.float64)
-    conf.scatter_add_(1, (true.reshape(n, -1).long() * k + labels.reshape(n, -1).long()),
-                      torch.ones(n, labels[0].numel(), dtype=torch.float64))
-    conf = conf.reshape(n, k, k)                                  # [portrait, true, predicted]
-    hit = conf.diagonal(dim1=1, dim2=2)
-    union = conf.sum(2) + conf.sum(1) - hit
-    return torch.where(union > 0, hit / union.clamp_min(1), torch.full_like(hit, float("nan")))
-
-
-def mean_iou(labels: Tensor, true: Tensor, k: int) -> float:
-    """facet eval's mean IoU: per portrait the mean over the regions in the prediction or the truth, then
-    the mean over portraits."""
-    return float(label_ious(labels, true, k).nanmean(1).mean())
 
 
 def search_label_bias(log_masks: Tensor, true: Tensor, grid: tuple[float, ...] = BIAS_GRID,

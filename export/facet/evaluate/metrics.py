@@ -42,6 +42,25 @@ def iou_per_region(pred: Tensor, true: Tensor, k: int) -> list[float | None]:
     return out
 
 
+def label_ious(labels: Tensor, true: Tensor, k: int) -> Tensor:
+    """iou_per_region for a batch at once (one confusion matrix per portrait): label maps [N, H, W] x2 ->
+    IoU [N, K] of each region in each portrait (nan where it is in neither)."""
+    n = labels.shape[0]
+    conf = torch.zeros(n, k * k, dtype=torch.float64)
+    conf.scatter_add_(1, (true.reshape(n, -1).long() * k + labels.reshape(n, -1).long()),
+                      torch.ones(n, labels[0].numel(), dtype=torch.float64))
+    conf = conf.reshape(n, k, k)                                  # [portrait, true, predicted]
+    hit = conf.diagonal(dim1=1, dim2=2)
+    union = conf.sum(2) + conf.sum(1) - hit
+    return torch.where(union > 0, hit / union.clamp_min(1), torch.full_like(hit, float("nan")))
+
+
+def mean_iou(labels: Tensor, true: Tensor, k: int) -> float:
+    """facet eval's mean IoU: per portrait the mean over the regions in the prediction or the truth, then
+    the mean over portraits."""
+    return float(label_ious(labels, true, k).nanmean(1).mean())
+
+
 def dilate(mask: Tensor, px: int) -> Tensor:
     """Binary [H, W] mask dilated by a (2 px + 1) square."""
     return F.max_pool2d(mask[None, None].float(), 2 * px + 1, stride=1, padding=px)[0, 0] > 0
