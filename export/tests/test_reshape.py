@@ -286,3 +286,20 @@ def test_reshape_graph_rows_go_in_runs_of_its_batch():
         assert np.array_equal(sdf[a], s1.reshape(g, -1)[0]) and np.array_equal(logit[a], l1.reshape(g, -1)[0])
     s3, _ = rs.run_graph(7, z[:3], 0.7, *box)
     assert np.array_equal(s3, sdf[:3])
+
+
+def test_the_label_prior_comes_from_the_manifest_and_a_wrong_one_is_refused():
+    """The proxy adds the final render's label prior (config.label_bias) to its mask logits: read as
+    float32 per region, none when absent or empty, and a prior of the wrong length or with a non-number
+    refused with the reason (the browser's parity with it: src/app/reshape.test.ts on the fixture)."""
+    from facet.reshape.apply import label_bias_of
+
+    regions = [{"name": r} for r in ("background", "face", "hair")]
+    assert label_bias_of({"regions": regions}).size == 0
+    assert label_bias_of({"regions": regions, "config": {"label_bias": []}}).size == 0
+    got = label_bias_of({"regions": regions, "config": {"label_bias": [0, 0.5, -1.25]}})
+    assert got.dtype == np.float32 and got.tolist() == [0.0, 0.5, -1.25]
+    for bad in ([0, 0.5], [0, "a", 1], [0, float("nan"), 1]):
+        with pytest.raises(ValueError, match="label_bias needs 3 finite numbers"):
+            label_bias_of({"regions": regions, "config": {"label_bias": bad}})
+

@@ -56,6 +56,8 @@ interface Fixture {
     evaluations: number;
     x: number[];
     z: number[];
+    /** The same apply with a label prior (config.label_bias) in the proxy. */
+    biased: { label_bias: number[]; losses: number[][]; loss0: number; loss: number; evaluations: number; x: number[] };
   };
 }
 
@@ -211,6 +213,23 @@ describe.skipIf(!tinyPresent)('reshape on the tiny model: browser vs Python (was
     console.info(`reshape parity: generation-0 mask losses max |diff| ${d.toExponential(2)}`);
     expect(d).toBeLessThan(1e-9);
   });
+
+  it("adds the manifest's label prior to the proxy's mask logits as Python does", async () => {
+    const b = py.biased;
+    // the fixture's prior must change what the proxy draws, or this test could not fail
+    expect(maxAbs(b.losses[0], py.losses0), 'e2e/fixtures/reshape-tiny.json: its label prior changes no loss').toBeGreaterThan(1e-3);
+    const manifest: Manifest = { ...searchInputs.manifest, config: { ...searchInputs.manifest.config, label_bias: b.label_bias } };
+    const biased = await searchReshape({ ...searchInputs, manifest });
+    expect(biased.evaluations).toBe(b.evaluations);
+    const dl = maxAbs(biased.losses.flat(), b.losses.flat());
+    console.info(`reshape parity with a label prior: all ${biased.evaluations} mask losses max |diff| ${dl.toExponential(2)}`);
+    expect(dl).toBeLessThan(1e-9);
+    expect(Math.abs(biased.loss - b.loss)).toBeLessThan(1e-9);
+    expect(maxAbs(biased.x, b.x)).toBeLessThan(1e-6);
+    // a prior of the wrong length is refused with a reason
+    const wrong: Manifest = { ...manifest, config: { label_bias: [0.5] } };
+    await expect(searchReshape({ ...searchInputs, manifest: wrong })).rejects.toThrow(/one number per region/);
+  }, 120_000);
 
   it('searches the same way: losses fall at the same generations, same best x and new z', () => {
     expect(out.evaluations).toBe(py.evaluations);

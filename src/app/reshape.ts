@@ -162,6 +162,7 @@ export async function searchReshape(inp: SearchInputs, opts: ReshapeOptions = {}
     target: inp.target,
     edited,
     slots: slots.filter((s) => s.length > 0),
+    labelBias: m.config?.label_bias,
   });
   let proxyMs = now() - t0;
   let graphMs = 0;

@@ -476,6 +476,11 @@ export interface ReshapeSetup {
   /** Edited region indices (sorted) and each one's active shape slots. */
   edited: number[];
   slots: number[][];
+  /**
+   * The final render's label prior (manifest config.label_bias, [K]; absent or empty: none): added to
+   * the mask logits before the argmax, so that the proxy draws the labels the final render draws.
+   */
+  labelBias?: ArrayLike<number>;
 }
 
 /** f32 sum of grids in order (numpy's `sum(0)` over a stack), then base + it. */
@@ -516,6 +521,7 @@ export class ReshapeProblem {
   private readonly sCell: Int32Array; // [rays * STEPS] the box grid's index of each sample's corner 0
   private readonly nowSamples: Float32Array; // [rays * STEPS] the current fused SDF, from the bakes
   private readonly bakeLogits: Float32Array; // [P, K] every region's baked mask logit, interleaved (sampleAllAt)
+  private readonly bias: Float32Array | null; // the label prior [K] (float32, as numpy adds it), or none
   private readonly centre: Float64Array; // the box's centre and half size (boxCornerWeights' mapping)
   private readonly half: Float64Array;
   private current: Uint8Array | null = null;
@@ -529,6 +535,11 @@ export class ReshapeProblem {
     this.x0 = Float64Array.from(edited.flatMap((e, i) => slots[i].map((s) => z[2 * e * zDim + s])));
     this.dims = this.x0.length;
     if (this.dims === 0) throw new Error('the edited regions have no shape directions to search');
+    const bias = setup.labelBias;
+    if (bias && bias.length > 0 && bias.length !== setup.numRegions) {
+      throw new Error(`the label prior needs one number per region (${setup.numRegions}; found ${bias.length})`);
+    }
+    this.bias = bias && bias.length > 0 ? Float32Array.from(bias) : null;
     const rays = proxyPixels(setup.before, setup.target, width, height, edited);
     this.stride = rays.stride;
     this.outside = rays.outside;
@@ -730,6 +741,7 @@ export class ReshapeProblem {
     const first = new Int32Array(batch);
     const logitOf = Array.from({ length: k }, (_, g) => edited.indexOf(g));
     const lg = new Float64Array(k);
+    const { bias } = this;
     const tOf = new Float64Array(batch);
     const hiOf = new Int32Array(batch * 8);
     const hwOf = new Float32Array(batch * 8);
@@ -794,6 +806,7 @@ export class ReshapeProblem {
           const which = logitOf[g];
           let v = lg[g];
           if (which >= 0) v = f32(v + logitChangeAt(which, c, hi, hw));
+          if (bias) v = f32(v + bias[g]);
           if (v > best) {
             best = v;
             label = g;

@@ -77,6 +77,10 @@ export function checkContract(m: Manifest): void {
   if (hasSection !== hasGraph) {
     throw new ModelError('manifest.json', `/reshape: the reshape section and the reshape graph come together (section ${hasSection ? 'present' : 'missing'}, graph ${hasGraph ? 'present' : 'missing'})`);
   }
+  const bias = m.config?.label_bias;
+  if (bias !== undefined && bias.length > 0 && (bias.length !== m.regions.length || !bias.every((b) => Number.isFinite(b)))) {
+    throw new ModelError('manifest.json', `/config/label_bias: the label prior needs one finite number per region (${m.regions.length}; found ${JSON.stringify(bias)})`);
+  }
   if (m.bake.slab !== undefined && m.bake.resolution % m.bake.slab !== 0) {
     throw new ModelError('manifest.json', `/bake/slab: must divide the resolution ${m.bake.resolution} (found ${m.bake.slab})`);
   }

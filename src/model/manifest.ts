@@ -105,6 +105,12 @@ export interface Manifest {
   name: string;
   description?: string;
   regions: Region[];
+  /**
+   * The resolved model config the graphs were exported from (export/facet/config.py). The app reads
+   * `label_bias` alone: the final render's label prior, one number per region added to the mask logits
+   * before the argmax (docs/model-format.md, "The label prior"); the reshape proxy adds it too.
+   */
+  config?: { label_bias?: number[] } & Record<string, unknown>;
   latent: {
     num_codes: number;
     z_dim: number;

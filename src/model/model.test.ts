@@ -48,6 +48,21 @@ describe('manifest validation', () => {
     expect(message(() => checkContract(n))).toMatch(/num_codes: must be 2 x 2 regions = 4 \(found 6\)/);
   });
 
+  it('checks the label prior: one finite number per region, or none', () => {
+    const m = testManifest();
+    expect(() => checkContract(m)).not.toThrow(); // no config: no prior
+    m.config = { label_bias: [] };
+    expect(() => checkContract(validateManifest(m))).not.toThrow();
+    m.config = { label_bias: [0, 0.5] };
+    expect(() => checkContract(validateManifest(m))).not.toThrow();
+    m.config = { label_bias: [0, 0.5, 1] };
+    expect(message(() => checkContract(validateManifest(m)))).toBe(
+      'manifest.json: /config/label_bias: the label prior needs one finite number per region (2; found [0,0.5,1])',
+    );
+    (m.config as Record<string, unknown>).label_bias = [0, 'a'];
+    expect(message(() => validateManifest(m))).toBe('manifest.json: /config/label_bias/1: must be number (found "a")');
+  });
+
   it('checks the bake slabs: a slab input with /bake/slab, outputs of slab planes, a slab that divides the grid', () => {
     const slabbed = () => {
       const m = testManifest();

@@ -121,6 +121,17 @@ def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]
     return pix[order], stride, outside, weights[order]
 
 
+def label_bias_of(manifest: dict) -> np.ndarray:
+    """The final render's label prior (manifest config.label_bias: one number per region, added to the mask
+    logits before the argmax; docs/model-format.md) as float32 [K], or [0] when the model has none. The proxy
+    adds it too, so that the search paints and scores the labels the final render draws."""
+    bias = (manifest.get("config") or {}).get("label_bias") or []
+    k = len(manifest["regions"])
+    if bias and (len(bias) != k or not all(isinstance(b, (int, float)) and np.isfinite(b) for b in bias)):
+        raise ValueError(f"manifest: config.label_bias needs {k} finite numbers, one per region, got {bias!r}")
+    return np.asarray(bias, np.float32)
+
+
 class Reshaper:
     def __init__(self, folder: Path | str, threads: int = 1):
         import onnxruntime as ort
@@ -135,6 +146,7 @@ class Reshaper:
         self.session = ort.InferenceSession(str(self.folder / self.manifest["graphs"]["reshape"]["file"]), opts,
                                             providers=["CPUExecutionProvider"])
         self.regions = [r["name"] for r in self.manifest["regions"]]
+        self.label_bias = label_bias_of(self.manifest)
 
     def run_graph(self, region: int, z_rows: np.ndarray, psi: float, box_min: np.ndarray,
                   box_max: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +215,8 @@ class Reshaper:
             lg = proxy.resample(bakes.mask_logit, bakes.resolution, b, p)              # [K, N]
             idx, wt = proxy.box_corner_weights(p, box_min, box_max, r)
             lg[edited] += proxy.sample(delta_logits, idx, wt)
+            if self.label_bias.size:
+                lg += self.label_bias[:, None]      # the final render's label prior, so the search sees its labels
             return np.where(hit_c & through, lg.argmax(0), 0).astype(np.uint8)
 
         def evaluate(cand: np.ndarray) -> np.ndarray:

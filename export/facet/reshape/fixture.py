@@ -33,6 +33,12 @@ SLOTS = list(range(8))
 SCALE = 12   # the 32 px labels scaled to 384 px for proxy_pixels' larger cases
 
 
+def fixture_bias(k: int) -> list[float]:
+    """A label prior (manifest config.label_bias) for the second apply: the same edit, the proxy adding it to
+    the mask logits (the tiny model has none of its own)."""
+    return [0.0] + [0.5 * ((i % 3) - 1) + 0.25 * (i % 2) for i in range(1, k)]
+
+
 def constants() -> dict:
     """Python's reshape constants now (apply.py, proxy.py's mask loss weights, SearchConfig's
     defaults): the fixture records them, the browser's
@@ -129,6 +135,13 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
     apply_mod.search = recording_search
     try:
         rec = rs.apply(z, psi, bakes, o.numpy(), d.numpy(), before, target, edited)
+        # the same apply with a label prior in the proxy (config.label_bias)
+        unbiased, generations = generations, []
+        bias = fixture_bias(k)
+        rs.label_bias = np.asarray(bias, np.float32)
+        rec_b = rs.apply(z, psi, bakes, o.numpy(), d.numpy(), before, target, edited)
+        rs.label_bias = np.zeros(0, np.float32)
+        biased, generations = generations, unbiased
     finally:
         apply_mod.search = real_search
     # proxy_pixels on other paintings: the pixels changed (to the next label) in `before`, with no
@@ -178,6 +191,11 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
             "evaluations": rec["evaluations"],
             "x": [float(v) for e in edited for v in rec["z"][2 * e, SLOTS]],
             "z": [float(v) for v in rec["z"].reshape(-1)],
+            "biased": {
+                "label_bias": bias, "losses": biased, "loss0": rec_b["loss0"], "loss": rec_b["loss"],
+                "evaluations": rec_b["evaluations"],
+                "x": [float(v) for e in edited for v in rec_b["z"][2 * e, SLOTS]],
+            },
         },
     }
 
