@@ -145,6 +145,8 @@ def test_label_bias_search_finds_a_prior_that_undoes_a_skewed_classifier():
     bias, best = search_label_bias(log_masks, true)
     assert bias[0] == 0.0 and -2.25 < bias[1] < -0.25       # what undoes the +1.25 within the margins
     assert best > 0.99 and best == mean_iou((log_masks + torch.tensor(bias).reshape(1, k, 1, 1)).argmax(1), true, k)
+    held, held_best = search_label_bias(log_masks, true, hold=(1,))      # region 1 held at 0: nothing undoes it
+    assert held[1] == 0.0 and held_best < best
 
 
 def test_calibrate_label_bias_renders_searches_and_checks_and_restores_the_model(tiny_refined):
@@ -162,6 +164,10 @@ def test_calibrate_label_bias_renders_searches_and_checks_and_restores_the_model
     assert 0 <= r["before"]["miou"] <= 1 and 0 <= r["after"]["miou"] <= 1
     assert r["searched_miou"] >= r["before"]["miou"] - 1e-9
     assert r["current"] == list(before.label_bias)
+    held = calibrate_label_bias(tiny_refined, n=1, res=32, supersample=1, progress=False, hold=before.regions[1:3])
+    assert held["hold"] == list(before.regions[1:3]) and all(held["choice"][r] == 0.0 for r in before.regions[1:3])
+    with pytest.raises(SystemExit, match="--hold names no region of the model: mouht"):
+        calibrate_label_bias(tiny_refined, n=1, res=32, supersample=1, progress=False, hold=("mouht",))
     try:
         tiny_refined.cfg = dataclasses.replace(before, label_depth=0.0, label_bias=())
         with pytest.raises(SystemExit, match="needs a model with a label depth"):

@@ -92,11 +92,12 @@ BIAS_GRID = tuple(round(-1.5 + 0.25 * i, 2) for i in range(13))      # -1.5 ... 
 
 
 def search_label_bias(log_masks: Tensor, true: Tensor, grid: tuple[float, ...] = BIAS_GRID,
-                      passes: int = 2) -> tuple[list[float], float]:
+                      passes: int = 2, hold: tuple[int, ...] = ()) -> tuple[list[float], float]:
     """Coordinate search of the label prior: log_masks [N, K, H, W] (log of the final render's masks,
     rendered without a prior), true labels [N, H, W] -> (one number per region, the first region's 0:
     a softmax ignores a shift of them all; the mean IoU of argmax(log_masks + bias)). Each pass tries
-    every value of `grid` for each region in turn, keeping a value only where it raises the mean IoU."""
+    every value of `grid` for each region in turn, keeping a value only where it raises the mean IoU.
+    The regions in `hold` (indices) stay at 0."""
     k = log_masks.shape[1]
 
     def score(b: list[float]) -> float:
@@ -106,6 +107,8 @@ def search_label_bias(log_masks: Tensor, true: Tensor, grid: tuple[float, ...] =
     best = score(bias)
     for _ in range(passes):
         for r in range(1, k):
+            if r in hold:
+                continue
             for v in grid:
                 trial = bias[:r] + [float(v)] + bias[r + 1:]
                 s = score(trial)
@@ -115,11 +118,13 @@ def search_label_bias(log_masks: Tensor, true: Tensor, grid: tuple[float, ...] =
 
 
 @torch.no_grad()
-def calibrate_label_bias(g, n: int, res: int = 256, supersample: int = 2, progress: bool = True) -> dict:
+def calibrate_label_bias(g, n: int, res: int = 256, supersample: int = 2, progress: bool = True,
+                         hold: tuple[str, ...] = ()) -> dict:
     """The label prior (ModelConfig.label_bias) for a model with a label depth: renders n calibration
-    portraits without a prior, searches the prior on their masks (`search_label_bias`; which pixels the
-    anti-aliasing redraws is the unbiased render's there), then renders them again with it and scores
-    them as facet eval does (the measured mean IoU is the one to trust)."""
+    portraits without a prior, searches the prior on their masks (`search_label_bias`, the regions named
+    in `hold` kept at 0; which pixels the anti-aliasing redraws is the unbiased render's there), then
+    renders them again with it and scores them as facet eval does (the measured mean IoU is the one to
+    trust)."""
     from tqdm import tqdm
 
     from facet.evaluate.cli import eval_one
@@ -129,13 +134,17 @@ def calibrate_label_bias(g, n: int, res: int = 256, supersample: int = 2, progre
         raise SystemExit("facet calibrate: --label-bias needs a model with a label depth (facet export --label-depth; "
                          "facet calibrate --label-depths chooses it) and softmax masks")
     cfg0, k = g.cfg, g.cfg.num_regions
+    unknown = [r for r in hold if r not in cfg0.regions]
+    if unknown:
+        raise SystemExit(f"facet calibrate: --hold names no region of the model: {', '.join(unknown)} "
+                         f"(its regions: {', '.join(cfg0.regions)})")
     try:
         g.cfg = dataclasses.replace(cfg0, label_bias=())
         outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE, keep=True)
                 for i in tqdm(range(n), desc="calibrate label bias: render", disable=not progress)]
         log_masks = torch.stack([o["pred"]["masks"] for o in outs]).clamp_min(1e-6).log()
         true = torch.stack([o["gt"]["labels"] for o in outs])
-        bias, searched = search_label_bias(log_masks, true)
+        bias, searched = search_label_bias(log_masks, true, hold=tuple(cfg0.regions.index(r) for r in hold))
         before = {"psnr": sum(o["row"]["psnr"] for o in outs) / n, "miou": mean_iou(log_masks.argmax(1), true, k),
                   "iou": label_ious(log_masks.argmax(1), true, k).nanmean(0).tolist()}
         del outs, log_masks
@@ -150,7 +159,7 @@ def calibrate_label_bias(g, n: int, res: int = 256, supersample: int = 2, progre
     regions = list(cfg0.regions)
     flag = ",".join(f"{r}={b:g}" for r, b in zip(regions, bias) if b) or "none"
     return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "label_depth": cfg0.label_depth,
-            "grid": list(BIAS_GRID), "regions": regions, "current": list(cfg0.label_bias),
+            "grid": list(BIAS_GRID), "hold": list(hold), "regions": regions, "current": list(cfg0.label_bias),
             "choice": dict(zip(regions, bias)), "flag": flag, "searched_miou": searched,
             "before": before, "after": after}
 
@@ -171,7 +180,7 @@ def run(a: argparse.Namespace) -> int:
     torch.set_num_threads(a.threads or torch.get_num_threads())
     g = load_model(a.model)
     if a.label_bias:
-        res = calibrate_label_bias(g, a.n, a.res)
+        res = calibrate_label_bias(g, a.n, a.res, hold=tuple(r for r in (a.hold or "").split(",") if r))
         names = res["regions"]
         for key in ("before", "after"):
             r = res[key]
@@ -219,6 +228,9 @@ def add_parser(sub) -> None:
                         "at the model's own final_beta_scale instead of the scale")
     p.add_argument("--label-bias", action="store_true",
                    help="choose the final render's label prior per region (a model with a label depth) instead of the scale")
+    p.add_argument("--hold", default=None, metavar="REGION,...",
+                   help="with --label-bias: regions whose prior stays 0 (the bundled model holds mouth,ear: "
+                        "a smaller mouth or ear hides paint to reshape's small edits at the side views)")
     p.add_argument("--psnr-slack", type=float, default=0.1, help="dB under the best PSNR a scale may be and still win on IoU")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--out", default=None, help="write the table as JSON")
