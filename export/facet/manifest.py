@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from importlib import resources
 from pathlib import Path
 
@@ -43,6 +44,16 @@ def validate_schema(manifest: dict, where: str = "manifest.json") -> None:
         raise ManifestError(f"{where}: {path}: {e.message}")
 
 
+def label_bias(m: dict, where: str = "manifest.json") -> list[float]:
+    """config.label_bias, the final render's label prior (one number per region; [] when the model has none),
+    checked: the final graph and paint to reshape's proxy both add it (src/model/contract.ts checks the same)."""
+    bias = (m.get("config") or {}).get("label_bias") or []
+    k = len(m["regions"])
+    if bias and (len(bias) != k or not all(isinstance(b, (int, float)) and math.isfinite(b) for b in bias)):
+        raise ManifestError(f"{where}: config.label_bias needs {k} finite numbers, one per region, got {bias!r}")
+    return [float(b) for b in bias]
+
+
 def validate_consistency(m: dict, where: str = "manifest.json") -> None:
     names = [r["name"] for r in m["regions"]]
     lat = m["latent"]
@@ -63,6 +74,7 @@ def validate_consistency(m: dict, where: str = "manifest.json") -> None:
                             f"(section {'present' if 'reshape' in m else 'missing'}, graph "
                             f"{'present' if 'reshape' in m['graphs'] else 'missing'})")
     _check_bake_slab(m, where)
+    label_bias(m, where)
     cam = m["camera"]
     if not cam["near"] < cam["radius"] < cam["far"]:
         raise ManifestError(f"{where}: /camera: expected near < radius < far, found {cam['near']}, {cam['radius']}, {cam['far']}")

@@ -122,14 +122,11 @@ def proxy_pixels(before: np.ndarray, target: np.ndarray, edited: list[int]
 
 
 def label_bias_of(manifest: dict) -> np.ndarray:
-    """The final render's label prior (manifest config.label_bias: one number per region, added to the mask
-    logits before the argmax; docs/model-format.md) as float32 [K], or [0] when the model has none. The proxy
-    adds it too, so that the search paints and scores the labels the final render draws."""
-    bias = (manifest.get("config") or {}).get("label_bias") or []
-    k = len(manifest["regions"])
-    if bias and (len(bias) != k or not all(isinstance(b, (int, float)) and np.isfinite(b) for b in bias)):
-        raise ValueError(f"manifest: config.label_bias needs {k} finite numbers, one per region, got {bias!r}")
-    return np.asarray(bias, np.float32)
+    """The final render's label prior (facet.manifest.label_bias, checked there) as float32 [K], or [0] when the
+    model has none. The proxy adds it too, so that the search paints and scores the labels the final render draws."""
+    from facet.manifest import label_bias
+
+    return np.asarray(label_bias(manifest), np.float32)
 
 
 class Reshaper:

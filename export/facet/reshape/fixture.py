@@ -122,13 +122,15 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
         raise SystemExit(f"{edit_name} paints nothing on seed {seed}: pick another seed or edit")
     o, d = rays_for_pose(gen.cfg.camera, yaw, pitch, res, res)
 
-    generations: list[list[float]] = []   # every generation's mask losses (before the prior)
+    runs: list[list[list[float]]] = []   # per apply, every generation's mask losses (before the prior)
     real_search = apply_mod.search
 
     def recording_search(evaluate, x0, cfg):
+        runs.append([])
+
         def ev(cand):
             losses = evaluate(cand)
-            generations.append([float(v) for v in losses])
+            runs[-1].append([float(v) for v in losses])
             return losses
         return real_search(ev, x0, cfg)
 
@@ -136,14 +138,12 @@ def build(model: Path = MODEL, seed: int = SEED, edit_name: str = EDIT) -> dict:
     try:
         rec = rs.apply(z, psi, bakes, o.numpy(), d.numpy(), before, target, edited)
         # the same apply with a label prior in the proxy (config.label_bias)
-        unbiased, generations = generations, []
         bias = fixture_bias(k)
         rs.label_bias = np.asarray(bias, np.float32)
         rec_b = rs.apply(z, psi, bakes, o.numpy(), d.numpy(), before, target, edited)
-        rs.label_bias = np.zeros(0, np.float32)
-        biased, generations = generations, unbiased
     finally:
         apply_mod.search = real_search
+    generations, biased = runs
     # proxy_pixels on other paintings: the pixels changed (to the next label) in `before`, with no
     # region, that region, or the apply's edited regions; and on `before` scaled up SCALE times
     # (a painted block, the edited regions), where the band holds more than MAX_RAYS pixels
