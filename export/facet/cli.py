@@ -61,6 +61,10 @@ def cmd_export(a: argparse.Namespace) -> int:
             raise SystemExit(f"facet export: --final-beta-scale must be in (0, 4], got {a.final_beta_scale}")
         g.cfg = dataclasses.replace(g.cfg, final_beta_scale=a.final_beta_scale)
     calibration = {}
+    if a.image_beta_scale is not None:
+        if not 0 <= a.image_beta_scale <= 4:
+            raise SystemExit(f"facet export: --image-beta-scale must be in [0, 4] (0 = the final beta), got {a.image_beta_scale}")
+        calibration["image_beta_scale"] = a.image_beta_scale
     if a.label_depth is not None:
         from facet.config import label_depth_error
 
@@ -152,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "its slot (for one the model barely follows: facet slider-response); repeatable")
     e.add_argument("--final-beta-scale", type=float, default=None, metavar="S",
                    help="the final graph's density sharpness, beta * S (facet calibrate chooses S); "
+                        "kept in the config and the weights")
+    e.add_argument("--image-beta-scale", type=float, default=None, metavar="S",
+                   help="the final graph's colour density alone, beta * S (0: the same as --final-beta-scale; the "
+                        "labels, the depth and the depth march keep that; facet calibrate --image-scales chooses S); "
                         "kept in the config and the weights")
     e.add_argument("--label-depth", type=float, default=None, metavar="D",
                    help="where the final graph reads its masks: D world units past the surface (0: composited "

@@ -138,6 +138,14 @@ class ModelConfig:
     # by `facet calibrate --label-bias` on calibration portraits; only the final render reads it
     # (training, the bake and the reshape graph do not).
     label_bias: tuple[float, ...] = ()
+    # The final render's colour density, as a scale of the learned beta like final_beta_scale; 0 = the
+    # same as final_beta_scale. The labels, the depth and the depth march keep final_beta_scale: only
+    # the colours are composited with this beta, from the same samples (no more network evaluations).
+    # A sharp density draws a silhouette where the model puts it, whole pixels of the wrong colour
+    # where that is off by a pixel (most of the image error, docs/training.md); a slightly softer
+    # one blends the colours there. Chosen per model by `facet calibrate --image-scales` (the best
+    # PSNR on calibration portraits; docs/training.md, "The colours' own density").
+    image_beta_scale: float = 0.0
     # the final render's anti-aliasing: pixels next to another label are rendered again with
     # s * s rays (src/viewport/finalRender.ts, facet.evaluate.render); 1 = one ray per pixel
     final_edge_supersample: int = 2
@@ -158,6 +166,8 @@ class ModelConfig:
         r, s = self.bake_resolution, self.bake_slab
         if s < 0 or s > r or (s and r % s):
             raise ValueError(f"config: bake_slab must be 0 (no slabs) or divide bake_resolution {r}, got {s}")
+        if not 0 <= self.image_beta_scale <= 4:
+            raise ValueError(f"config: image_beta_scale must be in [0, 4] (0 = final_beta_scale), got {self.image_beta_scale}")
         why = label_depth_error(self.label_depth, self.surface_margin)
         if why:
             raise ValueError(f"config: label_depth {why}")

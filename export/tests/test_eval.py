@@ -79,6 +79,27 @@ def test_calibrate_scores_each_scale_on_calibration_seeds_and_restores_the_model
     assert r["choice"] in (1.0, 0.25)
 
 
+def test_calibrate_image_scale_redraws_the_colours_alone_and_restores_the_model(tiny):
+    """facet calibrate --image-scales: each colour density changes the PSNR and never the mean IoU (the
+    labels keep the final beta); the choice is the best PSNR; the model's config is back as it was."""
+    import dataclasses
+
+    from facet.evaluate.calibrate import calibrate_image_scale
+
+    before = tiny.cfg
+    tiny.cfg = dataclasses.replace(before, final_beta_scale=0.25)
+    try:
+        r = calibrate_image_scale(tiny, n=1, scales=[0.0, 1.0], res=32, supersample=1, progress=False)
+        assert tiny.cfg.image_beta_scale == 0.0 and tiny.cfg.final_beta_scale == 0.25
+    finally:
+        tiny.cfg = before
+    a, b = r["rows"]
+    assert (a["image_beta_scale"], b["image_beta_scale"]) == (0.0, 1.0)
+    assert a["miou"] == b["miou"], "the colours' density must not move a label"
+    assert a["psnr"] != b["psnr"], "the colours' density must change the image"
+    assert r["choice"] == max(r["rows"], key=lambda row: row["psnr"])["image_beta_scale"]
+
+
 def test_error_split_adds_up_to_the_eval_psnr_and_its_parts(tiny, tmp_path):
     """`facet errors`: the three parts' pixels and errors each add up to one; the insides by region add
     up to the inside part and the label pairs to the wrong part; with one portrait its pooled PSNR is

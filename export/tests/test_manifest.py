@@ -153,6 +153,21 @@ def test_export_label_depth_goes_to_the_config_the_manifest_and_the_weights(tmp_
         main(["export", "--preset", "tiny", "--id", "bad", "--out", str(tmp_path), "--label-depth", "-0.001"])
 
 
+def test_export_image_beta_scale_goes_to_the_config_the_manifest_and_the_weights(tmp_path):
+    from facet.checkpoint import load_generator
+    from facet.cli import main
+
+    assert main(["export", "--preset", "tiny", "--id", "soft", "--out", str(tmp_path), "--final-beta-scale", "0.25",
+                 "--image-beta-scale", "0.5"]) == 0
+    m = json.loads((tmp_path / "soft" / "manifest.json").read_text())
+    assert (m["config"]["final_beta_scale"], m["config"]["image_beta_scale"]) == (0.25, 0.5)
+    g, _ = load_generator(tmp_path / "soft" / "weights.safetensors")
+    assert (g.cfg.final_beta_scale, g.cfg.image_beta_scale) == (0.25, 0.5)
+    with pytest.raises(SystemExit, match=r"--image-beta-scale must be in \[0, 4\] \(0 = the final beta\), got -1"):
+        main(["export", "--preset", "tiny", "--id", "bad", "--out", str(tmp_path), "--image-beta-scale", "-1"])
+    assert not (tmp_path / "bad").exists()
+
+
 def test_export_label_bias_goes_to_the_config_the_manifest_and_the_weights(tmp_path):
     """--label-bias REGION=B,...: one number per region (0 for the others) in the config, the manifest and
     the weights, and a final graph that differs from the one without it; a bad flag or one without a label

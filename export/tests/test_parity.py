@@ -237,6 +237,30 @@ def test_final_graph_renders_with_the_final_beta(tiny_gated, tmp_path):
     assert np.abs(got[0] - soft["image"].numpy()).max() > 1e-2
 
 
+def test_final_graph_composites_its_colours_with_the_image_beta(tiny_gated, tmp_path):
+    """`image_beta_scale` softens the final graph's colours alone: the ONNX graph's image matches render_rays
+    composited with beta * image_beta_scale, its masks and depth the final beta's."""
+    import dataclasses
+
+    from facet.onnx.graphs import FinalGraph
+
+    g = Generator(dataclasses.replace(tiny_gated.cfg, final_beta_scale=0.25, image_beta_scale=1.0)).eval()
+    g.load_state_dict(tiny_gated.state_dict())
+    module = FinalGraph(g).eval()
+    inputs = module.inputs(seed=2)
+    export_graph(module, tmp_path / "final.onnx", g.cfg.opset)
+    _check_ops(tmp_path / "final.onnx")
+    image, masks, depth = ort.InferenceSession(str(tmp_path / "final.onnx"), providers=["CPUExecutionProvider"]).run(
+        None, {n: t.numpy() for n, t in zip(module.input_names, inputs)})
+    with torch.no_grad():
+        sharp = g.render_rays(*inputs, beta_scale=0.25)
+        soft = g.render_rays(*inputs, beta_scale=1.0)
+    assert np.abs(image - soft["image"].numpy()).max() <= 1e-4
+    assert np.abs(image - sharp["image"].numpy()).max() > 1e-2
+    assert np.abs(masks - sharp["masks"].numpy()).max() <= 1e-4
+    assert np.abs(depth - sharp["depth"].numpy()).max() <= 1e-4
+
+
 def test_one_torchlib_registry_while_exporting_and_the_exporter_as_before_after():
     """export_graph reuses one registry of torchlib's ONNX functions per opset (`_torchlib_registry_once`)
     and puts torch's own builder back afterwards, also when an export fails."""

@@ -148,6 +148,32 @@ def test_label_depth_reads_the_masks_past_the_surface_and_changes_nothing_else(t
     torch.testing.assert_close(b["masks"][miss], a["masks"][miss])
 
 
+def test_image_beta_scale_composites_the_colours_alone_with_a_softer_density(tiny_refined):
+    """image_beta_scale > 0: the final render's image is the one composited with beta * image_beta_scale
+    over the same samples (against the whole render at that beta); its masks, depth, weights and SDF stay
+    those of beta_scale, bit for bit; the softer colours differ where a ray grazes the surface; 0 (or
+    the same scale) changes nothing."""
+    from facet.camera import rays_for_pose
+
+    g = tiny_refined
+    codes = g.mapping(torch.randn(g.cfg.num_regions * 2, g.cfg.z_dim, generator=torch.Generator().manual_seed(5)), 0.7)
+    o, d = rays_for_pose(g.cfg.camera, -0.2, 0.1, 16, 16)
+    cam = g.cfg.camera
+    tb = torch.tensor([cam.near, cam.far]).expand(o.shape[0], 2)
+    kw = dict(samples=12, label_depth=0.004)
+    with torch.no_grad():
+        sharp = g.render_rays(codes, o, d, tb, beta_scale=0.25, **kw)
+        same = g.render_rays(codes, o, d, tb, beta_scale=0.25, image_beta_scale=0.25, **kw)
+        mixed = g.render_rays(codes, o, d, tb, beta_scale=0.25, image_beta_scale=1.0, **kw)
+        soft = g.render_rays(codes, o, d, tb, beta_scale=1.0, **kw)
+    for key in ("image", "masks", "depth", "weights", "sdf"):
+        assert torch.equal(sharp[key], same[key]), key
+    for key in ("masks", "depth", "weights", "sdf"):
+        assert torch.equal(sharp[key], mixed[key]), key
+    torch.testing.assert_close(mixed["image"], soft["image"], atol=1e-6, rtol=1e-5)
+    assert float((mixed["image"] - sharp["image"]).abs().max()) > 1e-2, "a softer density should change some colours"
+
+
 def test_label_bias_is_a_prior_on_the_label_points_logits(tiny_refined):
     """label_bias (the final render's label prior): each region's number is added to its mask logit at
     the label point, before the softmax (against the loop over the rays); the image, depth and weights

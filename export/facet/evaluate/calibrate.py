@@ -14,6 +14,10 @@ model's own scale: the depth with the best mean IoU (a ray's colour does not dep
 pixels the anti-aliasing redraws does). Apply it with
 `facet export --checkpoint ... --label-depth D`.
 
+`--image-scales S1,S2,...` chooses the colours' own density (`ModelConfig.image_beta_scale`, a scale of the
+learned beta; 0 = final_beta_scale): the best PSNR, the labels and the depth staying the final beta's. Apply
+it with `facet export --checkpoint ... --image-beta-scale S`.
+
 `--label-bias` chooses the label prior of a model with a label depth (`ModelConfig.label_bias`: one
 number per region added to its mask logit at the label point): a coordinate search on the masks of
 calibration portraits rendered without one, checked by rendering them again with it. Apply it with
@@ -86,6 +90,31 @@ def calibrate_label_depth(g, n: int, depths: list[float], res: int = 256, supers
         g.cfg = cfg0
     return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "final_beta_scale": cfg0.final_beta_scale,
             "rows": rows, "choice": max(rows, key=lambda r: (r["miou"], -r["label_depth"]))["label_depth"]}
+
+
+@torch.no_grad()
+def calibrate_image_scale(g, n: int, scales: list[float], res: int = 256, supersample: int = 2,
+                          progress: bool = True) -> dict:
+    """PSNR and SSIM (and mean IoU, which must not move) on n calibration portraits for each colour density
+    (image_beta_scale; 0 = the model's final_beta_scale); the choice: the best PSNR. The labels, the depth
+    march and the samples keep the final beta, so each candidate redraws only the colours."""
+    from tqdm import tqdm
+
+    from facet.evaluate.cli import eval_one
+    from facet.training.synthetic_data import CALIBRATION_SEED_BASE
+
+    cfg0 = g.cfg
+    rows = []
+    try:
+        for s in tqdm(scales, desc="calibrate image scale", disable=not progress):
+            g.cfg = dataclasses.replace(cfg0, image_beta_scale=float(s))
+            outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE) for i in range(n)]
+            mean = lambda k: float(sum(o["row"][k] for o in outs) / n)
+            rows.append({"image_beta_scale": float(s), "psnr": mean("psnr"), "ssim": mean("ssim"), "miou": mean("miou")})
+    finally:
+        g.cfg = cfg0
+    return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "final_beta_scale": cfg0.final_beta_scale,
+            "rows": rows, "choice": max(rows, key=lambda r: (r["psnr"], -r["image_beta_scale"]))["image_beta_scale"]}
 
 
 BIAS_GRID = tuple(round(-1.5 + 0.25 * i, 2) for i in range(13))      # -1.5 ... 1.5
@@ -189,6 +218,15 @@ def run(a: argparse.Namespace) -> int:
         print(f"label prior {res['flag']} (the search's estimate {res['searched_miou']:.4f}; model's current: "
               f"{dict(zip(names, res['current'])) if res['current'] else 'none'}); apply with "
               f"facet export --checkpoint <weights> --label-bias {res['flag']} ...")
+    elif a.image_scales is not None:
+        scales = _numbers(a.image_scales, "--image-scales", 0.0, 4.0, False)
+        res = calibrate_image_scale(g, a.n, scales, a.res)
+        for r in res["rows"]:
+            mark = "  <- chosen" if r["image_beta_scale"] == res["choice"] else ""
+            print(f"image_beta_scale {r['image_beta_scale']:<8g} psnr {r['psnr']:.2f} dB  ssim {r['ssim']:.3f}  "
+                  f"miou {r['miou']:.4f}{mark}")
+        print(f"model's current image_beta_scale: {g.cfg.image_beta_scale:g} (final_beta_scale {g.cfg.final_beta_scale:g}); "
+              f"apply with facet export --checkpoint <weights> --image-beta-scale {res['choice']:g} ...")
     elif a.label_depths is not None:
         depths = _numbers(a.label_depths, "--label-depths", 0.0, g.cfg.surface_margin, False)
         res = calibrate_label_depth(g, a.n, depths, a.res)
@@ -226,6 +264,9 @@ def add_parser(sub) -> None:
     p.add_argument("--label-depths", default=None, metavar="D1,D2,...",
                    help="choose the final render's label depth (world units past the surface, 0 = composited) "
                         "at the model's own final_beta_scale instead of the scale")
+    p.add_argument("--image-scales", default=None, metavar="S1,S2,...",
+                   help="choose the final render's colour density (image_beta_scale, 0 = final_beta_scale; the best "
+                        "PSNR) at the model's own final_beta_scale, labels and label depth instead of the scale")
     p.add_argument("--label-bias", action="store_true",
                    help="choose the final render's label prior per region (a model with a label depth) instead of the scale")
     p.add_argument("--hold", default=None, metavar="REGION,...",

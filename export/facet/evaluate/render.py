@@ -88,7 +88,8 @@ def render_image(g: Generator, codes: Tensor, yaw: float, pitch: float, res: int
 
     def run(o: Tensor, d: Tensor, tb: Tensor) -> dict[str, Tensor]:
         parts = [g.render_rays(codes, o[i:i + chunk], d[i:i + chunk], tb[i:i + chunk], samples=samples,
-                               beta_scale=g.cfg.final_beta_scale, label_depth=g.cfg.label_depth, label_bias=g.cfg.label_bias)
+                               beta_scale=g.cfg.final_beta_scale, label_depth=g.cfg.label_depth, label_bias=g.cfg.label_bias,
+                               image_beta_scale=g.cfg.image_beta_scale)
                  for i in range(0, o.shape[0], chunk)]
         return {key: torch.cat([p[key] for p in parts]) for key in ("image", "masks", "depth")}
 

@@ -12,7 +12,7 @@ from torch import Tensor, nn
 
 from facet.config import ModelConfig
 from facet.model.field import LocalGenerators, Mapping, assert_shape, grid_positional_encoding, pick
-from facet.model.renderer import composite, sample_along_rays, sdf_to_density
+from facet.model.renderer import composite, composite_image, sample_along_rays, sdf_to_density
 
 
 def grid_axis(resolution: int, bounds: float) -> Tensor:
@@ -102,13 +102,15 @@ class Generator(nn.Module):
     def render_rays(self, codes: Tensor, origins: Tensor, dirs: Tensor, t_bounds: Tensor,
                     samples: int | None = None, jitter: Tensor | None = None,
                     beta_scale: float = 1.0, label_depth: float = 0.0,
-                    label_bias: tuple[float, ...] = ()) -> dict[str, Tensor]:
+                    label_bias: tuple[float, ...] = (), image_beta_scale: float = 0.0) -> dict[str, Tensor]:
         """Rays [..., N, 3] x2, t_bounds [..., N, 2] -> image [..., N, 3], masks [..., N, K],
         depth [..., N] (+ weights, sdf, points). Leading dims: portraits (training).
         `beta_scale`: cfg.final_beta_scale for rays sampled around the surface as the final render
         samples them, 1 for uniform ones. `label_depth` > 0 (cfg.label_depth, the final render's):
         the masks are read that many world units past the surface (`surface_masks`), with
-        `label_bias` (cfg.label_bias, the final render's; () = none) added to their logits there."""
+        `label_bias` (cfg.label_bias, the final render's; () = none) added to their logits there.
+        `image_beta_scale` > 0 (cfg.image_beta_scale, the final render's): the image alone is composited
+        with beta * image_beta_scale, from the same samples; masks, depth and weights keep `beta_scale`."""
         *lead, n, _ = origins.shape
         s = samples or self.cfg.samples_per_ray
         points, t = sample_along_rays(origins, dirs, t_bounds, s, jitter)
@@ -120,6 +122,9 @@ class Generator(nn.Module):
         )
         out["sdf"] = f["d"].reshape(*lead, n, s)
         out["points"] = points
+        if image_beta_scale > 0 and image_beta_scale != beta_scale:
+            sigma = sdf_to_density(out["sdf"], self.beta * image_beta_scale)
+            out["image"] = composite_image(sigma, t, f["c"].reshape(*lead, n, s, 3), self.cfg.camera.coord_scale)
         if label_depth > 0:
             last = f["m"].reshape(*lead, k, n, s)[..., -1]                      # [..., K, N]
             out["masks"] = self.surface_masks(codes, origins, dirs, t, out["sdf"], out["weights"],

@@ -37,16 +37,27 @@ def exclusive_cumsum(x: Tensor, dim: int = -1) -> Tensor:
     return torch.cumsum(x, dim=dim) - x
 
 
+def composite_weights(sigma: Tensor, t: Tensor, delta_scale: float = 1.0) -> Tensor:
+    """sigma, t [..., N, S] -> each sample's compositing weight [..., N, S] (the last sample opaque)."""
+    delta = (t[..., 1:] - t[..., :-1]) * delta_scale              # [..., N, S-1]
+    tau = sigma[..., :-1] * delta                                 # optical depth per interval
+    alpha = torch.cat([1.0 - torch.exp(-tau), torch.ones_like(t[..., :1])], dim=-1)
+    trans = torch.exp(-torch.cat([exclusive_cumsum(tau), tau.sum(-1, keepdim=True)], dim=-1))
+    return alpha * trans
+
+
+def composite_image(sigma: Tensor, t: Tensor, rgb_logit: Tensor, delta_scale: float = 1.0) -> Tensor:
+    """composite's image alone: image [..., N, 3] in [-1, 1]."""
+    w = composite_weights(sigma, t, delta_scale)
+    return 2.0 * (w.unsqueeze(-1) * torch.sigmoid(rgb_logit)).sum(-2) - 1.0
+
+
 def composite(sigma: Tensor, t: Tensor, rgb_logit: Tensor, masks: Tensor,
               delta_scale: float = 1.0) -> dict[str, Tensor]:
     """sigma, t [..., N, S]; rgb_logit [..., N, S, 3]; masks [..., N, S, K] ->
     image [..., N, 3] in [-1, 1], masks [..., N, K], depth [..., N], weights [..., N, S].
     `delta_scale` turns t differences into the units sigma is in (the network's)."""
-    delta = (t[..., 1:] - t[..., :-1]) * delta_scale              # [..., N, S-1]
-    tau = sigma[..., :-1] * delta                                 # optical depth per interval
-    alpha = torch.cat([1.0 - torch.exp(-tau), torch.ones_like(t[..., :1])], dim=-1)
-    trans = torch.exp(-torch.cat([exclusive_cumsum(tau), tau.sum(-1, keepdim=True)], dim=-1))
-    w = alpha * trans
+    w = composite_weights(sigma, t, delta_scale)
     image = 2.0 * (w.unsqueeze(-1) * torch.sigmoid(rgb_logit)).sum(-2) - 1.0
     return {
         "image": image,

@@ -75,7 +75,8 @@ class FinalGraph(nn.Module):
 
     def forward(self, codes: Tensor, ray_origins: Tensor, ray_dirs: Tensor, t_bounds: Tensor):
         out = self.g.render_rays(codes, ray_origins, ray_dirs, t_bounds, beta_scale=self.g.cfg.final_beta_scale,
-                                 label_depth=self.g.cfg.label_depth, label_bias=self.g.cfg.label_bias)
+                                 label_depth=self.g.cfg.label_depth, label_bias=self.g.cfg.label_bias,
+                                 image_beta_scale=self.g.cfg.image_beta_scale)
         return out["image"], out["masks"], out["depth"]
 
     def inputs(self, seed: int = 0, yaw: float = 0.2, pitch: float = -0.1) -> tuple[Tensor, ...]:

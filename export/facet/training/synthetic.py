@@ -217,7 +217,8 @@ def synthetic_losses(g: Generator, batch: dict, w: SyntheticLossWeights, samples
     else:
         raise ValueError(f"final_rays: expected 'world' or 'own', got {w.final_rays!r}")
     final = g.render_rays(codes, batch["ray_origins"][:, h:], batch["ray_dirs"][:, h:], tb,
-                          beta_scale=g.cfg.final_beta_scale, label_depth=g.cfg.label_depth)
+                          beta_scale=g.cfg.final_beta_scale, label_depth=g.cfg.label_depth,
+                          image_beta_scale=g.cfg.image_beta_scale)
     r = {k: torch.cat([uniform[k], final[k]], 1) for k in ("image", "masks", "depth")}
     out["image"] = color_error(r["image"] - (batch["pixel_rgb"] * 2 - 1), w.color_loss).mean()
     out["mask2d"] = F.nll_loss(torch.log(r["masks"].clamp(1e-6, 1.0)).transpose(1, 2), batch["pixel_label"])

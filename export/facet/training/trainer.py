@@ -146,13 +146,13 @@ def add_background_rgb(state: dict, fresh: dict) -> dict:
 
 
 # Model config keys that fine-tuning (--init-from) may change: sdf_gate changes the forward pass
-# only, not the parameters (a gated model may start from an ungated one); final_beta_scale and
-# label_depth and label_bias are the model's own calibration (facet calibrate), kept from the source (training
-# never reads label_bias); texture_pe and
+# only, not the parameters (a gated model may start from an ungated one); final_beta_scale,
+# image_beta_scale, label_depth and label_bias are the model's own calibration (facet calibrate), kept from
+# the source (training never reads label_bias); texture_pe and
 # mask_refine may grow from 0 (the new inputs' weights and the refinement head start at zero: the same
 # function);
 # the reshape graph's grid and batch and whether it reads the refinement are export settings only.
-INIT_FREE = ("sdf_gate", "preset", "final_beta_scale", "label_depth", "label_bias", "texture_pe", "texture_pe_max", "mask_refine",
+INIT_FREE = ("sdf_gate", "preset", "final_beta_scale", "image_beta_scale", "label_depth", "label_bias", "texture_pe", "texture_pe_max", "mask_refine",
              "mask_refine_regions", "reshape_mask_refine", "reshape_resolution", "reshape_batch", "background_poly",
              "material", "material_regions")
 
@@ -296,7 +296,7 @@ class Trainer:
                              "(it may only add texture_pe or mask_refine to a model without one)")
         fresh = self.g.state_dict()
         self.g.load_state_dict(add_material(add_background_rgb(add_mask_refine(add_texture_pe(src.state_dict(), self.cfg), fresh), fresh), fresh))
-        kept = {k: getattr(src.cfg, k) for k in ("final_beta_scale", "label_depth", "label_bias")
+        kept = {k: getattr(src.cfg, k) for k in ("final_beta_scale", "image_beta_scale", "label_depth", "label_bias")
                 if getattr(src.cfg, k) != getattr(self.cfg, k)}
         if kept:
             import dataclasses
