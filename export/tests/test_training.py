@@ -839,7 +839,7 @@ def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     import dataclasses
 
     from facet.training.cli import resolve
-    from facet.training.recipe import FINAL_BETA_SCALE, LABEL_DEPTH, STAGES, stage_args
+    from facet.training.recipe import FINAL_BETA_SCALE, IMAGE_BETA_SCALE, LABEL_DEPTH, STAGES, stage_args
 
     folder = Path(__file__).resolve().parents[2] / "public" / "models" / "facet-default"
     a = _recipe_args("default")
@@ -862,6 +862,7 @@ def test_the_bundled_model_was_trained_by_the_recipe_as_it_is(tmp_path):
     config = json.loads((folder / "manifest.json").read_text())["config"]
     assert config["final_beta_scale"] == FINAL_BETA_SCALE
     assert config["label_depth"] == LABEL_DEPTH
+    assert config["image_beta_scale"] == IMAGE_BETA_SCALE
 
 
 def _texture_fine_tune(tmp_path, first, cfg, g, region: str, unchecked: tuple[str, ...],

@@ -32,6 +32,10 @@ FINAL_BETA_SCALE = 0.0625
 # render reads its labels, again"): `facet export --label-depth`; stage 9 trains the small regions' masks
 # with it (the final-render rays of its steps read their labels there, as the export's final graph does)
 LABEL_DEPTH = 0.0024
+# the final render's colour density, a scale of the learned beta (`facet calibrate --image-scales` chose it
+# for the stage-9 weights in session 52; docs/training.md, "The colours' own density"): `facet export
+# --image-beta-scale`; no stage trains with it (the labels, the depth and the samples keep FINAL_BETA_SCALE)
+IMAGE_BETA_SCALE = 0.125
 
 # stages 6 and 9: only the small regions' mask refinement trains, on a smaller pool of 128 px views with edge rays
 MASK_REFINE = ["pool_size=96", "locality=0", "lr=5e-4", "train_parts=mask", "view_res=128", "refresh_every=8",
