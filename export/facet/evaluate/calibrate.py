@@ -45,12 +45,20 @@ def choose(rows: list[dict], psnr_slack: float) -> float:
     return max(near, key=lambda r: (r["miou"], r["psnr"]))["scale"]
 
 
+def _scores(g, n: int, res: int, supersample: int) -> dict:
+    """Mean PSNR, SSIM and mean IoU of g's final render on calibration portraits 0..n-1 (eval_one's scoring)."""
+    from facet.evaluate.cli import eval_one
+    from facet.training.synthetic_data import CALIBRATION_SEED_BASE
+
+    outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE) for i in range(n)]
+    return {k: float(sum(o["row"][k] for o in outs) / n) for k in ("psnr", "ssim", "miou")}
+
+
 @torch.no_grad()
 def calibrate(g, n: int, scales: list[float], res: int = 256, supersample: int = 2, psnr_slack: float = 0.1,
               progress: bool = True) -> dict:
     from tqdm import tqdm
 
-    from facet.evaluate.cli import eval_one
     from facet.training.synthetic_data import CALIBRATION_SEED_BASE
 
     cfg0 = g.cfg
@@ -58,10 +66,7 @@ def calibrate(g, n: int, scales: list[float], res: int = 256, supersample: int =
     try:
         for s in tqdm(scales, desc="calibrate", disable=not progress):
             g.cfg = dataclasses.replace(cfg0, final_beta_scale=float(s))
-            outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE) for i in range(n)]
-            mean = lambda k: float(sum(o["row"][k] for o in outs) / n)
-            rows.append({"scale": float(s), "final_beta": float(g.final_beta),
-                         "psnr": mean("psnr"), "ssim": mean("ssim"), "miou": mean("miou")})
+            rows.append({"scale": float(s), "final_beta": float(g.final_beta), **_scores(g, n, res, supersample)})
     finally:
         g.cfg = cfg0
     return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "beta": float(g.beta),
@@ -75,7 +80,6 @@ def calibrate_label_depth(g, n: int, depths: list[float], res: int = 256, supers
     best mean IoU."""
     from tqdm import tqdm
 
-    from facet.evaluate.cli import eval_one
     from facet.training.synthetic_data import CALIBRATION_SEED_BASE
 
     cfg0 = g.cfg
@@ -83,9 +87,7 @@ def calibrate_label_depth(g, n: int, depths: list[float], res: int = 256, supers
     try:
         for dep in tqdm(depths, desc="calibrate label depth", disable=not progress):
             g.cfg = dataclasses.replace(cfg0, label_depth=float(dep), label_bias=cfg0.label_bias if dep > 0 else ())
-            outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE) for i in range(n)]
-            mean = lambda k: float(sum(o["row"][k] for o in outs) / n)
-            rows.append({"label_depth": float(dep), "psnr": mean("psnr"), "ssim": mean("ssim"), "miou": mean("miou")})
+            rows.append({"label_depth": float(dep), **_scores(g, n, res, supersample)})
     finally:
         g.cfg = cfg0
     return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "final_beta_scale": cfg0.final_beta_scale,
@@ -100,7 +102,6 @@ def calibrate_image_scale(g, n: int, scales: list[float], res: int = 256, supers
     march and the samples keep the final beta, so each candidate redraws only the colours."""
     from tqdm import tqdm
 
-    from facet.evaluate.cli import eval_one
     from facet.training.synthetic_data import CALIBRATION_SEED_BASE
 
     cfg0 = g.cfg
@@ -108,9 +109,7 @@ def calibrate_image_scale(g, n: int, scales: list[float], res: int = 256, supers
     try:
         for s in tqdm(scales, desc="calibrate image scale", disable=not progress):
             g.cfg = dataclasses.replace(cfg0, image_beta_scale=float(s))
-            outs = [eval_one(g, i, res, False, supersample, seed_base=CALIBRATION_SEED_BASE) for i in range(n)]
-            mean = lambda k: float(sum(o["row"][k] for o in outs) / n)
-            rows.append({"image_beta_scale": float(s), "psnr": mean("psnr"), "ssim": mean("ssim"), "miou": mean("miou")})
+            rows.append({"image_beta_scale": float(s), **_scores(g, n, res, supersample)})
     finally:
         g.cfg = cfg0
     return {"n": n, "res": res, "seed_base": CALIBRATION_SEED_BASE, "final_beta_scale": cfg0.final_beta_scale,

@@ -48,7 +48,10 @@ def composite_weights(sigma: Tensor, t: Tensor, delta_scale: float = 1.0) -> Ten
 
 def composite_image(sigma: Tensor, t: Tensor, rgb_logit: Tensor, delta_scale: float = 1.0) -> Tensor:
     """composite's image alone: image [..., N, 3] in [-1, 1]."""
-    w = composite_weights(sigma, t, delta_scale)
+    return _weighted_image(composite_weights(sigma, t, delta_scale), rgb_logit)
+
+
+def _weighted_image(w: Tensor, rgb_logit: Tensor) -> Tensor:
     return 2.0 * (w.unsqueeze(-1) * torch.sigmoid(rgb_logit)).sum(-2) - 1.0
 
 
@@ -58,7 +61,7 @@ def composite(sigma: Tensor, t: Tensor, rgb_logit: Tensor, masks: Tensor,
     image [..., N, 3] in [-1, 1], masks [..., N, K], depth [..., N], weights [..., N, S].
     `delta_scale` turns t differences into the units sigma is in (the network's)."""
     w = composite_weights(sigma, t, delta_scale)
-    image = 2.0 * (w.unsqueeze(-1) * torch.sigmoid(rgb_logit)).sum(-2) - 1.0
+    image = _weighted_image(w, rgb_logit)
     return {
         "image": image,
         "masks": (w.unsqueeze(-1) * masks).sum(-2),
