@@ -64,6 +64,33 @@ def test_slider_response_compares_model_and_world(tiny, tmp_path):
     # the world's hair length moves many labels; every share is a fraction
     assert hair_length["world"] > 0.02
     assert all(0 <= s["model"] <= 1 and 0 <= s["world"] <= 1 for s in r["sliders"])
+    # what each slider does to the other regions, for the model and the world alike
+    assert all(0 <= s["model_others_iou"] <= 1 and 0 <= s["world_others_iou"] <= 1 for s in r["sliders"])
+    from facet.world.params import REGIONS
+
+    assert all(s["others_region"] is None or s["others_region"] in set(REGIONS) - {"background", s["region"]}
+               for s in r["sliders"])
+
+
+def test_worst_other_iou_is_the_most_covered_neighbour_and_leaves_out_the_region_and_the_background():
+    import numpy as np
+
+    from facet.evaluate.sliders import worst_other_iou
+
+    names = ["background", "face", "brow", "hair"]
+    a = np.zeros((4, 8), np.int64)
+    a[:, 4:] = 1                      # face on the right half
+    a[0, 4:8] = 2                     # a brow of 4 px
+    b = a.copy()
+    b[0, 4:6] = 3                     # hair grown over half the brow ...
+    b[1:, :4] = 3                     # ... and over much of the background (left out)
+    assert worst_other_iou(a, b, 3, names) == (0.5, "brow")
+    assert worst_other_iou(a, a, 3, names) == (1.0, None)
+    # the region itself is left out: seen from the brow's slider the hair is the other region, drawn in one map only
+    assert worst_other_iou(a, b, 2, names) == (0.0, "hair")
+    c = a.copy()
+    c[1:, :4] = 3                     # only the background covered: nothing counts
+    assert worst_other_iou(a, c, 3, names) == (1.0, None)
 
 
 def test_calibrate_scores_each_scale_on_calibration_seeds_and_restores_the_model(tiny):

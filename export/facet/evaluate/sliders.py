@@ -6,6 +6,12 @@ the parameter's z slot is set to -z and +z and the label map rendered at one vie
 (final render at psi 1) and by the world. The response is the share of pixels whose label differs
 between the two ends; `ratio` is the model's mean response over the world's. A ratio near 0 is a
 slider that exists but does nothing in the model (the editor's "controls that do nothing").
+
+`model_others_iou` / `world_others_iou`: what the slider does to the other regions, from the same renders. Per
+portrait, each other region's IoU between the two ends (the background left out: it is what a region grows into),
+the worst of them, then the mean over portraits; `others_region` names the region that is the model's worst most
+often. A model whose value is well under the world's covers or uncovers a neighbour that the world leaves alone
+(the model's hair length drawing over the brow): what paint to reshape then cannot undo (docs/reshape.md).
 """
 from __future__ import annotations
 
@@ -15,6 +21,20 @@ import math
 from pathlib import Path
 
 import torch
+
+
+def worst_other_iou(a, b, k: int, names: list[str]) -> tuple[float, str | None]:
+    """The lowest IoU between label maps a and b ([H, W], tensors or arrays) over the regions other than k and
+    the background (label 0) present in either, and its name; (1.0, None) when there is none."""
+    best: tuple[float, str | None] = (1.0, None)
+    for j in range(1, len(names)):
+        x, y = a == j, b == j
+        union = int((x | y).sum())
+        if j != k and union:
+            v = int((x & y).sum()) / union
+            if v < best[0]:
+                best = (v, names[j])
+    return best
 
 
 @torch.no_grad()
@@ -29,11 +49,12 @@ def slider_response(g, portraits: list[int], z_end: float = 2.0, yaw_deg: float 
     yaw, pitch = math.radians(yaw_deg), math.radians(pitch_deg)
     bases = [params_to_latent(sample_params(EVAL_SEED_BASE + i, 1))[0] for i in portraits]
     rows = []
+
     for d in PARAM_SPEC:
         if d.kind != "shape" or (regions and d.region not in regions):
             continue
         k = names.index(d.region)
-        model, world = [], []
+        model, world, model_others, world_others, worst_regions = [], [], [], [], []
         for z0 in bases:
             lm, lw = [], []
             for v in (-z_end, z_end):
@@ -43,9 +64,17 @@ def slider_response(g, portraits: list[int], z_end: float = 2.0, yaw_deg: float 
                 lw.append(render(latent_to_params(z[None]), yaw, pitch, res, res)["labels"][0])
             model.append(float((lm[0] != lm[1]).float().mean()))
             world.append(float((lw[0] != lw[1]).float().mean()))
+            mo, region = worst_other_iou(lm[0], lm[1], k, names)
+            model_others.append(mo)
+            world_others.append(worst_other_iou(lw[0], lw[1], k, names)[0])
+            worst_regions.append(region)
         m, w = sum(model) / len(model), sum(world) / len(world)
+        named = [r for r in worst_regions if r]
         rows.append({"region": d.region, "name": d.name, "label": d.label, "slot": d.slot,
-                     "model": m, "world": w, "ratio": (m / w) if w > 0 else None})
+                     "model": m, "world": w, "ratio": (m / w) if w > 0 else None,
+                     "model_others_iou": sum(model_others) / len(model_others),
+                     "world_others_iou": sum(world_others) / len(world_others),
+                     "others_region": max(named, key=named.count) if named else None})
     return {"portraits": portraits, "z": z_end, "yaw_deg": yaw_deg, "pitch_deg": pitch_deg, "res": res,
             "sliders": rows}
 
@@ -59,7 +88,9 @@ def run(a: argparse.Namespace) -> int:
                           a.regions.split(",") if a.regions else None)
     for r in out["sliders"]:
         ratio = "n/a" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        print(f"{r['region']:11s} {r['name']:12s} model {100 * r['model']:6.2f}%  world {100 * r['world']:6.2f}%  ratio {ratio}")
+        print(f"{r['region']:11s} {r['name']:12s} model {100 * r['model']:6.2f}%  world {100 * r['world']:6.2f}%  ratio {ratio}"
+              f"  others' worst IoU model {r['model_others_iou']:.3f} world {r['world_others_iou']:.3f}"
+              f" ({r['others_region'] or '-'})")
     if a.out:
         Path(a.out).write_text(json.dumps(out, indent=2) + "\n")
         print(f"wrote {a.out}")
