@@ -25,16 +25,12 @@ import torch
 
 def worst_other_iou(a, b, k: int, names: list[str]) -> tuple[float, str | None]:
     """The lowest IoU between label maps a and b ([H, W], tensors or arrays) over the regions other than k and
-    the background (label 0) present in either, and its name; (1.0, None) when there is none."""
-    best: tuple[float, str | None] = (1.0, None)
-    for j in range(1, len(names)):
-        x, y = a == j, b == j
-        union = int((x | y).sum())
-        if j != k and union:
-            v = int((x & y).sum()) / union
-            if v < best[0]:
-                best = (v, names[j])
-    return best
+    the background (label 0) present in either, and its name; (1.0, None) when every one of them is unchanged."""
+    from facet.evaluate.metrics import iou_per_region
+
+    ious = iou_per_region(torch.as_tensor(a), torch.as_tensor(b), len(names))
+    others = [(v, names[j]) for j, v in enumerate(ious) if j not in (0, k) and v is not None and v < 1.0]
+    return min(others, key=lambda o: o[0], default=(1.0, None))
 
 
 @torch.no_grad()
@@ -49,7 +45,6 @@ def slider_response(g, portraits: list[int], z_end: float = 2.0, yaw_deg: float 
     yaw, pitch = math.radians(yaw_deg), math.radians(pitch_deg)
     bases = [params_to_latent(sample_params(EVAL_SEED_BASE + i, 1))[0] for i in portraits]
     rows = []
-
     for d in PARAM_SPEC:
         if d.kind != "shape" or (regions and d.region not in regions):
             continue
